@@ -1,0 +1,121 @@
+# pr-publish - press releases: validate, spell-check, render, archive.
+#
+#   make            build ./pr-publish (installs missing Debian packages as root)
+#   make run        build, then run the main job on the sample archive
+#   make check      build and run every test (prove)
+#   make asan       the tests under AddressSanitizer + UBSan
+#   make valgrind   the tests under valgrind
+#   make bench      the benchmarks
+#   make install    PREFIX=/usr/local DESTDIR=
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share/pr-publish
+DESTDIR ?=
+
+CC ?= cc
+BUILD ?= build
+PKGS = libxml-2.0 libxslt libexslt hunspell libgit2
+
+# Debian packages: to build, to run the sample job, to test.
+BUILD_DEBS = pkg-config libxml2-dev libxslt1-dev libhunspell-dev libgit2-dev
+RUN_DEBS = hunspell-en-gb hunspell-fr hunspell-de-de hunspell-it hunspell-ru hunspell-es
+TEST_DEBS = sharness python3 libxml2-utils
+
+WARNINGS = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
+	   -Wmissing-prototypes -Wno-missing-field-initializers
+CFLAGS ?= -O2 -g
+ALL_CFLAGS = -std=c17 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARNINGS) \
+	     $(CFLAGS) $(SAN_FLAGS)
+ALL_LDFLAGS = $(LDFLAGS) $(SAN_FLAGS)
+
+DEPS_STAMP = $(BUILD)/.deps-installed
+
+SRCS = $(filter-out src/main.c,$(wildcard src/*.c))
+OBJS = $(SRCS:src/%.c=$(BUILD)/%.o) $(BUILD)/embedded.o
+MAIN_OBJ = $(BUILD)/main.o
+SCHEMAS = schema/release.rng schema/site.rng
+UNIT_SRCS = $(wildcard tests/unit/test-*.c)
+UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
+PROGRAM = $(BUILD)/pr-publish
+
+.PHONY: all deps run check test asan valgrind bench install uninstall clean
+
+all: pr-publish
+
+deps: $(DEPS_STAMP)
+$(DEPS_STAMP): tools/install-deps
+	@mkdir -p $(BUILD)
+	@./tools/install-deps $(BUILD_DEBS)
+	@touch $@
+
+# The binary at the top, where tests and users expect it.
+pr-publish: $(PROGRAM)
+	@if [ "$(BUILD)" = build ]; then cp $(PROGRAM) $@; fi
+
+$(PROGRAM): $(MAIN_OBJ) $(OBJS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(shell pkg-config --libs $(PKGS))
+
+$(BUILD)/%.o: src/%.c $(DEPS_STAMP) | $(BUILD)
+	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags $(PKGS)) -MMD -MP -c -o $@ $<
+
+$(BUILD)/embedded.c: $(SCHEMAS) tools/embed.sh | $(BUILD)
+	sh tools/embed.sh $(SCHEMAS) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/embedded.o: $(BUILD)/embedded.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/unit/%: tests/unit/%.c tests/unit/tap.h $(OBJS)
+	@mkdir -p $(BUILD)/unit
+	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags $(PKGS)) -Isrc -o $@ $< $(OBJS) \
+		$(ALL_LDFLAGS) $(shell pkg-config --libs $(PKGS))
+
+$(BUILD):
+	@mkdir -p $(BUILD)
+
+-include $(wildcard $(BUILD)/*.d)
+
+# The main job on the sample archive.
+run: pr-publish
+	@./tools/install-deps $(RUN_DEBS)
+	./pr-publish validate releases
+	@echo "The sample archive in releases/ is valid."
+
+test-deps:
+	@./tools/install-deps $(TEST_DEBS)
+
+# PR_PUBLISH_BIN_DIR tells the shell tests which pr-publish to run.
+check: pr-publish $(UNIT_BINS) test-deps
+	@./tools/install-deps $(RUN_DEBS)
+	PR_PUBLISH_BIN_DIR=$(or $(BIN_DIR),$(CURDIR)) prove $(PROVE_FLAGS) $(UNIT_BINS) tests/t[0-9]*.sh
+test: check
+
+asan:
+	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
+		SAN_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" \
+		BIN_DIR=$(CURDIR)/build-asan check
+	@echo "make asan: the tests passed under AddressSanitizer and UBSan"
+
+valgrind: pr-publish $(UNIT_BINS) test-deps
+	@./tools/install-deps valgrind
+	@mkdir -p $(BUILD)/valgrind
+	@printf '#!/bin/sh\nexec valgrind -q --error-exitcode=97 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite "%s/pr-publish" "$$@"\n' "$(CURDIR)" > $(BUILD)/valgrind/pr-publish
+	@chmod +x $(BUILD)/valgrind/pr-publish
+	PR_PUBLISH_BIN_DIR=$(CURDIR)/$(BUILD)/valgrind PR_PUBLISH_SLOW=1 prove $(PROVE_FLAGS) tests/t[0-9]*.sh
+	@echo "make valgrind: the tests passed under valgrind"
+
+bench: pr-publish
+	@./tools/install-deps python3
+	sh tools/bench.sh
+
+install: pr-publish
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 755 pr-publish $(DESTDIR)$(BINDIR)/pr-publish
+	install -m 644 pr-publish.1 $(DESTDIR)$(MANDIR)/man1/pr-publish.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/pr-publish $(DESTDIR)$(MANDIR)/man1/pr-publish.1
+
+clean:
+	rm -rf build build-asan pr-publish tests/trash\ directory.* tests/test-results

@@ -1,0 +1,62 @@
+/*
+ * cli.h - what the commands (cmd_*.c) share: exit codes, the command table
+ * entry, and the options every checking command takes.
+ *
+ * A command turns argv into calls of the modules and their result into an
+ * exit code; only commands and main.c decide how the process ends.
+ */
+#ifndef PR_CLI_H
+#define PR_CLI_H
+
+#include "diag.h"
+#include "options.h"
+#include "site.h"
+
+/* Exit codes, documented in README.md and pr-publish.1. */
+enum exit_code {
+	EXIT_CLEAN = 0,     /* nothing wrong */
+	EXIT_FINDINGS = 1,  /* problems found in the input */
+	EXIT_USAGE = 2,     /* bad command line */
+	EXIT_SYSTEM = 3,    /* I/O error, missing file or dictionary, ... */
+};
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, const char **argv);
+	const struct command_help *help;
+	const struct option *options;   /* for help and the man page test */
+};
+
+extern const char pr_publish_version[];
+
+/* Options of every checking command, and what they set up. */
+struct common_options {
+	const char *site;       /* --site */
+	const char *format;     /* --format text|json */
+	const char *color;      /* --color auto|always|never */
+	int werror;
+	int quiet;
+};
+
+#define COMMON_OPTIONS(c) \
+	OPT_STRING(0, "site", &(c)->site, "FILE", "the site file (default: site.xml here or above)"), \
+	OPT_STRING(0, "format", &(c)->format, "FORMAT", "findings as 'text' (default) or 'json' lines"), \
+	OPT_FLAG('W', "werror", &(c)->werror, "treat warnings as errors"), \
+	OPT_STRING(0, "color", &(c)->color, "WHEN", "colour and source lines: auto, always, never"), \
+	OPT_FLAG('q', "quiet", &(c)->quiet, "no summary line")
+
+/* Sets up d from the options; returns EXIT_USAGE (message printed) on a bad
+ * value, else 0. */
+int common_setup_diag(const struct common_options *c, const char *cmd, struct diag *d);
+/* Finds and loads the site file: --site, $PR_PUBLISH_SITE, or site.xml in
+ * the current directory or the nearest one above.  Returns 0 or an exit code. */
+int common_load_site(const struct common_options *c, struct diag *d, struct site **out);
+/* The folder of the site file: the archive's root ("." for "site.xml"). */
+char *common_archive_root(const struct site *site);
+
+/* The commands. */
+int cmd_validate(int argc, const char **argv);
+extern const struct command_help validate_help;
+extern const struct option validate_options[];
+
+#endif

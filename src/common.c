@@ -1,0 +1,108 @@
+/* common.c - set-up shared by the commands; see cli.h. */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "util.h"
+
+int common_setup_diag(const struct common_options *c, const char *cmd, struct diag *d)
+{
+	enum diag_format format = DIAG_FORMAT_TEXT;
+	int tty = isatty(STDERR_FILENO);
+
+	if (c->format && !strcmp(c->format, "json")) {
+		format = DIAG_FORMAT_JSON;
+	} else if (c->format && strcmp(c->format, "text")) {
+		fprintf(stderr, "pr-publish %s: unknown format '%s'\n"
+			"hint: --format takes 'text' or 'json'\n", cmd, c->format);
+		return EXIT_USAGE;
+	}
+	diag_init(d, format);
+	d->werror = c->werror;
+	d->quiet = c->quiet;
+	if (!c->color || !strcmp(c->color, "auto")) {
+		d->color = tty && !getenv("NO_COLOR");
+		d->show_source = tty;
+	} else if (!strcmp(c->color, "always")) {
+		d->color = d->show_source = 1;
+	} else if (!strcmp(c->color, "never")) {
+		d->color = 0;
+		d->show_source = tty;
+	} else {
+		fprintf(stderr, "pr-publish %s: unknown --color value '%s'\n"
+			"hint: --color takes 'auto', 'always' or 'never'\n", cmd, c->color);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* site.xml here or in the nearest folder above, as a relative path
+ * ("site.xml", "../site.xml") so that findings name short paths. */
+static char *find_site_upwards(void)
+{
+	struct strbuf up = STRBUF_INIT;
+	char dir[PATH_MAX];
+	int depth;
+
+	if (!getcwd(dir, sizeof(dir)))
+		return NULL;
+	for (depth = 0; depth < 64; depth++) {
+		char *slash;
+
+		strbuf_addstr(&up, "site.xml");
+		if (!access(up.buf, R_OK))
+			return strbuf_detach(&up);
+		up.len -= strlen("site.xml");
+		strbuf_addstr(&up, "../");
+		slash = strrchr(dir, '/');
+		if (!slash || !slash[1])
+			break;
+		*slash = slash == dir ? '/' : '\0';
+		if (slash == dir)
+			slash[1] = '\0';
+	}
+	strbuf_release(&up);
+	return NULL;
+}
+
+int common_load_site(const struct common_options *c, struct diag *d, struct site **out)
+{
+	const char *env = getenv("PR_PUBLISH_SITE");
+	char *found = NULL;
+	const char *path;
+	int ret;
+
+	*out = NULL;
+	if (c->site)
+		path = c->site;
+	else if (env && *env)
+		path = env;
+	else if ((found = find_site_upwards()))
+		path = found;
+	else {
+		diag_system_error(d, "no site.xml in this directory or any above; "
+				  "run in an archive or pass --site FILE");
+		return EXIT_SYSTEM;
+	}
+	ret = site_load(out, path, d);
+	free(found);
+	if (ret == XMLDOC_SYSTEM)
+		return EXIT_SYSTEM;
+	if (ret)
+		return EXIT_FINDINGS;
+	return 0;
+}
+
+char *common_archive_root(const struct site *site)
+{
+	const char *slash = strrchr(site->path, '/');
+
+	if (!slash)
+		return xstrdup(".");
+	if (slash == site->path)
+		return xstrdup("/");
+	return xstrndup(site->path, (size_t)(slash - site->path));
+}

@@ -1,0 +1,26 @@
+/*
+ * files.h - turning the paths on a command line into release files.
+ *
+ * A file is taken as given; a directory is walked recursively for release
+ * files (*.xml, but not site.xml), skipping hidden entries and symbolic
+ * links (a link in an archive could point anywhere), in sorted order so
+ * every run sees the same order.
+ */
+#ifndef PR_FILES_H
+#define PR_FILES_H
+
+#include <stddef.h>
+
+#include "diag.h"
+
+struct file_list {
+	char **paths;
+	size_t nr, alloc;
+};
+
+/* Adds the release files at path to list.  0, or -1 when path cannot be
+ * read (a system error was reported). */
+int files_collect(struct file_list *list, const char *path, struct diag *d);
+void files_release(struct file_list *list);
+
+#endif

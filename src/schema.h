@@ -1,0 +1,28 @@
+/*
+ * schema.h - the RELAX NG schemas for releases and the site file.
+ *
+ * The schemas (schema/release.rng, schema/site.rng) are built into the binary, compiled by
+ * libxml2 once per process on first use, and never read from disk at run
+ * time.  Validation errors are reported with rule id "schema", rephrased
+ * for an officer where libxml2's wording is cryptic, and with needless
+ * follow-on errors ("failed to validate content") dropped.
+ */
+#ifndef PR_SCHEMA_H
+#define PR_SCHEMA_H
+
+#include "diag.h"
+#include "xmldoc.h"
+
+enum schema_id {
+	SCHEMA_RELEASE,
+	SCHEMA_SITE,
+};
+
+/* 0 when valid, XMLDOC_INVALID with findings reported, XMLDOC_SYSTEM when
+ * the schema itself cannot be compiled (a build problem). */
+int schema_validate(enum schema_id id, const struct xmldoc *x, struct diag *d);
+
+/* Frees the compiled schemas (at exit, for leak checkers). */
+void schema_release_all(void);
+
+#endif

@@ -1,0 +1,52 @@
+/*
+ * util.h - small helpers every module uses.
+ *
+ * Allocation failures are not recoverable in a command-line tool, so the
+ * x* allocators print one line and abort, as git's do.  A growable byte
+ * buffer (struct strbuf) is for building messages, paths and output.
+ */
+#ifndef PR_UTIL_H
+#define PR_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+void *xmalloc(size_t size);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *ptr, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Grow *arr (of *alloc elements of size elsize) to hold at least need. */
+void *xgrow(void *arr, size_t *alloc, size_t need, size_t elsize);
+#define ALLOC_GROW(arr, need, alloc) \
+	((arr) = xgrow((arr), &(alloc), (need), sizeof(*(arr))))
+
+struct strbuf {
+	char *buf;    /* always NUL-terminated once initialised */
+	size_t len;
+	size_t alloc;
+};
+#define STRBUF_INIT { NULL, 0, 0 }
+
+void strbuf_grow(struct strbuf *sb, size_t extra);
+void strbuf_add(struct strbuf *sb, const void *data, size_t len);
+void strbuf_addstr(struct strbuf *sb, const char *s);
+void strbuf_addch(struct strbuf *sb, char c);
+void strbuf_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap);
+void strbuf_reset(struct strbuf *sb);
+/* Hands the buffer to the caller (free() it); sb is empty afterwards. */
+char *strbuf_detach(struct strbuf *sb);
+void strbuf_release(struct strbuf *sb);
+
+/* Levenshtein distance of two short ASCII strings (taxonomy keys). */
+size_t edit_distance(const char *a, const char *b);
+
+int starts_with(const char *s, const char *prefix);
+int ends_with(const char *s, const char *suffix);
+
+#endif

@@ -1,0 +1,499 @@
+/* validate.c - semantic rules for releases; see validate.h. */
+#include "validate.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "datetime.h"
+#include "utf8.h"
+#include "util.h"
+#include "xmlutil.h"
+
+/* What the rules across files need to know of each release. */
+struct summary {
+	char *path;
+	char *id, *lang, *date, *embargo;
+	char *sources, *fields, *countries;   /* sorted keys joined by ' ' */
+	long line, column;                     /* of the root element */
+};
+
+struct validator {
+	const struct site *site;
+	struct diag *d;
+	time_t now;
+	struct date today;
+	struct summary *sums;
+	size_t nr_sums, alloc_sums;
+};
+
+struct validator *validator_new(const struct site *site, struct diag *d, time_t now)
+{
+	struct validator *v = xcalloc(1, sizeof(*v));
+
+	v->site = site;
+	v->d = d;
+	v->now = now;
+	date_from_time(now, &v->today);
+	return v;
+}
+
+static void summary_release(struct summary *s)
+{
+	free(s->path);
+	free(s->id);
+	free(s->lang);
+	free(s->date);
+	free(s->embargo);
+	free(s->sources);
+	free(s->fields);
+	free(s->countries);
+}
+
+void validator_free(struct validator *v)
+{
+	size_t i;
+
+	if (!v)
+		return;
+	for (i = 0; i < v->nr_sums; i++)
+		summary_release(&v->sums[i]);
+	free(v->sums);
+	free(v);
+}
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static void report_node(struct validator *v, const struct release *rel, const xmlNode *node,
+			enum diag_severity sev, const char *rule, const char *msg)
+{
+	struct diag_loc loc;
+
+	xmldoc_loc_node(rel->xml, node, &loc);
+	diag_report(v->d, &loc, sev, rule, "%s", msg);
+}
+
+static void report_attr(struct validator *v, const struct release *rel, const xmlNode *node,
+			const char *attr, const char *rule, const char *msg)
+{
+	struct diag_loc loc;
+
+	xmldoc_loc_attr(rel->xml, node, attr, &loc);
+	diag_report(v->d, &loc, DIAG_ERROR, rule, "%s", msg);
+}
+
+static int has_bidi(const char *s)
+{
+	size_t len = strlen(s), i = 0;
+
+	while (i < len) {
+		uint32_t cp;
+		size_t n = utf8_decode(s + i, len - i, &cp);
+		if (!n)
+			return 0;
+		if (utf8_is_bidi_control(cp))
+			return 1;
+		i += n;
+	}
+	return 0;
+}
+
+static int ref_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static char *joined_keys(const struct release_ref *refs, size_t nr)
+{
+	const char **keys = xcalloc(nr + 1, sizeof(*keys));
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		keys[i] = refs[i].key;
+	qsort(keys, nr, sizeof(*keys), ref_cmp);
+	for (i = 0; i < nr; i++) {
+		if (i && !strcmp(keys[i], keys[i - 1]))
+			continue;
+		if (sb.len)
+			strbuf_addch(&sb, ' ');
+		strbuf_addstr(&sb, keys[i]);
+	}
+	free(keys);
+	return strbuf_detach(&sb);
+}
+
+/* ---- the rules on one release ------------------------------------------ */
+
+static void check_dates(struct validator *v, const struct release *rel)
+{
+	struct strbuf msg = STRBUF_INIT;
+	struct date date, id_date, emb_local;
+	const char *why = NULL;
+	time_t emb_time = 0;
+	int have_date, have_embargo = 0;
+
+	have_date = !date_parse(rel->date, &date, &why);
+	if (!have_date) {
+		strbuf_addf(&msg, "dateline date '%s' is not a real date: %s", rel->date, why);
+		report_node(v, rel, rel->date_node, DIAG_ERROR, "date", msg.buf);
+	}
+	if (rel->embargo) {
+		why = NULL;
+		have_embargo = !datetime_parse(rel->embargo, &emb_time, &emb_local, &why);
+		if (!have_embargo) {
+			strbuf_reset(&msg);
+			strbuf_addf(&msg, "embargo '%s' is not valid: %s", rel->embargo, why);
+			report_node(v, rel, rel->embargo_node, DIAG_ERROR, "embargo", msg.buf);
+		}
+	}
+	if (have_date && date_cmp(&date, &v->today) > 0) {
+		if (!rel->embargo) {
+			strbuf_reset(&msg);
+			strbuf_addf(&msg, "dateline date %s is in the future (today is %04d-%02d-%02d); "
+				    "correct the date, or add an <embargo> until which it stays unpublished",
+				    rel->date, v->today.year, v->today.month, v->today.day);
+			report_node(v, rel, rel->date_node, DIAG_ERROR, "date-future", msg.buf);
+		} else if (have_embargo && date_cmp(&emb_local, &date) < 0) {
+			strbuf_reset(&msg);
+			strbuf_addf(&msg, "dateline date %s is in the future, and the embargo (%s) "
+				    "lifts before it", rel->date, rel->embargo);
+			report_node(v, rel, rel->date_node, DIAG_ERROR, "date-future", msg.buf);
+		}
+	}
+	if (have_date && have_embargo && date_cmp(&emb_local, &date) != 0) {
+		strbuf_reset(&msg);
+		strbuf_addf(&msg, "embargo lifts on %04d-%02d-%02d but the dateline says %s; "
+			    "make them the same day", emb_local.year, emb_local.month,
+			    emb_local.day, rel->date);
+		report_node(v, rel, rel->embargo_node, DIAG_WARNING, "embargo", msg.buf);
+	}
+	/* The id starts with the release's date: 2020-10-15-korea-conference. */
+	if (have_date && strlen(rel->id) > 10) {
+		char prefix[11];
+
+		memcpy(prefix, rel->id, 10);
+		prefix[10] = '\0';
+		why = NULL;
+		if (date_parse(prefix, &id_date, &why) || date_cmp(&id_date, &date) != 0) {
+			strbuf_reset(&msg);
+			strbuf_addf(&msg, "id '%s' starts with %s but the dateline date is %s; "
+				    "an id begins with its release's date", rel->id, prefix, rel->date);
+			report_attr(v, rel, rel->root, "id", "id-date", msg.buf);
+		}
+	}
+	strbuf_release(&msg);
+}
+
+static void check_refs(struct validator *v, const struct release *rel, enum taxonomy t,
+		       const struct release_ref *refs, size_t nr, const char *rule)
+{
+	struct strbuf msg = STRBUF_INIT;
+	size_t i, j;
+
+	for (i = 0; i < nr; i++) {
+		const struct site_term *hint;
+
+		for (j = 0; j < i; j++)
+			if (!strcmp(refs[i].key, refs[j].key))
+				break;
+		if (j < i) {
+			strbuf_reset(&msg);
+			strbuf_addf(&msg, "%s '%s' is listed twice", taxonomy_name(t), refs[i].key);
+			report_node(v, rel, refs[i].node, DIAG_WARNING, rule, msg.buf);
+			continue;
+		}
+		if (site_term(v->site, t, refs[i].key))
+			continue;
+		strbuf_reset(&msg);
+		strbuf_addf(&msg, "unknown %s '%s'", taxonomy_name(t), refs[i].key);
+		hint = site_term_suggest(v->site, t, refs[i].key);
+		if (hint)
+			strbuf_addf(&msg, "; did you mean '%s' (%s)?", hint->key,
+				    site_term_label(v->site, hint, rel->lang)->text);
+		else
+			strbuf_addf(&msg, "; the known keys are in %s", v->site->path);
+		report_attr(v, rel, refs[i].node, "ref", rule, msg.buf);
+	}
+	strbuf_release(&msg);
+}
+
+static int person_known(const struct release *rel, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < rel->nr_people; i++)
+		if (!strcmp(rel->people[i].key, id))
+			return 1;
+	return 0;
+}
+
+static void check_link(struct validator *v, const struct release *rel, const xmlNode *a)
+{
+	const char *href = xml_attr(rel->xml, a, "href");
+	const char *p = href, *end;
+	char scheme[16];
+	size_t n = 0;
+
+	if (!href)
+		return;
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	end = p + strlen(p);
+	while (end > p && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r'))
+		end--;
+	while (p + n < end && n < sizeof(scheme) - 1 && p[n] != ':') {
+		scheme[n] = p[n];
+		n++;
+	}
+	scheme[n] = '\0';
+	if (p + n < end && p[n] == ':' &&
+	    (!strcasecmp(scheme, "https") || !strcasecmp(scheme, "http"))) {
+		const char *rest = p + n + 1;
+		if (end - rest > 2 && rest[0] == '/' && rest[1] == '/' && rest[2] != '/') {
+			const char *c;
+			for (c = rest; c < end; c++)
+				if ((unsigned char)*c <= ' ' || *c == '"' || *c == '<' || *c == '>')
+					break;
+			if (c == end)
+				return;
+		}
+	} else if (p + n < end && p[n] == ':' && !strcasecmp(scheme, "mailto")) {
+		if (memchr(p + n + 1, '@', (size_t)(end - p - n - 1)))
+			return;
+	}
+	{
+		struct strbuf msg = STRBUF_INIT;
+		strbuf_addf(&msg, "link '%s' is not allowed: links must be absolute http://, https:// "
+			    "or mailto: addresses", href);
+		report_attr(v, rel, a, "href", "link", msg.buf);
+		strbuf_release(&msg);
+	}
+}
+
+/* Walks every element: empty text, links, language spans, quotations. */
+static void check_tree(struct validator *v, const struct release *rel, const xmlNode *node)
+{
+	static const char *const must_have_text[] = {
+		"headline", "subtitle", "summary", "p", "li", "subhead", "place", "name",
+		"role", "organization", "email", "phone", "correction", "q", "a",
+	};
+	struct strbuf msg = STRBUF_INIT;
+	const xmlNode *c;
+
+	for (c = node->children; c; c = c->next) {
+		const char *by;
+		size_t i;
+
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		for (i = 0; i < ARRAY_SIZE(must_have_text); i++) {
+			if (xml_is(c, must_have_text[i]) && xml_is_blank(xml_text(rel->xml, c))) {
+				strbuf_reset(&msg);
+				strbuf_addf(&msg, "empty <%s>: write its text or delete the element",
+					    c->name);
+				report_node(v, rel, c, DIAG_ERROR, "empty", msg.buf);
+				break;
+			}
+		}
+		if (xml_is(c, "a"))
+			check_link(v, rel, c);
+		/* Spans in languages other than the site's are fine (a phrase in
+		 * Albanian in an Italian release); spelling skips them. */
+		by = (xml_is(c, "q") || xml_is(c, "blockquote")) ? xml_attr(rel->xml, c, "by") : NULL;
+		if (by && !person_known(rel, by)) {
+			strbuf_reset(&msg);
+			strbuf_addf(&msg, "quotation by '%s', who is not in <people>; add a <person "
+				    "id=\"%s\"> there", by, by);
+			report_attr(v, rel, c, "by", "person-unknown", msg.buf);
+		}
+		check_tree(v, rel, c);
+	}
+	strbuf_release(&msg);
+}
+
+static void check_release(struct validator *v, const struct release *rel)
+{
+	struct strbuf msg = STRBUF_INIT;
+	size_t i, j;
+
+	if (!site_language(v->site, rel->lang)) {
+		strbuf_addf(&msg, "language '%s' is not one of the site's languages (", rel->lang);
+		for (i = 0; i < v->site->nr_languages; i++)
+			strbuf_addf(&msg, "%s%s", i ? ", " : "", v->site->languages[i].code);
+		strbuf_addch(&msg, ')');
+		report_attr(v, rel, rel->root, "xml:lang", "lang", msg.buf);
+	}
+	if (rel->original_lang && !strcmp(rel->original_lang, rel->lang)) {
+		strbuf_reset(&msg);
+		strbuf_addf(&msg, "original-lang '%s' is this file's own language; omit it on the "
+			    "original", rel->lang);
+		report_attr(v, rel, rel->root, "original-lang", "lang", msg.buf);
+	}
+	if (!release_file_name_matches(rel->xml->path, rel->id, rel->lang)) {
+		strbuf_reset(&msg);
+		strbuf_addf(&msg, "id '%s' and xml:lang '%s' do not agree with the file name; "
+			    "name the file '%s.%s.xml'", rel->id, rel->lang, rel->id, rel->lang);
+		report_attr(v, rel, rel->root, "id", "id", msg.buf);
+	}
+	if (has_bidi(rel->id)) {
+		report_attr(v, rel, rel->root, "id", "bidi",
+			    "the id contains a bidirectional control character");
+	}
+	{
+		const xmlNode *texts[] = { rel->headline, rel->subtitle, rel->summary };
+		for (i = 0; i < ARRAY_SIZE(texts); i++)
+			if (texts[i] && has_bidi(xml_text(rel->xml, texts[i])))
+				report_node(v, rel, texts[i], DIAG_ERROR, "bidi",
+					    "bidirectional control characters (U+202A-U+202E, "
+					    "U+2066-U+2069...) can make this text display differently "
+					    "from what it says; delete them");
+		for (i = 0; i < rel->nr_places; i++)
+			if (has_bidi(rel->places[i].key))
+				report_node(v, rel, rel->places[i].node, DIAG_ERROR, "bidi",
+					    "bidirectional control character in a place name; delete it");
+	}
+	check_dates(v, rel);
+	check_refs(v, rel, TAXONOMY_SOURCES, rel->sources, rel->nr_sources, "source-unknown");
+	check_refs(v, rel, TAXONOMY_FIELDS, rel->fields, rel->nr_fields, "field-unknown");
+	if (!rel->nr_fields)
+		report_node(v, rel, rel->root, DIAG_WARNING, "field-missing",
+			    "no field of work: the release will appear in no field's listing or "
+			    "feed; add <fields><field ref=\"...\"/></fields>");
+	check_refs(v, rel, TAXONOMY_COUNTRIES, rel->countries, rel->nr_countries, "country-unknown");
+	for (i = 0; i < rel->nr_places; i++) {
+		const char *country = xml_attr(rel->xml, rel->places[i].node, "country");
+		if (country && !site_term(v->site, TAXONOMY_COUNTRIES, country)) {
+			strbuf_reset(&msg);
+			strbuf_addf(&msg, "unknown country '%s' for place '%s'", country,
+				    rel->places[i].key);
+			report_attr(v, rel, rel->places[i].node, "country", "country-unknown", msg.buf);
+		}
+	}
+	for (i = 0; i < rel->nr_people; i++)
+		for (j = 0; j < i; j++)
+			if (!strcmp(rel->people[i].key, rel->people[j].key)) {
+				strbuf_reset(&msg);
+				strbuf_addf(&msg, "person id '%s' is used twice", rel->people[i].key);
+				report_attr(v, rel, rel->people[i].node, "id", "person-unknown", msg.buf);
+			}
+	check_tree(v, rel, rel->root);
+	strbuf_release(&msg);
+}
+
+void validator_check_release(struct validator *v, const struct release *rel)
+{
+	struct summary *s;
+	struct diag_loc loc;
+
+	check_release(v, rel);
+	ALLOC_GROW(v->sums, v->nr_sums + 1, v->alloc_sums);
+	s = &v->sums[v->nr_sums++];
+	memset(s, 0, sizeof(*s));
+	s->path = xstrdup(rel->xml->path);
+	s->id = xstrdup(rel->id);
+	s->lang = xstrdup(rel->lang);
+	s->date = xstrdup(rel->date);
+	s->embargo = rel->embargo ? xstrdup(rel->embargo) : NULL;
+	s->sources = joined_keys(rel->sources, rel->nr_sources);
+	s->fields = joined_keys(rel->fields, rel->nr_fields);
+	s->countries = joined_keys(rel->countries, rel->nr_countries);
+	xmldoc_loc_node(rel->xml, rel->root, &loc);
+	s->line = loc.line;
+	s->column = loc.column;
+}
+
+int validator_check_file(struct validator *v, const char *path)
+{
+	struct release *rel;
+	int ret;
+
+	v->d->files++;
+	ret = release_load(&rel, path, v->d);
+	if (ret)
+		return ret;
+	validator_check_release(v, rel);
+	release_free(rel);
+	return 0;
+}
+
+/* ---- rules across files ------------------------------------------------- */
+
+static int summary_cmp(const void *a, const void *b)
+{
+	const struct summary *x = a, *y = b;
+	int c = strcmp(x->id, y->id);
+
+	if (c)
+		return c;
+	c = strcmp(x->lang, y->lang);
+	return c ? c : strcmp(x->path, y->path);
+}
+
+static void cross_report(struct validator *v, const struct summary *s, const char *rule,
+			 const char *msg)
+{
+	struct diag_loc loc = { s->path, s->line, s->column, NULL, 0 };
+
+	diag_report(v->d, &loc, DIAG_ERROR, rule, "%s", msg);
+}
+
+static void compare_versions(struct validator *v, const struct summary *a, const struct summary *b)
+{
+	static const struct {
+		const char *what;
+		size_t offset;
+	} facts[] = {
+		{ "dateline date", offsetof(struct summary, date) },
+		{ "embargo", offsetof(struct summary, embargo) },
+		{ "sources", offsetof(struct summary, sources) },
+		{ "fields of work", offsetof(struct summary, fields) },
+		{ "countries", offsetof(struct summary, countries) },
+	};
+	struct strbuf msg = STRBUF_INIT;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(facts); i++) {
+		const char *x = *(char *const *)((const char *)a + facts[i].offset);
+		const char *y = *(char *const *)((const char *)b + facts[i].offset);
+
+		if (!x)
+			x = "";
+		if (!y)
+			y = "";
+		if (!strcmp(x, y))
+			continue;
+		strbuf_reset(&msg);
+		strbuf_addf(&msg, "the %s version of '%s' has %s '%s' but the %s version (%s) has "
+			    "'%s'; language versions must agree", b->lang, b->id, facts[i].what,
+			    *y ? y : "(none)", a->lang, a->path, *x ? x : "(none)");
+		cross_report(v, b, "translation", msg.buf);
+	}
+	strbuf_release(&msg);
+}
+
+void validator_finish(struct validator *v)
+{
+	struct strbuf msg = STRBUF_INIT;
+	size_t i, first = 0;
+
+	qsort(v->sums, v->nr_sums, sizeof(*v->sums), summary_cmp);
+	for (i = 0; i < v->nr_sums; i++) {
+		const struct summary *s = &v->sums[i];
+
+		if (i && strcmp(s->id, v->sums[i - 1].id))
+			first = i;
+		if (i > first && !strcmp(s->lang, v->sums[i - 1].lang)) {
+			strbuf_reset(&msg);
+			strbuf_addf(&msg, "id '%s' (%s) is already used by %s; every release needs "
+				    "its own id", s->id, s->lang, v->sums[i - 1].path);
+			cross_report(v, s, "id-duplicate", msg.buf);
+			continue;
+		}
+		if (i > first)
+			compare_versions(v, &v->sums[first], s);
+	}
+	strbuf_release(&msg);
+}

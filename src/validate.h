@@ -1,0 +1,37 @@
+/*
+ * validate.h - the semantic rules a release must meet beyond the schema.
+ *
+ * A struct validator checks any number of releases against one site file
+ * and remembers a small summary of each (not its tree), so that rules
+ * across files can run at the end: ids unique across the archive, and
+ * language versions of one release agreeing on date, embargo, sources,
+ * fields of work and countries.
+ *
+ * Rule ids: date, date-future, embargo, source-unknown, field-unknown,
+ * country-unknown, person-unknown, lang, id, id-date, id-duplicate, link,
+ * empty, bidi, translation.
+ */
+#ifndef PR_VALIDATE_H
+#define PR_VALIDATE_H
+
+#include <time.h>
+
+#include "diag.h"
+#include "release.h"
+#include "site.h"
+
+struct validator;
+
+/* site and d are lent and must outlive the validator. */
+struct validator *validator_new(const struct site *site, struct diag *d, time_t now);
+void validator_free(struct validator *v);
+
+/* Loads and checks one file.  0 when it loaded (findings may still have
+ * been reported), XMLDOC_INVALID, or XMLDOC_SYSTEM on I/O errors. */
+int validator_check_file(struct validator *v, const char *path);
+/* Checks an already loaded release (a blob from git, say). */
+void validator_check_release(struct validator *v, const struct release *rel);
+/* The rules across files; call once after the last file. */
+void validator_finish(struct validator *v);
+
+#endif
