@@ -1,0 +1,58 @@
+# test-lib.sh - sourced by every tests/tNNNN-*.sh script, after setting
+# test_description.  It loads sharness (git's test library made standalone,
+# Debian package 'sharness') and adds what our tests share.
+#
+#   PR_PUBLISH_BIN_DIR  where the pr-publish under test is (make sets it:
+#                       the build, build-asan or a valgrind wrapper)
+#   SHARED              ../shared beside the repository (seeds, corpus)
+#   REPO                the repository (fixtures, releases/, site.xml)
+
+: "${PR_PUBLISH_BIN_DIR:=$(cd "$(dirname "$0")/.." && pwd)}"
+export PR_PUBLISH_BIN_DIR
+
+# Trash directories go outside the repository, so that no test finds the
+# repository's own site.xml by walking up from its working directory.
+root=${TMPDIR:-/tmp}/pr-publish-tests
+mkdir -p "$root"
+
+. /usr/share/sharness/sharness.sh
+
+REPO=$(cd "$SHARNESS_TEST_DIRECTORY/.." && pwd)
+SHARED=${PR_PUBLISH_SHARED:-$REPO/../shared}
+FIXTURES=$SHARNESS_TEST_DIRECTORY/fixtures
+PATH=$PR_PUBLISH_BIN_DIR:$PATH
+# A fixed clock: the samples are all before it; the tests never depend on
+# the real date.
+PR_PUBLISH_NOW=2026-11-25T12:00:00Z
+NO_COLOR=1
+export REPO SHARED FIXTURES PATH PR_PUBLISH_NOW NO_COLOR
+unset PR_PUBLISH_SITE
+
+test -d "$SHARED" && test_set_prereq SHARED
+command -v python3 >/dev/null && test_set_prereq PYTHON
+
+# A fresh archive in the trash directory: the site file and nothing else.
+make_archive() {
+	cp "$REPO/site.xml" site.xml && mkdir -p releases
+}
+
+# Copies a fixture release into place under the name its id asks for.
+# usage: put_release FIXTURE [DEST]
+put_release() {
+	dest=${2:-releases/$(basename "$1")}
+	mkdir -p "$(dirname "$dest")" && cp "$FIXTURES/$1" "$dest"
+}
+
+# test_expect_code but also keeps stdout/stderr in out/err.
+# usage: run_expect CODE pr-publish ARGS...
+run_expect() {
+	want=$1
+	shift
+	"$@" >out 2>err
+	got=$?
+	if test "$got" != "$want"; then
+		echo "expected exit $want, got $got from: $*"
+		echo "--- stdout"; cat out; echo "--- stderr"; cat err
+		return 1
+	fi
+}
