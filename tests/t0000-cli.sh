@@ -54,8 +54,10 @@ test_expect_success 'help for an unknown command is a usage error' '
 '
 
 test_expect_success 'without a site file: system error naming what to do' '
-	mkdir nosite && (cd nosite && run_expect 3 pr-publish validate) &&
-	grep "pass --site FILE" nosite/err
+	nosite=$(mktemp -d) &&
+	(cd "$nosite" && run_expect 3 pr-publish validate) &&
+	grep "pass --site FILE" "$nosite/err" &&
+	rm -rf "$nosite"
 '
 
 test_expect_success 'a missing path is a system error (exit 3)' '
