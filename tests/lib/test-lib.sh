@@ -9,6 +9,10 @@
 
 : "${PR_PUBLISH_BIN_DIR:=$(cd "$(dirname "$0")/.." && pwd)}"
 export PR_PUBLISH_BIN_DIR
+# sharness takes the test directory from the working directory; prove runs
+# us from the repository's top, so say where we are.
+SHARNESS_TEST_DIRECTORY=$(cd "$(dirname "$0")" && pwd)
+export SHARNESS_TEST_DIRECTORY
 
 # Trash directories go outside the repository, so that no test finds the
 # repository's own site.xml by walking up from its working directory.
