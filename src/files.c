@@ -49,7 +49,8 @@ static int walk(struct file_list *list, const char *dir, struct diag *d, int dep
 		names[nr++] = xstrdup(de->d_name);
 	}
 	closedir(dh);
-	qsort(names, nr, sizeof(*names), name_cmp);
+	if (nr)
+		qsort(names, nr, sizeof(*names), name_cmp);
 	for (i = 0; i < nr; i++) {
 		struct stat st;
 		char *path = xasprintf("%s%s%s", dir, ends_with(dir, "/") ? "" : "/", names[i]);

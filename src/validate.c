@@ -479,6 +479,8 @@ void validator_finish(struct validator *v)
 	struct strbuf msg = STRBUF_INIT;
 	size_t i, first = 0;
 
+	if (!v->nr_sums)
+		return;
 	qsort(v->sums, v->nr_sums, sizeof(*v->sums), summary_cmp);
 	for (i = 0; i < v->nr_sums; i++) {
 		const struct summary *s = &v->sums[i];
