@@ -108,6 +108,7 @@ valgrind: pr-publish $(UNIT_BINS) test-deps
 bench: pr-publish
 	@./tools/install-deps python3
 	sh tools/bench.sh
+	sh tools/bench-spell.sh
 
 install: pr-publish
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1

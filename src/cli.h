@@ -55,6 +55,9 @@ int common_load_site(const struct common_options *c, struct diag *d, struct site
 char *common_archive_root(const struct site *site);
 
 /* The commands. */
+int cmd_spell(int argc, const char **argv);
+extern const struct command_help spell_help;
+extern const struct option spell_options[];
 int cmd_validate(int argc, const char **argv);
 extern const struct command_help validate_help;
 extern const struct option validate_options[];

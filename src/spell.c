@@ -1,0 +1,1225 @@
+/* spell.c - spelling of release text with hunspell; see spell.h. */
+#include "spell.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <hunspell/hunspell.h>
+
+#include "datadir.h"
+#include "spell_tokenize.h"
+#include "utf8.h"
+#include "util.h"
+#include "xmlutil.h"
+
+#define SYSTEM_DICT_DIR "/usr/share/hunspell"
+#define MAX_LANGS 16
+#define MAX_SUGGESTIONS_SHOWN 5
+/* Suggesting for long words is what makes hunspell slow. */
+#define MAX_SUGGEST_CHARS 40
+/* The word cache stops growing here (a storm of distinct junk words). */
+#define CACHE_MAX (1u << 17)
+
+static const struct {
+	const char *lang, *dictionary, *package;
+} defaults[] = {
+	{ "de", "de_DE", "hunspell-de-de" },
+	{ "en", "en_GB", "hunspell-en-gb" },
+	{ "es", "es_ES", "hunspell-es" },
+	{ "fr", "fr_FR", "hunspell-fr" },
+	{ "it", "it_IT", "hunspell-it" },
+	{ "ru", "ru_RU", "hunspell-ru" },
+};
+
+struct cache_entry {
+	char *word;
+	int ok;
+};
+
+/* Words already looked up: real text repeats itself. */
+struct word_cache {
+	struct cache_entry *slots;
+	size_t nr, alloc;   /* alloc: a power of two, or 0 */
+};
+
+enum dict_state { DICT_UNLOADED, DICT_LOADED, DICT_FAILED };
+
+struct dict {
+	char lang[8];
+	enum dict_state state;
+	Hunhandle *h;
+	struct word_cache cache;
+	struct spell_stats stats;
+};
+
+struct speller {
+	const struct site *site;
+	struct diag *d;
+	char *dirs[3];          /* dictionaries/, $PR_PUBLISH_DICTDIR, system */
+	size_t nr_dirs, nr_list_dirs;
+	struct dict dicts[MAX_LANGS];
+	size_t nr_dicts;
+	enum diag_severity severity;
+	size_t max_suggest, nr_suggested;
+	int suggest_note_given;
+};
+
+/* Where the text being checked came from, for locations. */
+struct source {
+	const char *file;
+	struct xmldoc *x;           /* for releases */
+	const char *buf;            /* for plain text */
+	size_t len;
+	size_t *line_starts;
+	size_t nr_lines;
+	size_t findings;
+};
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- the word cache ---- */
+
+static uint64_t hash_word(const char *s, size_t len)
+{
+	uint64_t h = 1469598103934665603ull;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+	return h;
+}
+
+static struct cache_entry *cache_slot(struct word_cache *c, const char *w, size_t len)
+{
+	size_t i;
+
+	if (!c->alloc)
+		return NULL;
+	for (i = hash_word(w, len) & (c->alloc - 1);; i = (i + 1) & (c->alloc - 1)) {
+		struct cache_entry *e = &c->slots[i];
+		if (!e->word || (!strncmp(e->word, w, len) && !e->word[len]))
+			return e;
+	}
+}
+
+static void cache_put(struct word_cache *c, const char *w, size_t len, int ok);
+
+static void cache_grow(struct word_cache *c)
+{
+	struct word_cache bigger = { NULL, 0, c->alloc ? c->alloc * 2 : 1024 };
+	size_t i;
+
+	bigger.slots = xcalloc(bigger.alloc, sizeof(*bigger.slots));
+	for (i = 0; i < c->alloc; i++) {
+		if (c->slots[i].word) {
+			*cache_slot(&bigger, c->slots[i].word, strlen(c->slots[i].word)) = c->slots[i];
+			bigger.nr++;
+		}
+	}
+	free(c->slots);
+	*c = bigger;
+}
+
+static void cache_put(struct word_cache *c, const char *w, size_t len, int ok)
+{
+	struct cache_entry *e;
+
+	if (c->nr >= CACHE_MAX)
+		return;
+	if ((c->nr + 1) * 2 > c->alloc)
+		cache_grow(c);
+	e = cache_slot(c, w, len);
+	if (e->word)
+		return;
+	e->word = xstrndup(w, len);
+	e->ok = ok;
+	c->nr++;
+}
+
+static void cache_release(struct word_cache *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->alloc; i++)
+		free(c->slots[i].word);
+	free(c->slots);
+	memset(c, 0, sizeof(*c));
+}
+
+/* ---- the speller ---- */
+
+const char *spell_dictionary_package(const char *lang)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(defaults); i++)
+		if (!strcmp(defaults[i].lang, lang))
+			return defaults[i].package;
+	return NULL;
+}
+
+static int is_dir(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && S_ISDIR(st.st_mode);
+}
+
+struct speller *speller_new(const struct site *site, const char *archive_root, struct diag *d)
+{
+	struct speller *sp = xcalloc(1, sizeof(*sp));
+	const char *env = getenv("PR_PUBLISH_DICTDIR");
+
+	sp->site = site;
+	sp->d = d;
+	sp->severity = site && site->spelling_is_error ? DIAG_ERROR : DIAG_WARNING;
+	if (archive_root) {
+		char *dir = strcmp(archive_root, ".") ? xasprintf("%s/dictionaries", archive_root)
+						       : xstrdup("dictionaries");
+		if (is_dir(dir))
+			sp->dirs[sp->nr_dirs++] = dir;
+		else
+			free(dir);
+	}
+	if (env && *env && is_dir(env)) {
+		char *a = sp->nr_dirs ? realpath(sp->dirs[0], NULL) : NULL;
+		char *b = realpath(env, NULL);
+		if (!a || !b || strcmp(a, b))
+			sp->dirs[sp->nr_dirs++] = xstrdup(env);
+		free(a);
+		free(b);
+	}
+	if (!(env && *env)) {
+		/* pr-publish's own word lists, where it is installed. */
+		char *own = datadir_sub("dictionaries");
+		char *a = own && sp->nr_dirs ? realpath(sp->dirs[0], NULL) : NULL;
+		char *b = own ? realpath(own, NULL) : NULL;
+		if (own && (!a || !b || strcmp(a, b)))
+			sp->dirs[sp->nr_dirs++] = own;
+		else
+			free(own);
+		free(a);
+		free(b);
+	}
+	sp->nr_list_dirs = sp->nr_dirs;
+	sp->dirs[sp->nr_dirs++] = xstrdup(SYSTEM_DICT_DIR);
+	return sp;
+}
+
+void speller_free(struct speller *sp)
+{
+	size_t i;
+
+	if (!sp)
+		return;
+	for (i = 0; i < sp->nr_dicts; i++) {
+		if (sp->dicts[i].h)
+			Hunspell_destroy(sp->dicts[i].h);
+		cache_release(&sp->dicts[i].cache);
+	}
+	for (i = 0; i < sp->nr_dirs; i++)
+		free(sp->dirs[i]);
+	free(sp);
+}
+
+void speller_set_suggest(struct speller *sp, size_t max_words)
+{
+	sp->max_suggest = max_words;
+}
+
+void speller_set_severity(struct speller *sp, enum diag_severity severity)
+{
+	sp->severity = severity;
+}
+
+const struct spell_stats *speller_stats(const struct speller *sp, size_t *nr)
+{
+	static struct spell_stats out[MAX_LANGS];
+	size_t i, n = 0;
+
+	for (i = 0; i < sp->nr_dicts; i++)
+		if (sp->dicts[i].state == DICT_LOADED)
+			out[n++] = sp->dicts[i].stats;
+	*nr = n;
+	return out;
+}
+
+/* The site language for a tag: "de-CH" -> "de"; NULL when it is none of
+ * the site's (or, without a site, of the six defaults). */
+static const char *site_code(const struct speller *sp, const char *tag, char *buf, size_t size)
+{
+	size_t n = strcspn(tag, "-_"), i;
+
+	if (n == 0 || n >= size)
+		return NULL;
+	for (i = 0; i < n; i++)
+		buf[i] = (char)(tag[i] >= 'A' && tag[i] <= 'Z' ? tag[i] + 32 : tag[i]);
+	buf[n] = '\0';
+	if (sp->site)
+		return site_language(sp->site, buf) ? buf : NULL;
+	return spell_dictionary_package(buf) ? buf : NULL;
+}
+
+/* Only names like en_GB, fr, de-DE-frami: never a path. */
+static int dictionary_name_ok(const char *name)
+{
+	size_t i, n = strlen(name);
+
+	if (!n || n > 32 || name[0] == '.' || name[0] == '-')
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= 'A' && name[i] <= 'Z') ||
+		      (name[i] >= '0' && name[i] <= '9') || name[i] == '_' || name[i] == '-'))
+			return 0;
+	return 1;
+}
+
+static int readable_file(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && S_ISREG(st.st_mode) && !access(path, R_OK);
+}
+
+/* hunspell accepts anything and checks nothing with a broken .dic: its
+ * first line must be the word count. */
+static int dic_looks_right(const char *path)
+{
+	char line[64];
+	FILE *f = fopen(path, "r");
+	size_t i = 0;
+	int ok;
+
+	if (!f)
+		return 0;
+	ok = fgets(line, sizeof(line), f) != NULL;
+	fclose(f);
+	if (!ok)
+		return 0;
+	if (!strncmp(line, "\xef\xbb\xbf", 3))
+		i = 3;
+	if (line[i] < '1' || line[i] > '9')
+		return 0;
+	while (line[i] >= '0' && line[i] <= '9')
+		i++;
+	return line[i] == '\n' || line[i] == '\r' || line[i] == ' ' || line[i] == '\t' ||
+	       line[i] == '/' || line[i] == '\0';
+}
+
+static void add_word(struct dict *dict, const char *word, const char *model)
+{
+	if (Hunspell_spell(dict->h, word))
+		return;
+	if (!model || Hunspell_add_with_affix(dict->h, word, model) != 0)
+		Hunspell_add(dict->h, word);
+	/* hunspell can still refuse it (en_GB's "BAe" hides an added "Bae"):
+	 * the word as written is then accepted from the cache. */
+	if (!Hunspell_spell(dict->h, word))
+		cache_put(&dict->cache, word, strlen(word), 1);
+}
+
+/* Reads one of the organisation's lists into h: "word" or "word/model". */
+static void load_list(struct speller *sp, struct dict *dict, const char *path)
+{
+	FILE *f;
+	char *line = NULL;
+	size_t alloc = 0, lineno = 0;
+	ssize_t n;
+
+	if (!readable_file(path))
+		return;
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	while ((n = getline(&line, &alloc, f)) >= 0) {
+		char *slash, *p = line;
+		struct diag_loc loc = { path, (long)++lineno, 0, NULL, 0 };
+
+		while (n > 0 && (p[n - 1] == '\n' || p[n - 1] == '\r' || p[n - 1] == ' ' ||
+				 p[n - 1] == '\t'))
+			p[--n] = '\0';
+		while (*p == ' ' || *p == '\t')
+			p++, n--;
+		if (lineno == 1 && !strncmp(p, "\xef\xbb\xbf", 3))
+			p += 3, n -= 3;
+		if (!*p || *p == '#' || (lineno == 1 && strspn(p, "0123456789") == (size_t)n))
+			continue;
+		if (utf8_validate(p, (size_t)n) != (size_t)n || strpbrk(p, " \t") ||
+		    utf8_width(p, (size_t)n) > SPELL_WORD_MAX_CHARS ||
+		    (size_t)n > SPELL_WORD_MAX_BYTES) {
+			diag_report(sp->d, &loc, DIAG_WARNING, "spell-list",
+				    "ignored: not one word of valid UTF-8 and at most %d characters",
+				    SPELL_WORD_MAX_CHARS);
+			continue;
+		}
+		slash = strchr(p, '/');
+		if (slash)
+			*slash = '\0';
+		if (*p)
+			add_word(dict, p, slash && slash[1] ? slash + 1 : NULL);
+	}
+	free(line);
+	fclose(f);
+}
+
+static int has_digit(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (s[i] >= '0' && s[i] <= '9')
+			return 1;
+	return 0;
+}
+
+/* Every word of a taxonomy label, as written, is a word of its language. */
+static void add_label_words(struct dict *dict, const char *text)
+{
+	struct spell_token t;
+	struct strbuf w = STRBUF_INIT;
+	size_t pos = 0, len = strlen(text);
+
+	while (spell_tokenize_next(text, len, &pos, &t)) {
+		if (t.flags & (SPELL_TOKEN_LONG | SPELL_TOKEN_FOREIGN))
+			continue;
+		strbuf_reset(&w);
+		spell_token_normalize(&w, text + t.off, t.len);
+		if (!w.buf || w.buf[0] == '-' || w.buf[w.len - 1] == '-')
+			continue;
+		add_word(dict, w.buf, NULL);
+		if (t.flags & SPELL_TOKEN_HYPHEN) {
+			/* and its parts: IKT of IKT-Sicherheit */
+			char *part, *save = NULL;
+			for (part = strtok_r(w.buf, "-", &save); part; part = strtok_r(NULL, "-", &save))
+				if (strlen(part) > 1 && !has_digit(part, strlen(part)))
+					add_word(dict, part, NULL);
+		}
+	}
+	strbuf_release(&w);
+}
+
+static void add_taxonomy(struct speller *sp, struct dict *dict)
+{
+	size_t t, i, k;
+
+	if (!sp->site)
+		return;
+	for (t = 0; t < TAXONOMY_NR; t++) {
+		for (i = 0; i < sp->site->nr_terms[t]; i++) {
+			const struct site_term *term = &sp->site->terms[t][i];
+			for (k = 0; k < term->nr_labels; k++) {
+				const struct site_label *l = &term->labels[k];
+				char code[8];
+				const char *c = l->lang ? site_code(sp, l->lang, code, sizeof(code)) : NULL;
+				if (!c || strcmp(c, dict->lang))
+					continue;
+				if (l->text)
+					add_label_words(dict, l->text);
+				if (l->abbr)
+					add_label_words(dict, l->abbr);
+			}
+		}
+	}
+}
+
+static void dict_fail(struct speller *sp, struct dict *dict, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void dict_fail(struct speller *sp, struct dict *dict, const char *fmt, ...)
+{
+	const char *pkg = spell_dictionary_package(dict->lang);
+	struct strbuf msg = STRBUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	strbuf_vaddf(&msg, fmt, ap);
+	va_end(ap);
+	dict->state = DICT_FAILED;
+	diag_system_error(sp->d, "%s", msg.buf);
+	strbuf_release(&msg);
+	if (pkg)
+		fprintf(stderr, "hint: install the Debian package %s (make run installs it), or put "
+			"the pair in dictionaries/\n", pkg);
+	else
+		fprintf(stderr, "hint: put a hunspell dictionary for '%s' in dictionaries/\n",
+			dict->lang);
+}
+
+static int dict_load(struct speller *sp, struct dict *dict)
+{
+	const struct site_language *sl = sp->site ? site_language(sp->site, dict->lang) : NULL;
+	const char *name = sl && sl->dictionary ? sl->dictionary : NULL;
+	char *aff = NULL, *dic = NULL;
+	double start = now_seconds();
+	size_t i;
+
+	if (!name) {
+		for (i = 0; i < ARRAY_SIZE(defaults); i++)
+			if (!strcmp(defaults[i].lang, dict->lang))
+				name = defaults[i].dictionary;
+	}
+	if (!name) {
+		dict_fail(sp, dict, "no hunspell dictionary is known for language '%s'", dict->lang);
+		return SPELL_SYSTEM;
+	}
+	if (!dictionary_name_ok(name)) {
+		dict_fail(sp, dict, "bad dictionary name '%s' in the site file", name);
+		return SPELL_SYSTEM;
+	}
+	for (i = 0; i < sp->nr_dirs; i++) {
+		aff = xasprintf("%s/%s.aff", sp->dirs[i], name);
+		dic = xasprintf("%s/%s.dic", sp->dirs[i], name);
+		if (readable_file(aff) && readable_file(dic))
+			break;
+		free(aff);
+		free(dic);
+		aff = dic = NULL;
+	}
+	if (!aff) {
+		dict_fail(sp, dict, "no hunspell dictionary '%s' for language '%s' in dictionaries/ "
+			  "or " SYSTEM_DICT_DIR, name, dict->lang);
+		return SPELL_SYSTEM;
+	}
+	if (!dic_looks_right(dic)) {
+		dict_fail(sp, dict, "hunspell dictionary '%s' is corrupt (no word count)", dic);
+		goto fail;
+	}
+	dict->h = Hunspell_create(aff, dic);
+	if (!dict->h) {
+		dict_fail(sp, dict, "cannot load hunspell dictionary '%s'", dic);
+		goto fail;
+	}
+	if (strcmp(Hunspell_get_dic_encoding(dict->h), "UTF-8")) {
+		dict_fail(sp, dict, "hunspell dictionary '%s' is not in UTF-8 (SET UTF-8)", aff);
+		Hunspell_destroy(dict->h);
+		dict->h = NULL;
+		goto fail;
+	}
+	for (i = 0; i < sp->nr_list_dirs; i++) {
+		char *names = xasprintf("%s/names.dic", sp->dirs[i]);
+		char *own = xasprintf("%s/%s.dic", sp->dirs[i], dict->lang);
+		load_list(sp, dict, names);
+		load_list(sp, dict, own);
+		free(names);
+		free(own);
+	}
+	add_taxonomy(sp, dict);
+	dict->state = DICT_LOADED;
+	dict->stats.lang = dict->lang;
+	dict->stats.load_seconds = now_seconds() - start;
+	free(aff);
+	free(dic);
+	return 0;
+fail:
+	free(aff);
+	free(dic);
+	return SPELL_SYSTEM;
+}
+
+/* The dictionary of a language tag: loaded on first use.  NULL and *ret 0
+ * for a language that is not the site's; NULL and SPELL_SYSTEM when its
+ * dictionary cannot be had. */
+static struct dict *dict_for(struct speller *sp, const char *tag, int *ret)
+{
+	char code[8];
+	const char *c = tag ? site_code(sp, tag, code, sizeof(code)) : NULL;
+	struct dict *dict = NULL;
+	size_t i;
+
+	*ret = 0;
+	if (!c)
+		return NULL;
+	for (i = 0; i < sp->nr_dicts; i++)
+		if (!strcmp(sp->dicts[i].lang, c))
+			dict = &sp->dicts[i];
+	if (!dict) {
+		if (sp->nr_dicts == MAX_LANGS)
+			return NULL;
+		dict = &sp->dicts[sp->nr_dicts++];
+		memset(dict, 0, sizeof(*dict));
+		memcpy(dict->lang, c, strlen(c) + 1);
+	}
+	if (dict->state == DICT_UNLOADED)
+		dict_load(sp, dict);
+	if (dict->state == DICT_FAILED) {
+		*ret = SPELL_SYSTEM;
+		return NULL;
+	}
+	return dict;
+}
+
+int speller_load(struct speller *sp, const char *lang)
+{
+	int ret;
+	struct dict *dict = dict_for(sp, lang, &ret);
+
+	return dict ? 0 : ret ? ret : SPELL_INVALID;
+}
+
+/* ---- checking words ---- */
+
+static int lookup(struct dict *dict, const char *w, size_t len)
+{
+	struct cache_entry *e = cache_slot(&dict->cache, w, len);
+	char *copy;
+	int ok;
+
+	if (e && e->word)
+		return e->ok;
+	copy = xstrndup(w, len);
+	ok = Hunspell_spell(dict->h, copy) != 0;
+	free(copy);
+	cache_put(&dict->cache, w, len, ok);
+	return ok;
+}
+
+/* One normalised piece (no inner hyphen handling): the word itself, then
+ * without an elided article (l'OSCE), then without a possessive 's. */
+static int piece_ok(struct dict *dict, const char *w, size_t len)
+{
+	size_t e;
+
+	if (lookup(dict, w, len))
+		return 1;
+	e = spell_elision_len(dict->lang, w, len);
+	if (e && e < len && (lookup(dict, w + e, len - e) ||
+			     (has_digit(w + e, len - e))))
+		return 1;
+	if (len > 2 && w[len - 2] == '\'' && (w[len - 1] == 's' || w[len - 1] == 'S') &&
+	    lookup(dict, w, len - 2))
+		return 1;
+	/* A suspended hyphen: "Kontroll-", "-beilegung", "pre-". */
+	if (len > 1 && (w[0] == '-' || w[len - 1] == '-')) {
+		size_t a = w[0] == '-', b = w[len - 1] == '-';
+		if (len > a + b && lookup(dict, w + a, len - a - b))
+			return 1;
+	}
+	return 0;
+}
+
+struct checker {
+	struct speller *sp;
+	struct source *src;
+	struct dict *dict;
+	const char *text;      /* the text being checked */
+	const size_t *map;     /* its bytes' offsets in the source, or NULL */
+	struct strbuf w;
+};
+
+static void locate(struct checker *c, size_t off, struct diag_loc *loc)
+{
+	struct source *src = c->src;
+	size_t raw = c->map ? c->map[off] : off;
+
+	if (src->x) {
+		xmldoc_loc_offset(src->x, raw, loc);
+		return;
+	}
+	memset(loc, 0, sizeof(*loc));
+	loc->file = src->file;
+	loc->src = src->buf;
+	loc->srclen = src->len;
+	if (src->nr_lines) {
+		size_t lo = 0, hi = src->nr_lines;
+		while (hi - lo > 1) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (src->line_starts[mid] <= raw)
+				lo = mid;
+			else
+				hi = mid;
+		}
+		loc->line = (long)lo + 1;
+		loc->column = (long)utf8_width(src->buf + src->line_starts[lo],
+					       raw - src->line_starts[lo]) + 1;
+	}
+}
+
+static void suggestions(struct checker *c, const char *word, size_t chars, struct strbuf *out)
+{
+	struct speller *sp = c->sp;
+	char **list = NULL;
+	int n, i, shown = 0;
+
+	if (!sp->max_suggest || chars > MAX_SUGGEST_CHARS)
+		return;
+	if (sp->nr_suggested >= sp->max_suggest) {
+		if (!sp->suggest_note_given) {
+			sp->suggest_note_given = 1;
+			strbuf_addf(out, " (no more suggestions in this run: they stop after %zu words)",
+				    sp->max_suggest);
+		}
+		return;
+	}
+	sp->nr_suggested++;
+	n = Hunspell_suggest(c->dict->h, &list, word);
+	for (i = 0; i < n && shown < MAX_SUGGESTIONS_SHOWN; i++) {
+		size_t len = strlen(list[i]);
+		/* hunspell's output is text like any other: print valid UTF-8 only. */
+		if (utf8_validate(list[i], len) != len)
+			continue;
+		strbuf_addstr(out, shown++ ? ", " : " (suggestions: ");
+		strbuf_addstr(out, list[i]);
+	}
+	if (shown)
+		strbuf_addch(out, ')');
+	if (list)
+		Hunspell_free_list(c->dict->h, &list, n);
+}
+
+static void report(struct checker *c, size_t off, size_t len, unsigned flags)
+{
+	struct speller *sp = c->sp;
+	struct strbuf word = STRBUF_INIT, extra = STRBUF_INIT;
+	struct diag_loc loc;
+
+	c->dict->stats.misspelled++;
+	if (flags & SPELL_TOKEN_CAPITAL)
+		c->dict->stats.misspelled_capitalised++;
+	if (++c->src->findings > SPELL_MAX_FINDINGS_PER_FILE) {
+		if (c->src->findings == SPELL_MAX_FINDINGS_PER_FILE + 1) {
+			locate(c, off, &loc);
+			diag_report(sp->d, &loc, DIAG_NOTE, "spell",
+				    "more than %d misspellings: the rest of this file is not reported",
+				    SPELL_MAX_FINDINGS_PER_FILE);
+		}
+		return;
+	}
+	strbuf_add(&word, c->text + off, len);
+	strbuf_reset(&c->w);
+	spell_token_normalize(&c->w, c->text + off, len);
+	if (c->w.buf)
+		suggestions(c, c->w.buf, utf8_width(c->w.buf, c->w.len), &extra);
+	locate(c, off, &loc);
+	diag_report(sp->d, &loc, sp->severity, "spell", "misspelled word '%s'%s", word.buf,
+		    extra.buf ? extra.buf : "");
+	strbuf_release(&word);
+	strbuf_release(&extra);
+}
+
+static int is_hyphen_at(const char *s, size_t len, size_t i, size_t *n)
+{
+	uint32_t cp;
+
+	*n = utf8_decode(s + i, len - i, &cp);
+	return *n && (cp == '-' || cp == 0x2010 || cp == 0x2011);
+}
+
+static void check_token(struct checker *c, const struct spell_token *t)
+{
+	const char *s = c->text + t->off;
+	size_t i, start, n;
+	int whole_ok;
+	double t0;
+
+	if (t->flags & SPELL_TOKEN_LONG) {
+		struct diag_loc loc;
+		locate(c, t->off, &loc);
+		diag_report(c->sp->d, &loc, DIAG_WARNING, "spell-long",
+			    "word of %zu characters not checked (over %d)", t->chars,
+			    SPELL_WORD_MAX_CHARS);
+		return;
+	}
+	if (t->flags & (SPELL_TOKEN_FOREIGN | SPELL_TOKEN_DOTTED))
+		return;
+	if ((t->flags & SPELL_TOKEN_DIGIT) && !(t->flags & SPELL_TOKEN_HYPHEN))
+		return;
+	if (t->chars < 2)
+		return;   /* initials, list labels: never flagged */
+	t0 = now_seconds();
+	c->dict->stats.words++;
+	strbuf_reset(&c->w);
+	spell_token_normalize(&c->w, s, t->len);
+	whole_ok = !(t->flags & SPELL_TOKEN_DIGIT) && piece_ok(c->dict, c->w.buf, c->w.len);
+	if (whole_ok || !(t->flags & SPELL_TOKEN_HYPHEN)) {
+		c->dict->stats.check_seconds += now_seconds() - t0;
+		if (!whole_ok)
+			report(c, t->off, t->len, t->flags);
+		return;
+	}
+	/* A compound: each part on its own (OSZE-Teilnehmerstaaten, COVID-19). */
+	for (start = i = 0; i <= t->len; i += n) {
+		n = 1;
+		if (i < t->len && !is_hyphen_at(s, t->len, i, &n)) {
+			if (!n)
+				n = 1;
+			continue;
+		}
+		if (i > start && !has_digit(s + start, i - start) &&
+		    utf8_width(s + start, i - start) > 1) {
+			int ok;
+			strbuf_reset(&c->w);
+			spell_token_normalize(&c->w, s + start, i - start);
+			ok = piece_ok(c->dict, c->w.buf, c->w.len);
+			if (!ok) {
+				unsigned flags = spell_is_upper((unsigned char)s[start]) ?
+							 SPELL_TOKEN_CAPITAL : 0;
+				if ((unsigned char)s[start] >= 0x80) {
+					uint32_t cp;
+					if (utf8_decode(s + start, t->len - start, &cp) &&
+					    spell_is_upper(cp))
+						flags = SPELL_TOKEN_CAPITAL;
+				}
+				c->dict->stats.check_seconds += now_seconds() - t0;
+				report(c, t->off + start, i - start, flags);
+				t0 = now_seconds();
+			}
+		}
+		start = i + n;
+	}
+	c->dict->stats.check_seconds += now_seconds() - t0;
+}
+
+static void check_run(struct checker *c, size_t len)
+{
+	struct spell_token t;
+	size_t pos = 0;
+
+	while (spell_tokenize_next(c->text, len, &pos, &t))
+		check_token(c, &t);
+}
+
+/* ---- walking a release in step with its bytes ---- */
+
+struct walk {
+	struct speller *sp;
+	struct source *src;
+	const char *buf;
+	size_t len;
+	struct strbuf text;     /* decoded text of the current run */
+	size_t *map;            /* source offset of each byte of text */
+	size_t map_alloc;
+	int ret;
+};
+
+static void text_add(struct walk *w, const char *s, size_t n, size_t raw)
+{
+	size_t i;
+
+	ALLOC_GROW(w->map, w->text.len + n, w->map_alloc);
+	for (i = 0; i < n; i++)
+		w->map[w->text.len + i] = raw;
+	strbuf_add(&w->text, s, n);
+}
+
+static void encode_utf8(uint32_t cp, char *out, size_t *n)
+{
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		*n = 1;
+	} else if (cp < 0x800) {
+		out[0] = (char)(0xc0 | (cp >> 6));
+		out[1] = (char)(0x80 | (cp & 0x3f));
+		*n = 2;
+	} else if (cp < 0x10000) {
+		out[0] = (char)(0xe0 | (cp >> 12));
+		out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		out[2] = (char)(0x80 | (cp & 0x3f));
+		*n = 3;
+	} else {
+		out[0] = (char)(0xf0 | (cp >> 18));
+		out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+		out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		out[3] = (char)(0x80 | (cp & 0x3f));
+		*n = 4;
+	}
+}
+
+/* Character data from off to the next '<': appended decoded, each
+ * reference counted as one character at its '&'.  Returns the new offset. */
+static size_t take_text(struct walk *w, size_t off)
+{
+	static const struct {
+		const char *name;
+		char c;
+	} predefined[] = { { "amp;", '&' }, { "lt;", '<' }, { "gt;", '>' },
+			   { "quot;", '"' }, { "apos;", '\'' } };
+
+	while (off < w->len && w->buf[off] != '<') {
+		size_t start = off, i;
+
+		if (w->buf[off] != '&') {
+			while (off < w->len && w->buf[off] != '<' && w->buf[off] != '&')
+				off++;
+			for (i = start; i < off; i++)
+				text_add(w, w->buf + i, 1, i);
+			continue;
+		}
+		off++;
+		if (off < w->len && w->buf[off] == '#') {
+			uint32_t cp = 0;
+			int hex = off + 1 < w->len && w->buf[off + 1] == 'x';
+			char enc[4];
+			size_t n;
+			for (off += 1 + hex; off < w->len && w->buf[off] != ';' && off - start < 12; off++) {
+				char ch = w->buf[off];
+				unsigned v = ch >= '0' && ch <= '9' ? (unsigned)(ch - '0')
+					     : hex && (ch | 0x20) >= 'a' && (ch | 0x20) <= 'f'
+						 ? (unsigned)((ch | 0x20) - 'a' + 10) : 99;
+				if (v == 99 || cp > 0x10ffff)
+					break;
+				cp = cp * (hex ? 16 : 10) + v;
+			}
+			if (off < w->len && w->buf[off] == ';')
+				off++;
+			if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+				cp = ' ';
+			encode_utf8(cp, enc, &n);
+			text_add(w, enc, n, start);
+			continue;
+		}
+		for (i = 0; i < ARRAY_SIZE(predefined); i++) {
+			size_t n = strlen(predefined[i].name);
+			if (w->len - off >= n && !memcmp(w->buf + off, predefined[i].name, n)) {
+				text_add(w, &predefined[i].c, 1, start);
+				off += n;
+				break;
+			}
+		}
+		if (i == ARRAY_SIZE(predefined))
+			text_add(w, " ", 1, start);   /* cannot happen: no DTD, no entities */
+	}
+	return off;
+}
+
+static void flush_text(struct walk *w, const char *lang, int check)
+{
+	struct checker c;
+	int ret;
+
+	if (check && w->text.len) {
+		memset(&c, 0, sizeof(c));
+		c.sp = w->sp;
+		c.src = w->src;
+		c.dict = dict_for(w->sp, lang, &ret);
+		if (ret)
+			w->ret = ret;
+		c.text = w->text.buf;
+		c.map = w->map;
+		if (c.dict)
+			check_run(&c, w->text.len);
+		strbuf_release(&c.w);
+	}
+	strbuf_reset(&w->text);
+}
+
+/* Offset just past the markup at off ("<!--", "<?", "</", a tag). */
+static size_t skip_past(const struct walk *w, size_t off, const char *end)
+{
+	size_t n = strlen(end);
+
+	for (; off + n <= w->len; off++)
+		if (!memcmp(w->buf + off, end, n))
+			return off + n;
+	return w->len;
+}
+
+/* Past a start tag at off (quotes hide '>'); *empty when it ends "/>". */
+static size_t skip_start_tag(const struct walk *w, size_t off, int *empty)
+{
+	char quote = 0;
+
+	*empty = 0;
+	for (off++; off < w->len; off++) {
+		char ch = w->buf[off];
+		if (quote) {
+			if (ch == quote)
+				quote = 0;
+		} else if (ch == '"' || ch == '\'') {
+			quote = ch;
+		} else if (ch == '>') {
+			*empty = w->buf[off - 1] == '/';
+			return off + 1;
+		}
+	}
+	return w->len;
+}
+
+static const xmlNode *next_element(const xmlNode *n)
+{
+	while (n && n->type != XML_ELEMENT_NODE)
+		n = n->next;
+	return n;
+}
+
+/* Elements whose text is not prose: dates, addresses, people's names. */
+static int element_is_prose(const xmlNode *e)
+{
+	static const char *const skip[] = { "date", "end-date", "embargo", "email", "phone",
+					    "sources", "fields", "countries" };
+	size_t i;
+
+	if (e->ns)
+		return 0;
+	for (i = 0; i < ARRAY_SIZE(skip); i++)
+		if (xml_is(e, skip[i]))
+			return 0;
+	if (xml_is(e, "name") && e->parent &&
+	    (xml_is(e->parent, "person") || xml_is(e->parent, "contact")))
+		return 0;
+	return 1;
+}
+
+static size_t walk_element(struct walk *w, const xmlNode *elem, size_t off, const char *lang,
+			   int check)
+{
+	const xmlNode *child = next_element(elem->children);
+	int empty;
+
+	off = skip_start_tag(w, off, &empty);
+	if (empty)
+		return off;
+	while (off < w->len) {
+		const char *b = w->buf + off;
+		size_t left = w->len - off;
+
+		if (*b != '<') {
+			off = take_text(w, off);
+		} else if (left >= 4 && !memcmp(b, "<!--", 4)) {
+			off = skip_past(w, off + 4, "-->");
+		} else if (left >= 9 && !memcmp(b, "<![CDATA[", 9)) {
+			size_t end = skip_past(w, off + 9, "]]>"), i;
+			for (i = off + 9; i + 3 <= end; i++)
+				text_add(w, w->buf + i, 1, i);
+			off = end;
+		} else if (left >= 2 && b[1] == '?') {
+			off = skip_past(w, off + 2, "?>");
+		} else if (left >= 2 && b[1] == '/') {
+			flush_text(w, lang, check);
+			return skip_past(w, off, ">");
+		} else {
+			long at = child ? xmldoc_node_offset(w->src->x, child) : -1;
+			const char *clang;
+
+			flush_text(w, lang, check);
+			if (!child || (at >= 0 && (size_t)at != off)) {
+				/* Out of step with the tree: stop rather than guess. */
+				return w->len;
+			}
+			clang = xml_lang_attr(w->src->x, child);
+			off = walk_element(w, child, off, clang ? clang : lang,
+					   check && element_is_prose(child));
+			child = next_element(child->next);
+		}
+	}
+	flush_text(w, lang, check);
+	return off;
+}
+
+int spell_check_release(struct speller *sp, const struct release *rel)
+{
+	struct source src;
+	struct walk w;
+	long off = xmldoc_node_offset(rel->xml, rel->root);
+
+	memset(&src, 0, sizeof(src));
+	src.file = rel->xml->path;
+	src.x = rel->xml;
+	if (off < 0)
+		return SPELL_OK;
+	memset(&w, 0, sizeof(w));
+	w.sp = sp;
+	w.src = &src;
+	w.buf = rel->xml->buf;
+	w.len = rel->xml->len;
+	walk_element(&w, rel->root, (size_t)off, rel->lang, 1);
+	strbuf_release(&w.text);
+	free(w.map);
+	return w.ret;
+}
+
+int spell_check_file(struct speller *sp, const char *path)
+{
+	struct release *rel = NULL;
+	int ret = release_load(&rel, path, sp->d);
+
+	sp->d->files++;
+	if (ret)
+		return ret == XMLDOC_SYSTEM ? SPELL_SYSTEM : SPELL_INVALID;
+	ret = spell_check_release(sp, rel);
+	release_free(rel);
+	return ret;
+}
+
+int spell_check_text(struct speller *sp, const char *name, const char *buf, size_t len,
+		     const char *lang)
+{
+	struct source src;
+	struct checker c;
+	size_t i, bad, alloc = 0;
+	int ret;
+
+	memset(&src, 0, sizeof(src));
+	src.file = name;
+	src.buf = buf;
+	src.len = len;
+	ALLOC_GROW(src.line_starts, 1, alloc);
+	src.line_starts[src.nr_lines++] = 0;
+	for (i = 0; i < len; i++) {
+		if (buf[i] == '\n' && i + 1 < len) {
+			ALLOC_GROW(src.line_starts, src.nr_lines + 1, alloc);
+			src.line_starts[src.nr_lines++] = i + 1;
+		}
+	}
+	memset(&c, 0, sizeof(c));
+	c.sp = sp;
+	c.src = &src;
+	c.text = buf;
+	bad = utf8_validate(buf, len);
+	if (bad < len) {
+		struct diag_loc loc;
+		locate(&c, bad, &loc);
+		diag_report(sp->d, &loc, DIAG_ERROR, "encoding",
+			    "invalid UTF-8 byte 0x%02X: the words around it are checked, it is not",
+			    (unsigned char)buf[bad]);
+	}
+	c.dict = dict_for(sp, lang, &ret);
+	if (!c.dict && !ret)
+		ret = SPELL_INVALID;
+	if (c.dict)
+		check_run(&c, len);
+	strbuf_release(&c.w);
+	free(src.line_starts);
+	return ret;
+}
+
+int spell_check_word(struct speller *sp, const char *lang, const char *word)
+{
+	struct strbuf w = STRBUF_INIT;
+	int ret, ok;
+	struct dict *dict = dict_for(sp, lang, &ret);
+
+	if (!dict)
+		return ret ? ret : SPELL_INVALID;
+	spell_token_normalize(&w, word, strlen(word));
+	ok = w.buf && piece_ok(dict, w.buf, w.len);
+	strbuf_release(&w);
+	return ok;
+}
+
+/* ---- adding to the organisation's lists ---- */
+
+static int cmp_lines(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The word of a list line: up to '/' */
+static size_t word_len(const char *line)
+{
+	return strcspn(line, "/");
+}
+
+int spell_list_add(const char *dict_dir, const char *lang, const char *word, struct diag *d)
+{
+	struct strbuf out = STRBUF_INIT, header = STRBUF_INIT;
+	char **lines = NULL, *path, *tmp = NULL, *line = NULL;
+	size_t nr = 0, alloc = 0, linealloc = 0, i, n = strlen(word), wl;
+	ssize_t got;
+	int ret = 1, fd = -1, lineno = 0;
+	FILE *f;
+
+	wl = word_len(word);
+	if (!n || wl == 0 || utf8_validate(word, n) != n || strpbrk(word, " \t\r\n#") ||
+	    strchr(word + wl + (wl < n), '/') || (wl < n && wl + 1 == n) ||
+	    utf8_width(word, n) > SPELL_WORD_MAX_CHARS || n > SPELL_WORD_MAX_BYTES) {
+		diag_system_error(d, "not a word to add: '%s' (one word, or WORD/MODEL)", word);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if ((unsigned char)word[i] < 0x20 || word[i] == 0x7f) {
+			diag_system_error(d, "not a word to add: control character in '%s'", word);
+			return -1;
+		}
+	}
+	if (lang && !dictionary_name_ok(lang)) {
+		diag_system_error(d, "not a language code: '%s'", lang);
+		return -1;
+	}
+	if (mkdir(dict_dir, 0777) < 0 && errno != EEXIST) {
+		diag_system_error(d, "cannot create '%s': %s", dict_dir, strerror(errno));
+		return SPELL_SYSTEM;
+	}
+	path = xasprintf("%s/%s.dic", dict_dir, lang ? lang : "names");
+	f = fopen(path, "r");
+	if (!f && errno != ENOENT) {
+		diag_system_error(d, "cannot open '%s': %s", path, strerror(errno));
+		ret = SPELL_SYSTEM;
+		goto out;
+	}
+	while (f && (got = getline(&line, &linealloc, f)) >= 0) {
+		lineno++;
+		while (got > 0 && (line[got - 1] == '\n' || line[got - 1] == '\r'))
+			line[--got] = '\0';
+		if (!got)
+			continue;
+		if (line[0] == '#' || (lineno == 1 && strspn(line, "0123456789") == (size_t)got)) {
+			if (line[0] == '#') {
+				strbuf_addstr(&header, line);
+				strbuf_addch(&header, '\n');
+			}
+			continue;
+		}
+		ALLOC_GROW(lines, nr + 1, alloc);
+		lines[nr++] = xstrdup(line);
+	}
+	if (f && ferror(f)) {
+		diag_system_error(d, "cannot read '%s'", path);
+		ret = SPELL_SYSTEM;
+		goto out;
+	}
+	for (i = 0; i < nr; i++) {
+		if (word_len(lines[i]) == wl && !memcmp(lines[i], word, wl)) {
+			ret = 0;   /* already there */
+			goto out;
+		}
+	}
+	ALLOC_GROW(lines, nr + 1, alloc);
+	lines[nr++] = xstrdup(word);
+	qsort(lines, nr, sizeof(*lines), cmp_lines);
+	strbuf_addstr(&out, header.buf ? header.buf : "");
+	for (i = 0; i < nr; i++) {
+		if (i && !strcmp(lines[i], lines[i - 1]))
+			continue;
+		strbuf_addstr(&out, lines[i]);
+		strbuf_addch(&out, '\n');
+	}
+	tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	if (fd >= 0) {
+		int ok = write(fd, out.buf, out.len) == (ssize_t)out.len && !fsync(fd);
+		if (close(fd) < 0 || !ok || rename(tmp, path) < 0)
+			fd = -2;
+	}
+	if (fd < 0) {
+		diag_system_error(d, "cannot write '%s': %s", path, strerror(errno));
+		if (fd == -2)
+			unlink(tmp);
+		ret = SPELL_SYSTEM;
+	}
+out:
+	if (f)
+		fclose(f);
+	for (i = 0; i < nr; i++)
+		free(lines[i]);
+	free(lines);
+	free(line);
+	free(tmp);
+	free(path);
+	strbuf_release(&out);
+	strbuf_release(&header);
+	return ret;
+}

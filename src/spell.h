@@ -1,0 +1,98 @@
+/*
+ * spell.h - spelling: every text of a release in its own language.
+ *
+ * A struct speller holds one hunspell dictionary per site language, each
+ * loaded once and only when that language first occurs.  Release text is
+ * walked element by element; the language of a text is that of its nearest
+ * xml:lang (a span switches dictionary; a span in a language that is not a
+ * site language is skipped).  Words are cut by spell_tokenize.h; each
+ * finding carries the line and column of the word itself in the file.
+ *
+ * Dictionaries are found by language code only: the site's
+ * <language dictionary="en_GB"> (or the default for the code) names the
+ * hunspell pair <name>.aff/.dic, looked for in the archive's dictionaries/
+ * folder, then $PR_PUBLISH_DICTDIR (else pr-publish's own dictionaries/,
+ * datadir.h), then /usr/share/hunspell.  The
+ * organisation's word lists (names.dic for every language, <lang>.dic for
+ * one) come from the first two folders, and every taxonomy label and
+ * abbreviation of the site is accepted in its language.  The list format
+ * is in dictionaries/README.
+ *
+ * Rule ids: spell (a misspelling: an error or a warning by the site's
+ * <spelling severity>), spell-long (a word too long to check),
+ * spell-list (a bad line in a word list), encoding (plain text only).
+ */
+#ifndef PR_SPELL_H
+#define PR_SPELL_H
+
+#include <stddef.h>
+
+#include "diag.h"
+#include "release.h"
+#include "site.h"
+
+/* Suggestions cost up to a quarter of a second each: at most this many
+ * misspelled words per run get them. */
+#define SPELL_MAX_SUGGEST_WORDS 20
+/* Misspellings reported per file; the rest are counted, not printed. */
+#define SPELL_MAX_FINDINGS_PER_FILE 200
+
+enum spell_result {
+	SPELL_OK = 0,
+	SPELL_INVALID = -1,  /* the file did not load (findings reported) */
+	SPELL_SYSTEM = -2,   /* a dictionary or file could not be read */
+};
+
+/* Words looked at, per language, for --stats and the benchmark. */
+struct spell_stats {
+	const char *lang;
+	size_t words;         /* tokens given to the dictionary */
+	size_t misspelled;    /* findings, capitalised or not */
+	size_t misspelled_capitalised;
+	double load_seconds;  /* the one-time dictionary load */
+	double check_seconds; /* time spent in lookups */
+};
+
+struct speller;
+
+/* site (may be NULL: the six default languages) and d are lent and must
+ * outlive the speller; archive_root is the folder holding dictionaries/
+ * (NULL: none).  Nothing is loaded yet. */
+struct speller *speller_new(const struct site *site, const char *archive_root,
+			    struct diag *d);
+void speller_free(struct speller *sp);
+
+/* Suggestions for the first max_words misspellings (0: none, the default). */
+void speller_set_suggest(struct speller *sp, size_t max_words);
+/* Overrides the site's severity for findings. */
+void speller_set_severity(struct speller *sp, enum diag_severity severity);
+
+/* Loads and checks one release file: SPELL_OK (findings may have been
+ * reported), SPELL_INVALID or SPELL_SYSTEM. */
+int spell_check_file(struct speller *sp, const char *path);
+/* Checks a loaded release (build, publish and hooks call this). */
+int spell_check_release(struct speller *sp, const struct release *rel);
+/* Checks plain text in language lang; name is used in findings. */
+int spell_check_text(struct speller *sp, const char *name, const char *buf, size_t len,
+		     const char *lang);
+
+/* One word: 1 correct, 0 misspelled, SPELL_SYSTEM without a dictionary
+ * (reported), SPELL_INVALID when lang is not a site language. */
+int spell_check_word(struct speller *sp, const char *lang, const char *word);
+/* Loads lang's dictionary now (for the benchmark's load figure). */
+int speller_load(struct speller *sp, const char *lang);
+
+/* Statistics of the languages loaded so far; *nr is set. */
+const struct spell_stats *speller_stats(const struct speller *sp, size_t *nr);
+
+/* Adds word (optionally "word/model") to dict_dir/<lang>.dic, or to
+ * dict_dir/names.dic when lang is NULL, keeping the list sorted in byte
+ * order without duplicates and replacing it atomically.  Returns 1 added,
+ * 0 already there, -1 bad word (reported), SPELL_SYSTEM on I/O errors
+ * (reported). */
+int spell_list_add(const char *dict_dir, const char *lang, const char *word, struct diag *d);
+
+/* The Debian package with the hunspell dictionary for a language code. */
+const char *spell_dictionary_package(const char *lang);
+
+#endif
