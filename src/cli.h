@@ -55,6 +55,12 @@ int common_load_site(const struct common_options *c, struct diag *d, struct site
 char *common_archive_root(const struct site *site);
 
 /* The commands. */
+int cmd_new(int argc, const char **argv);
+extern const struct command_help new_help;
+extern const struct option new_options[];
+int cmd_hook(int argc, const char **argv);
+extern const struct command_help hook_help;
+extern const struct option hook_options[];
 int cmd_spell(int argc, const char **argv);
 extern const struct command_help spell_help;
 extern const struct option spell_options[];

@@ -31,8 +31,10 @@ static const struct command_help help_help = {
 
 static const struct command commands[] = {
 	{ "help", cmd_help, &help_help, no_options },
+	{ "new", cmd_new, &new_help, new_options },
 	{ "validate", cmd_validate, &validate_help, validate_options },
 	{ "spell", cmd_spell, &spell_help, spell_options },
+	{ "hook", cmd_hook, &hook_help, hook_options },
 };
 
 static const struct command *find_command(const char *name)

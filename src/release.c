@@ -55,6 +55,15 @@ static void extract(struct release *rel)
 	rel->contacts = xml_child(root, "contacts");
 	rel->notes = xml_child(root, "notes");
 	rel->corrections = xml_child(root, "corrections");
+	rel->withdrawn = xml_child(root, "withdrawn");
+	{
+		const xmlNode *c;
+		for (c = xml_child(rel->corrections, "correction"); c; c = xml_next(c, "correction")) {
+			const char *date = xml_attr(rel->xml, c, "date");
+			if (date && (!rel->updated || strcmp(date, rel->updated) > 0))
+				rel->updated = date;
+		}
+	}
 }
 
 static int finish(struct release **out, struct xmldoc *x, struct diag *d)

@@ -39,6 +39,8 @@ struct release {
 	size_t nr_places, nr_sources, nr_fields, nr_countries, nr_people;
 
 	const xmlNode *event, *body, *contacts, *notes, *corrections;
+	const xmlNode *withdrawn;   /* NULL unless taken off the site */
+	const char *updated;        /* date of the newest correction, or NULL */
 };
 
 /* 0 and *out (the caller's, release_free) on success; XMLDOC_INVALID with

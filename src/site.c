@@ -113,21 +113,19 @@ static int check_site(struct site *site, struct diag *d)
 	return bad ? XMLDOC_INVALID : 0;
 }
 
-int site_load(struct site **out, const char *path, struct diag *d)
+/* Takes ownership of x, loaded by site_load() or site_parse_memory(). */
+static int site_from_xmldoc(struct site **out, struct xmldoc *x, struct diag *d)
 {
 	struct site *site;
 	xmlNode *root, *node;
 	size_t lang_alloc = 0;
 	int ret;
 
-	*out = NULL;
 	site = xcalloc(1, sizeof(*site));
 	site->page_size = 20;
 	site->feed_items = 30;
 	site->spelling_is_error = 1;
-	ret = xmldoc_load_file(&site->xml, path, d);
-	if (ret)
-		goto fail;
+	site->xml = x;
 	ret = schema_validate(SCHEMA_SITE, site->xml, d);
 	if (ret)
 		goto fail;
@@ -192,6 +190,31 @@ int site_load(struct site **out, const char *path, struct diag *d)
 fail:
 	site_free(site);
 	return ret;
+}
+
+int site_load(struct site **out, const char *path, struct diag *d)
+{
+	struct xmldoc *x;
+	int ret;
+
+	*out = NULL;
+	ret = xmldoc_load_file(&x, path, d);
+	if (ret)
+		return ret;
+	return site_from_xmldoc(out, x, d);
+}
+
+int site_parse_memory(struct site **out, const char *name, const char *buf, size_t len,
+		      struct diag *d)
+{
+	struct xmldoc *x;
+	int ret;
+
+	*out = NULL;
+	ret = xmldoc_parse_memory(&x, name, buf, len, d);
+	if (ret)
+		return ret;
+	return site_from_xmldoc(out, x, d);
 }
 
 void site_free(struct site *site)

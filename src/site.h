@@ -59,6 +59,9 @@ struct site {
 /* *out is the caller's (site_free) when 0 is returned; otherwise an
  * XMLDOC_* code and the findings have been reported. */
 int site_load(struct site **out, const char *path, struct diag *d);
+/* The same from bytes (a fuzzer's input); name is used in findings. */
+int site_parse_memory(struct site **out, const char *name, const char *buf, size_t len,
+		      struct diag *d);
 void site_free(struct site *site);
 
 const char *taxonomy_name(enum taxonomy t);  /* "field of work", "source"... */

@@ -3,6 +3,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -12,12 +13,24 @@
 #include "util.h"
 #include "xmlutil.h"
 
+/* The facts language versions must agree on, in the order of facts[]. */
+enum fact {
+	FACT_DATE,
+	FACT_EMBARGO,
+	FACT_SOURCES,
+	FACT_FIELDS,
+	FACT_COUNTRIES,
+	NR_FACTS,
+};
+
 /* What the rules across files need to know of each release. */
 struct summary {
 	char *path;
 	char *id, *lang, *date, *embargo;
 	char *sources, *fields, *countries;   /* sorted keys joined by ' ' */
-	long line, column;                     /* of the root element */
+	long line, column;                     /* of the id attribute */
+	long fact_line[NR_FACTS], fact_column[NR_FACTS];  /* of each fact's element */
+	int context;    /* only there to be agreed with (validator_add_context) */
 };
 
 struct validator {
@@ -82,6 +95,76 @@ static void report_attr(struct validator *v, const struct release *rel, const xm
 
 	xmldoc_loc_attr(rel->xml, node, attr, &loc);
 	diag_report(v->d, &loc, DIAG_ERROR, rule, "%s", msg);
+}
+
+/* Appends 'value' in quotes, cut short when long: a message is not the
+ * place for a three-megabyte attribute. */
+static void add_quoted(struct strbuf *sb, const char *s)
+{
+	size_t n = strlen(s), cut = n;
+
+	if (n > 80) {
+		cut = 80;
+		while (cut && ((unsigned char)s[cut] & 0xc0) == 0x80)
+			cut--;
+	}
+	strbuf_addch(sb, '\'');
+	strbuf_add(sb, s, cut);
+	strbuf_addstr(sb, cut < n ? "...'" : "'");
+}
+
+/* The first bidi control character in an element's source text, so that the
+ * finding points at it: its code point in *cp and byte offset, or -1 (when
+ * it was written as a character reference, say). */
+static long find_bidi_offset(const struct release *rel, const xmlNode *elem, uint32_t *cp)
+{
+	const struct xmldoc *x = rel->xml;
+	long start = xmldoc_node_offset(x, elem);
+	char close[80];
+	size_t i, close_len;
+
+	if (start < 0)
+		return -1;
+	close_len = (size_t)snprintf(close, sizeof(close), "</%s", (const char *)elem->name);
+	if (close_len >= sizeof(close))
+		return -1;
+	for (i = (size_t)start; i < x->len; ) {
+		size_t n;
+
+		if (x->buf[i] == '<' && i + close_len <= x->len && !memcmp(x->buf + i, close, close_len))
+			break;
+		n = utf8_decode(x->buf + i, x->len - i, cp);
+		if (!n) {
+			i++;
+			continue;
+		}
+		if (utf8_is_bidi_control(*cp))
+			return (long)i;
+		i += n;
+	}
+	return -1;
+}
+
+static void report_bidi(struct validator *v, const struct release *rel, const xmlNode *elem,
+			const char *what)
+{
+	struct strbuf msg = STRBUF_INIT;
+	struct diag_loc loc;
+	uint32_t cp = 0;
+	long off = find_bidi_offset(rel, elem, &cp);
+
+	if (off >= 0) {
+		xmldoc_loc_offset(rel->xml, (size_t)off, &loc);
+		strbuf_addf(&msg, "bidirectional control character U+%04X in the %s can make it "
+			    "display differently from what it says; delete it", (unsigned)cp, what);
+	} else {
+		xmldoc_loc_node(rel->xml, elem, &loc);
+		strbuf_addf(&msg, "bidirectional control characters (U+202A-U+202E, U+2066-U+2069...) "
+			    "in the %s can make it display differently from what it says; delete them",
+			    what);
+	}
+	diag_report(v->d, &loc, DIAG_ERROR, "bidi", "%s", msg.buf);
+	strbuf_release(&msg);
 }
 
 static int has_bidi(const char *s)
@@ -230,6 +313,10 @@ static int person_known(const struct release *rel, const char *id)
 	return 0;
 }
 
+/* Longer addresses are not links a reader follows (browsers and servers
+ * commonly stop at 2,048). */
+#define LINK_MAX 2048
+
 static void check_link(struct validator *v, const struct release *rel, const xmlNode *a)
 {
 	const char *href = xml_attr(rel->xml, a, "href");
@@ -239,6 +326,15 @@ static void check_link(struct validator *v, const struct release *rel, const xml
 
 	if (!href)
 		return;
+	if (strlen(href) > LINK_MAX) {
+		struct strbuf msg = STRBUF_INIT;
+		strbuf_addf(&msg, "link of %zu characters is too long (the limit is %d); link to "
+			    "a shorter address: ", strlen(href), LINK_MAX);
+		add_quoted(&msg, href);
+		report_attr(v, rel, a, "href", "link", msg.buf);
+		strbuf_release(&msg);
+		return;
+	}
 	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
 		p++;
 	end = p + strlen(p);
@@ -266,8 +362,10 @@ static void check_link(struct validator *v, const struct release *rel, const xml
 	}
 	{
 		struct strbuf msg = STRBUF_INIT;
-		strbuf_addf(&msg, "link '%s' is not allowed: links must be absolute http://, https:// "
-			    "or mailto: addresses", href);
+		strbuf_addstr(&msg, "link ");
+		add_quoted(&msg, href);
+		strbuf_addstr(&msg, " is not allowed: links must be absolute http://, https:// "
+			      "or mailto: addresses");
 		report_attr(v, rel, a, "href", "link", msg.buf);
 		strbuf_release(&msg);
 	}
@@ -278,7 +376,7 @@ static void check_tree(struct validator *v, const struct release *rel, const xml
 {
 	static const char *const must_have_text[] = {
 		"headline", "subtitle", "summary", "p", "li", "subhead", "place", "name",
-		"role", "organization", "email", "phone", "correction", "q", "a",
+		"role", "organization", "email", "phone", "withdrawn", "q", "a",
 	};
 	struct strbuf msg = STRBUF_INIT;
 	const xmlNode *c;
@@ -346,14 +444,10 @@ static void check_release(struct validator *v, const struct release *rel)
 		const xmlNode *texts[] = { rel->headline, rel->subtitle, rel->summary };
 		for (i = 0; i < ARRAY_SIZE(texts); i++)
 			if (texts[i] && has_bidi(xml_text(rel->xml, texts[i])))
-				report_node(v, rel, texts[i], DIAG_ERROR, "bidi",
-					    "bidirectional control characters (U+202A-U+202E, "
-					    "U+2066-U+2069...) can make this text display differently "
-					    "from what it says; delete them");
+				report_bidi(v, rel, texts[i], (const char *)texts[i]->name);
 		for (i = 0; i < rel->nr_places; i++)
 			if (has_bidi(rel->places[i].key))
-				report_node(v, rel, rel->places[i].node, DIAG_ERROR, "bidi",
-					    "bidirectional control character in a place name; delete it");
+				report_bidi(v, rel, rel->places[i].node, "place name");
 	}
 	check_dates(v, rel);
 	check_refs(v, rel, TAXONOMY_SOURCES, rel->sources, rel->nr_sources, "source-unknown");
@@ -365,10 +459,17 @@ static void check_release(struct validator *v, const struct release *rel)
 	check_refs(v, rel, TAXONOMY_COUNTRIES, rel->countries, rel->nr_countries, "country-unknown");
 	for (i = 0; i < rel->nr_places; i++) {
 		const char *country = xml_attr(rel->xml, rel->places[i].node, "country");
+		const struct site_term *hint;
 		if (country && !site_term(v->site, TAXONOMY_COUNTRIES, country)) {
 			strbuf_reset(&msg);
-			strbuf_addf(&msg, "unknown country '%s' for place '%s'", country,
-				    rel->places[i].key);
+			strbuf_addf(&msg, "unknown country '%s' for place ", country);
+			add_quoted(&msg, rel->places[i].key);
+			hint = site_term_suggest(v->site, TAXONOMY_COUNTRIES, country);
+			if (hint)
+				strbuf_addf(&msg, "; did you mean '%s' (%s)?", hint->key,
+					    site_term_label(v->site, hint, rel->lang)->text);
+			else
+				strbuf_addf(&msg, "; the known keys are in %s", v->site->path);
 			report_attr(v, rel, rel->places[i].node, "country", "country-unknown", msg.buf);
 		}
 	}
@@ -383,12 +484,24 @@ static void check_release(struct validator *v, const struct release *rel)
 	strbuf_release(&msg);
 }
 
+static void add_summary(struct validator *v, const struct release *rel, int context);
+
 void validator_check_release(struct validator *v, const struct release *rel)
+{
+	check_release(v, rel);
+	add_summary(v, rel, 0);
+}
+
+void validator_add_context(struct validator *v, const struct release *rel)
+{
+	add_summary(v, rel, 1);
+}
+
+static void add_summary(struct validator *v, const struct release *rel, int context)
 {
 	struct summary *s;
 	struct diag_loc loc;
 
-	check_release(v, rel);
 	ALLOC_GROW(v->sums, v->nr_sums + 1, v->alloc_sums);
 	s = &v->sums[v->nr_sums++];
 	memset(s, 0, sizeof(*s));
@@ -400,9 +513,30 @@ void validator_check_release(struct validator *v, const struct release *rel)
 	s->sources = joined_keys(rel->sources, rel->nr_sources);
 	s->fields = joined_keys(rel->fields, rel->nr_fields);
 	s->countries = joined_keys(rel->countries, rel->nr_countries);
-	xmldoc_loc_node(rel->xml, rel->root, &loc);
+	xmldoc_loc_attr(rel->xml, rel->root, "id", &loc);
 	s->line = loc.line;
 	s->column = loc.column;
+	s->context = context;
+	{
+		/* Where each fact is written, for findings across versions; a
+		 * missing one is reported at the root. */
+		const xmlNode *where[NR_FACTS];
+		size_t i;
+
+		where[FACT_DATE] = rel->date_node;
+		where[FACT_EMBARGO] = rel->embargo_node;
+		where[FACT_SOURCES] = xml_child(rel->root, "sources");
+		where[FACT_FIELDS] = xml_child(rel->root, "fields");
+		where[FACT_COUNTRIES] = xml_child(rel->root, "countries");
+		for (i = 0; i < NR_FACTS; i++) {
+			if (where[i])
+				xmldoc_loc_node(rel->xml, where[i], &loc);
+			else
+				xmldoc_loc_node(rel->xml, rel->root, &loc);
+			s->fact_line[i] = loc.line;
+			s->fact_column[i] = loc.column;
+		}
+	}
 }
 
 int validator_check_file(struct validator *v, const char *path)
@@ -432,10 +566,10 @@ static int summary_cmp(const void *a, const void *b)
 	return c ? c : strcmp(x->path, y->path);
 }
 
-static void cross_report(struct validator *v, const struct summary *s, const char *rule,
-			 const char *msg)
+static void cross_report(struct validator *v, const struct summary *s, long line, long column,
+			 const char *rule, const char *msg)
 {
-	struct diag_loc loc = { s->path, s->line, s->column, NULL, 0 };
+	struct diag_loc loc = { s->path, line, column, NULL, 0 };
 
 	diag_report(v->d, &loc, DIAG_ERROR, rule, "%s", msg);
 }
@@ -443,18 +577,27 @@ static void cross_report(struct validator *v, const struct summary *s, const cha
 static void compare_versions(struct validator *v, const struct summary *a, const struct summary *b)
 {
 	static const struct {
+		enum fact fact;
 		const char *what;
 		size_t offset;
 	} facts[] = {
-		{ "dateline date", offsetof(struct summary, date) },
-		{ "embargo", offsetof(struct summary, embargo) },
-		{ "sources", offsetof(struct summary, sources) },
-		{ "fields of work", offsetof(struct summary, fields) },
-		{ "countries", offsetof(struct summary, countries) },
+		{ FACT_DATE, "dateline date", offsetof(struct summary, date) },
+		{ FACT_EMBARGO, "embargo", offsetof(struct summary, embargo) },
+		{ FACT_SOURCES, "sources", offsetof(struct summary, sources) },
+		{ FACT_FIELDS, "fields of work", offsetof(struct summary, fields) },
+		{ FACT_COUNTRIES, "countries", offsetof(struct summary, countries) },
 	};
 	struct strbuf msg = STRBUF_INIT;
 	size_t i;
 
+	/* The finding goes to the file being checked, not to its context. */
+	if (b->context && !a->context) {
+		const struct summary *t = a;
+		a = b;
+		b = t;
+	}
+	if (a->context && b->context)
+		return;
 	for (i = 0; i < ARRAY_SIZE(facts); i++) {
 		const char *x = *(char *const *)((const char *)a + facts[i].offset);
 		const char *y = *(char *const *)((const char *)b + facts[i].offset);
@@ -466,10 +609,19 @@ static void compare_versions(struct validator *v, const struct summary *a, const
 		if (!strcmp(x, y))
 			continue;
 		strbuf_reset(&msg);
-		strbuf_addf(&msg, "the %s version of '%s' has %s '%s' but the %s version (%s) has "
-			    "'%s'; language versions must agree", b->lang, b->id, facts[i].what,
-			    *y ? y : "(none)", a->lang, a->path, *x ? x : "(none)");
-		cross_report(v, b, "translation", msg.buf);
+		strbuf_addf(&msg, "the %s version of '%s' has ", b->lang, b->id);
+		if (*y)
+			strbuf_addf(&msg, "%s '%s'", facts[i].what, y);
+		else
+			strbuf_addf(&msg, "no %s", facts[i].what);
+		strbuf_addf(&msg, " but the %s version (%s) has ", a->lang, a->path);
+		if (*x)
+			strbuf_addf(&msg, "'%s'", x);
+		else
+			strbuf_addstr(&msg, "none");
+		strbuf_addstr(&msg, "; language versions must agree");
+		cross_report(v, b, b->fact_line[facts[i].fact], b->fact_column[facts[i].fact],
+			     "translation", msg.buf);
 	}
 	strbuf_release(&msg);
 }
@@ -491,7 +643,7 @@ void validator_finish(struct validator *v)
 			strbuf_reset(&msg);
 			strbuf_addf(&msg, "id '%s' (%s) is already used by %s; every release needs "
 				    "its own id", s->id, s->lang, v->sums[i - 1].path);
-			cross_report(v, s, "id-duplicate", msg.buf);
+			cross_report(v, s, s->line, s->column, "id-duplicate", msg.buf);
 			continue;
 		}
 		if (i > first)

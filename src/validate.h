@@ -31,6 +31,9 @@ void validator_free(struct validator *v);
 int validator_check_file(struct validator *v, const char *path);
 /* Checks an already loaded release (a blob from git, say). */
 void validator_check_release(struct validator *v, const struct release *rel);
+/* Takes part in the rules across files without being checked itself: a
+ * published language version that a draft must agree with. */
+void validator_add_context(struct validator *v, const struct release *rel);
 /* The rules across files; call once after the last file. */
 void validator_finish(struct validator *v);
 

@@ -10,8 +10,11 @@ after_navigation() {
 	sed -n '/^- About us$/,$p' "$1" | tail -n +2
 }
 
+test_expect_success 'an archive to check in' '
+	make_archive
+'
+
 test_expect_success SHARED 'the English seed release: no finding' '
-	make_archive &&
 	after_navigation "$SHARED/seeds/004_1f229a348aa74149.txt" >seed-en.txt &&
 	test -s seed-en.txt &&
 	run_expect 0 pr-publish spell --text --lang en seed-en.txt &&

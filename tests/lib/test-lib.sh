@@ -16,7 +16,9 @@ export SHARNESS_TEST_DIRECTORY
 
 # Trash directories go outside the repository, so that no test finds the
 # repository's own site.xml by walking up from its working directory.
-root=${TMPDIR:-/tmp}/pr-publish-tests
+# One root per checkout, so that two checkouts testing at once (CI beside a
+# developer's tree) never share a trash directory.
+root=${TMPDIR:-/tmp}/pr-publish-tests.$(cd "$(dirname "$0")/.." && pwd | cksum | cut -d" " -f1)
 mkdir -p "$root"
 
 . /usr/share/sharness/sharness.sh

@@ -1,0 +1,289 @@
+/* archive.c - the git archive with libgit2; see archive.h. */
+#include "archive.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+#include "xmldoc.h"
+
+#define COMMIT_ATTEMPTS 100
+
+void archive_report_git_error(struct diag *d, const char *what)
+{
+	const git_error *e = git_error_last();
+
+	diag_system_error(d, "%s: %s", what, e && e->message ? e->message : "unknown git error");
+}
+
+int archive_open(struct archive **out, const char *path, enum archive_open_mode mode,
+		 struct diag *d)
+{
+	struct archive *a;
+	git_repository *repo = NULL;
+	int err;
+
+	*out = NULL;
+	git_libgit2_init();
+	if (mode == ARCHIVE_OPEN_FROM_ENV)
+		err = git_repository_open_ext(&repo, NULL, GIT_REPOSITORY_OPEN_FROM_ENV, NULL);
+	else
+		err = git_repository_open_ext(&repo, path ? path : ".", 0, NULL);
+	if (err < 0) {
+		archive_report_git_error(d, "cannot open the git archive");
+		git_libgit2_shutdown();
+		return XMLDOC_SYSTEM;
+	}
+	a = xcalloc(1, sizeof(*a));
+	a->repo = repo;
+	if (!git_repository_is_bare(repo) && git_repository_workdir(repo))
+		a->workdir = xstrdup(git_repository_workdir(repo));
+	*out = a;
+	return 0;
+}
+
+void archive_free(struct archive *a)
+{
+	if (!a)
+		return;
+	git_repository_free(a->repo);
+	free(a->workdir);
+	free(a);
+	git_libgit2_shutdown();
+}
+
+int archive_branch(struct archive *a, char **out, struct diag *d)
+{
+	git_reference *head = NULL;
+
+	if (git_reference_lookup(&head, a->repo, "HEAD") < 0) {
+		archive_report_git_error(d, "cannot read HEAD");
+		return XMLDOC_SYSTEM;
+	}
+	if (git_reference_type(head) == GIT_REFERENCE_SYMBOLIC)
+		*out = xstrdup(git_reference_symbolic_target(head));
+	else
+		*out = xstrdup("refs/heads/main");  /* detached: publish to main */
+	git_reference_free(head);
+	return 0;
+}
+
+int archive_read_blob_id(struct archive *a, const git_oid *id, unsigned mode, const char *path,
+			 size_t max, char **buf, size_t *len, struct diag *d)
+{
+	git_odb *odb = NULL;
+	git_odb_object *obj = NULL;
+	git_object_t type;
+	size_t size;
+	int ret = XMLDOC_SYSTEM;
+
+	if (mode != GIT_FILEMODE_BLOB && mode != GIT_FILEMODE_BLOB_EXECUTABLE) {
+		struct diag_loc loc = { path, 0, 0, NULL, 0 };
+		diag_report(d, &loc, DIAG_ERROR, "git-mode",
+			    "%s, not a regular file; releases must be plain files",
+			    mode == GIT_FILEMODE_LINK ? "a symbolic link" :
+			    mode == GIT_FILEMODE_COMMIT ? "a submodule" : "not a file");
+		return XMLDOC_INVALID;
+	}
+	if (git_repository_odb(&odb, a->repo) < 0) {
+		archive_report_git_error(d, "cannot open the object database");
+		return XMLDOC_SYSTEM;
+	}
+	/* The header first: a huge blob is refused without being inflated. */
+	if (git_odb_read_header(&size, &type, odb, id) < 0) {
+		archive_report_git_error(d, path);
+		goto out;
+	}
+	if (type != GIT_OBJECT_BLOB || size > max) {
+		struct diag_loc loc = { path, 0, 0, NULL, 0 };
+		diag_report(d, &loc, DIAG_ERROR, "file-size",
+			    "file is %zu bytes, over the limit of %zu bytes for a release", size, max);
+		ret = XMLDOC_INVALID;
+		goto out;
+	}
+	if (git_odb_read(&obj, odb, id) < 0) {
+		archive_report_git_error(d, path);
+		goto out;
+	}
+	*len = git_odb_object_size(obj);
+	*buf = xmalloc(*len + 1);
+	memcpy(*buf, git_odb_object_data(obj), *len);
+	(*buf)[*len] = '\0';
+	ret = 0;
+out:
+	git_odb_object_free(obj);
+	git_odb_free(odb);
+	return ret;
+}
+
+int archive_read_blob(struct archive *a, const git_tree *tree, const char *path, size_t max,
+		      char **buf, size_t *len, struct diag *d)
+{
+	git_tree_entry *entry = NULL;
+	int ret;
+
+	if (!tree || git_tree_entry_bypath(&entry, tree, path) < 0)
+		return 1;
+	ret = archive_read_blob_id(a, git_tree_entry_id(entry),
+				   (unsigned)git_tree_entry_filemode(entry), path, max, buf, len, d);
+	git_tree_entry_free(entry);
+	return ret;
+}
+
+/* A short pause that differs between processes, so that racing publishers
+ * do not retry in lockstep. */
+static void backoff(int attempt)
+{
+	struct timespec ts;
+	long ns = (long)((unsigned)rand() % 2000000u) + (long)attempt * 500000L;
+
+	ts.tv_sec = 0;
+	ts.tv_nsec = ns > 50000000L ? 50000000L : ns;
+	nanosleep(&ts, NULL);
+}
+
+static int default_signature(struct archive *a, git_signature **sig, struct diag *d)
+{
+	if (git_signature_default(sig, a->repo) < 0) {
+		diag_system_error(d, "git does not know who you are; set it with "
+				  "'git config user.name \"Your Name\"' and "
+				  "'git config user.email you@example.org'");
+		return XMLDOC_SYSTEM;
+	}
+	return 0;
+}
+
+int archive_make_commit(struct archive *a, const char *refname,
+			const struct archive_change *changes, size_t nr, const char *message,
+			git_oid *out, git_oid *tip, struct diag *d)
+{
+	git_signature *sig = NULL;
+	git_commit *parent = NULL;
+	git_tree *base = NULL, *tree = NULL;
+	git_tree_update *updates = NULL;
+	git_oid tree_id, blob_id;
+	int have_tip, ret = XMLDOC_SYSTEM;
+	size_t i;
+
+	if (default_signature(a, &sig, d))
+		return XMLDOC_SYSTEM;
+	memset(tip, 0, sizeof(*tip));
+	have_tip = git_reference_name_to_id(tip, a->repo, refname) == 0;
+	if (have_tip) {
+		if (git_commit_lookup(&parent, a->repo, tip) < 0 ||
+		    git_commit_tree(&base, parent) < 0) {
+			archive_report_git_error(d, "cannot read the branch tip");
+			goto out;
+		}
+	} else {
+		memset(tip, 0, sizeof(*tip));
+	}
+	updates = xcalloc(nr ? nr : 1, sizeof(*updates));
+	for (i = 0; i < nr; i++) {
+		updates[i].path = changes[i].path;
+		if (!changes[i].data) {
+			updates[i].action = GIT_TREE_UPDATE_REMOVE;
+			continue;
+		}
+		if (git_blob_create_from_buffer(&blob_id, a->repo, changes[i].data, changes[i].len) < 0) {
+			archive_report_git_error(d, "cannot store a release in git");
+			goto out;
+		}
+		updates[i].action = GIT_TREE_UPDATE_UPSERT;
+		updates[i].id = blob_id;
+		updates[i].filemode = GIT_FILEMODE_BLOB;
+	}
+	if (git_tree_create_updated(&tree_id, a->repo, base, nr, updates) < 0) {
+		archive_report_git_error(d, "cannot build the new tree");
+		goto out;
+	}
+	if (base && git_oid_equal(&tree_id, git_tree_id(base))) {
+		ret = 1;  /* nothing changes */
+		goto out;
+	}
+	if (git_tree_lookup(&tree, a->repo, &tree_id) < 0 ||
+	    git_commit_create(out, a->repo, NULL, sig, sig, NULL, message, tree,
+			      have_tip ? 1 : 0, (const git_commit **)&parent) < 0) {
+		archive_report_git_error(d, "cannot create the commit");
+		goto out;
+	}
+	ret = 0;
+out:
+	git_tree_free(tree);
+	git_tree_free(base);
+	git_commit_free(parent);
+	git_signature_free(sig);
+	free(updates);
+	return ret;
+}
+
+int archive_move_ref(struct archive *a, const char *refname, const git_oid *id,
+		     const git_oid *tip, const char *message, struct diag *d)
+{
+	git_reference *ref = NULL;
+	int err;
+
+	if (!git_oid_is_zero(tip))
+		err = git_reference_create_matching(&ref, a->repo, refname, id, 1, tip, message);
+	else
+		err = git_reference_create(&ref, a->repo, refname, id, 0, message);
+	git_reference_free(ref);
+	if (err == GIT_EMODIFIED || err == GIT_ELOCKED || err == GIT_EEXISTS) {
+		git_error_clear();
+		return ARCHIVE_RACE;
+	}
+	if (err < 0) {
+		archive_report_git_error(d, "cannot move the branch");
+		return XMLDOC_SYSTEM;
+	}
+	return 0;
+}
+
+int archive_commit_tree(struct archive *a, const git_oid *tree_id, const git_oid *parent_id,
+			const char *message, git_oid *out, struct diag *d)
+{
+	git_signature *sig = NULL;
+	git_commit *parent = NULL;
+	git_tree *tree = NULL;
+	int ret = XMLDOC_SYSTEM;
+
+	if (default_signature(a, &sig, d))
+		return XMLDOC_SYSTEM;
+	if ((parent_id && git_commit_lookup(&parent, a->repo, parent_id) < 0) ||
+	    git_tree_lookup(&tree, a->repo, tree_id) < 0 ||
+	    git_commit_create(out, a->repo, NULL, sig, sig, NULL, message, tree, parent ? 1 : 0,
+			      (const git_commit **)&parent) < 0) {
+		archive_report_git_error(d, "cannot create the site commit");
+		goto out;
+	}
+	ret = 0;
+out:
+	git_tree_free(tree);
+	git_commit_free(parent);
+	git_signature_free(sig);
+	return ret;
+}
+
+int archive_commit(struct archive *a, const char *refname, const struct archive_change *changes,
+		   size_t nr, const char *message, git_oid *out, struct diag *d)
+{
+	git_oid tip;
+	int attempt, ret = XMLDOC_SYSTEM;
+
+	srand((unsigned)getpid() ^ (unsigned)time(NULL));
+	for (attempt = 0; attempt < COMMIT_ATTEMPTS; attempt++) {
+		ret = archive_make_commit(a, refname, changes, nr, message, out, &tip, d);
+		if (ret)
+			return ret;
+		ret = archive_move_ref(a, refname, out, &tip, message, d);
+		if (ret != ARCHIVE_RACE)
+			return ret;
+		backoff(attempt);
+	}
+	diag_system_error(d, "the branch kept moving under us (%d tries); try again",
+			  COMMIT_ATTEMPTS);
+	return XMLDOC_SYSTEM;
+}

@@ -1,0 +1,60 @@
+/* check.c - validation and spelling together; see check.h. */
+#include "check.h"
+
+#include <stdlib.h>
+
+#include "spell.h"
+#include "util.h"
+#include "validate.h"
+#include "xmldoc.h"
+
+struct checker {
+	const struct site *site;
+	struct diag *d;
+	time_t now;
+	struct validator *v;
+	struct speller *sp;
+};
+
+struct checker *checker_new(const struct site *site, const char *dict_root, struct diag *d,
+			    time_t now, unsigned flags)
+{
+	struct checker *c = xcalloc(1, sizeof(*c));
+
+	c->site = site;
+	c->d = d;
+	c->now = now;
+	c->v = validator_new(site, d, now);
+	if (flags & CHECK_SPELLING)
+		c->sp = speller_new(site, dict_root, d);
+	return c;
+}
+
+void checker_free(struct checker *c)
+{
+	if (!c)
+		return;
+	validator_free(c->v);
+	speller_free(c->sp);
+	free(c);
+}
+
+int checker_check(struct checker *c, const struct release *rel)
+{
+	validator_check_release(c->v, rel);
+	if (c->sp && spell_check_release(c->sp, rel) == SPELL_SYSTEM)
+		return XMLDOC_SYSTEM;
+	return 0;
+}
+
+void checker_context(struct checker *c, const struct release *rel)
+{
+	validator_add_context(c->v, rel);
+}
+
+void checker_finish(struct checker *c)
+{
+	validator_finish(c->v);
+	validator_free(c->v);
+	c->v = validator_new(c->site, c->d, c->now);
+}

@@ -1,0 +1,146 @@
+#!/bin/sh
+test_description='git hooks: pre-commit on a clone, pre-receive on the central repository'
+. "$(dirname "$0")/lib/test-lib.sh"
+
+GOOD=$REPO/releases/2020/2020-10-15-korea-conference.en.xml
+GOOD_DE=$REPO/releases/2020/2020-10-15-korea-conference.de.xml
+
+git_identity() {
+	git config user.name "Press Officer" && git config user.email officer@osce.example
+}
+
+test_expect_success 'set up a central repository and a clone' '
+	git init -q --bare -b main central.git &&
+	git clone -q central.git work 2>/dev/null &&
+	(cd work && git_identity && git checkout -q -b main &&
+	 cp "$REPO/site.xml" . && mkdir -p releases/2020 &&
+	 cp "$GOOD" "$GOOD_DE" releases/2020/ &&
+	 git add . && git commit -q -m "the archive" && git push -q origin main)
+'
+
+test_expect_success 'hook install puts pre-receive in a bare repository' '
+	(cd central.git && pr-publish hook install >../out) &&
+	grep "installed the pre-receive hook" out &&
+	test -x central.git/hooks/pre-receive &&
+	grep "hook pre-receive" central.git/hooks/pre-receive
+'
+
+test_expect_success 'hook install puts pre-commit in a clone' '
+	(cd work && pr-publish hook install >../out) &&
+	grep "installed the pre-commit hook" out &&
+	test -x work/.git/hooks/pre-commit
+'
+
+test_expect_success 'installing again over our own hook is fine' '
+	(cd work && pr-publish hook install)
+'
+
+test_expect_success 'an existing hook of someone else is not clobbered' '
+	git init -q other &&
+	printf "#!/bin/sh\necho theirs\n" >other/.git/hooks/pre-commit &&
+	(cd other && run_expect 3 pr-publish hook install) &&
+	grep "is not ours" other/err &&
+	grep "echo theirs" other/.git/hooks/pre-commit &&
+	(cd other && pr-publish hook install --force) &&
+	grep "hook pre-commit" other/.git/hooks/pre-commit
+'
+
+test_expect_success 'pre-commit refuses a staged release with a finding' '
+	(cd work &&
+	 sed "s/countering-terrorism/policng/" "$GOOD" >releases/2020/2020-10-15-korea-conference.en.xml &&
+	 git add releases && test_must_fail git commit -q -m bad 2>../err) &&
+	grep "2020-10-15-korea-conference.en.xml:[0-9]*:[0-9]*: error: unknown field of work .policng.; did you mean .policing." err &&
+	grep "commit refused" err &&
+	(cd work && git reset -q --hard)
+'
+
+test_expect_success 'pre-commit checks the index, not the work tree' '
+	(cd work &&
+	 sed "s/Seoul/Geneva/" "$GOOD" >releases/2020/2020-10-15-korea-conference.en.xml &&
+	 git add releases &&
+	 echo "<broken" >releases/2020/2020-10-15-korea-conference.en.xml &&
+	 git commit -q -m "good staged, bad unstaged" &&
+	 git show HEAD:releases/2020/2020-10-15-korea-conference.en.xml | grep Geneva &&
+	 git checkout -q -- releases)
+'
+
+test_expect_success 'pre-commit under commit -a checks what -a stages (GIT_INDEX_FILE)' '
+	(cd work &&
+	 echo "<broken" >releases/2020/2020-10-15-korea-conference.en.xml &&
+	 test_must_fail git commit -q -a -m "bad via -a" 2>../err) &&
+	grep "xml-syntax" err &&
+	(cd work && git checkout -q -- releases && git log --oneline | grep -v "bad via")
+'
+
+test_expect_success 'pre-receive accepts a good push' '
+	(cd work && git push -q origin main 2>../err) &&
+	grep "release.* checked, 0 errors" err &&
+	test "$(git -C central.git rev-parse main)" = "$(git -C work rev-parse main)"
+'
+
+test_expect_success 'pre-receive rejects a bad push and names file, line and rule' '
+	before=$(git -C central.git rev-parse main) &&
+	(cd work &&
+	 sed "s/<date>2020-10-15</<date>2020-02-30</" "$GOOD_DE" >releases/2020/2020-10-15-korea-conference.de.xml &&
+	 git commit -q --no-verify -am "bad date" &&
+	 test_must_fail git push origin main 2>../err) &&
+	grep "remote: releases/2020/2020-10-15-korea-conference.de.xml:[0-9]*:[0-9]*: error: .* \[date\]" err &&
+	grep "push rejected" err &&
+	test "$(git -C central.git rev-parse main)" = "$before" &&
+	(cd work && git reset -q --hard HEAD~1)
+'
+
+test_expect_success 'pre-receive checks every pushed commit, not only the tip' '
+	before=$(git -C central.git rev-parse main) &&
+	(cd work &&
+	 sed "s/countering-terrorism/policng/" "$GOOD" >releases/2020/2020-10-15-korea-conference.en.xml &&
+	 git commit -q --no-verify -am "bad in the middle" &&
+	 cp "$GOOD" releases/2020/ && git commit -q --no-verify -am "fixed at the tip" &&
+	 test_must_fail git push origin main 2>../err) &&
+	grep "policng" err &&
+	test "$(git -C central.git rev-parse main)" = "$before" &&
+	(cd work && git reset -q --hard HEAD~2)
+'
+
+test_expect_success 'pre-receive rejects a symbolic link among the releases' '
+	(cd work &&
+	 ln -s /etc/passwd releases/2020/2020-10-15-link.en.xml &&
+	 git add releases && git commit -q --no-verify -m "a link" &&
+	 test_must_fail git push origin main 2>../err) &&
+	grep "symbolic link.*\[git-mode\]" err &&
+	! grep "root:" err &&
+	(cd work && git reset -q --hard HEAD~1)
+'
+
+test_expect_success 'pre-receive rejects a release outside its canonical place' '
+	(cd work &&
+	 mkdir -p releases/misc && cp "$GOOD" releases/misc/ &&
+	 git add releases && git commit -q --no-verify -m "misplaced" &&
+	 test_must_fail git push origin main 2>../err) &&
+	grep "belongs at .releases/2020/2020-10-15-korea-conference.en.xml.*\[path\]" err &&
+	(cd work && git reset -q --hard HEAD~1)
+'
+
+test_expect_success 'pre-receive refuses an oversized blob by its size' '
+	(cd work &&
+	 python3 -c "print(\"<release>\" + \"x\" * 5000000 + \"</release>\")" >releases/2020/2020-10-16-big.en.xml &&
+	 git add releases && git commit -q --no-verify -m "big" &&
+	 test_must_fail git push origin main 2>../err) &&
+	grep "over the limit.*\[file-size\]" err &&
+	(cd work && git reset -q --hard HEAD~1)
+'
+
+test_expect_success 'pre-receive: a push of 100 releases is checked and accepted' '
+	(cd work &&
+	 i=0 && while test $i -lt 100; do
+		id=$(printf "2020-10-15-bulk-%03d" $i) &&
+		sed "s/2020-10-15-korea-conference/$id/" "$GOOD" >releases/2020/$id.en.xml &&
+		i=$((i + 1)) || return 1
+	 done &&
+	 git add releases && git commit -q --no-verify -m "100 releases" &&
+	 git push -q origin main 2>../err) &&
+	grep "100 releases checked, 0 errors" err &&
+	test "$(git -C central.git rev-parse main)" = "$(git -C work rev-parse main)"
+'
+
+test_done
