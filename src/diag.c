@@ -107,13 +107,20 @@ static void json_string(struct strbuf *out, const char *s)
 	strbuf_addch(out, '"');
 }
 
-/* The line'th line of src, as [*start, *end). */
-static int find_line(const char *src, size_t len, long line, size_t *start, size_t *end)
+/* The line'th line of src, as [*start, *end), but not past max bytes: a
+ * file of 100,000 findings would otherwise be searched from its start, or
+ * along a megabyte-long line, for each of them. */
+static int find_line(const struct diag_loc *loc, size_t max, size_t *start, size_t *end)
 {
-	size_t i = 0;
+	const char *src = loc->src;
+	size_t i = 0, len = loc->srclen;
 	long cur = 1;
 
-	while (cur < line) {
+	if (loc->line_src && loc->line_src >= src && loc->line_src <= src + len) {
+		i = (size_t)(loc->line_src - src);
+		cur = loc->line;
+	}
+	while (cur < loc->line) {
 		const char *nl = memchr(src + i, '\n', len - i);
 		if (!nl)
 			return -1;
@@ -121,6 +128,8 @@ static int find_line(const char *src, size_t len, long line, size_t *start, size
 		cur++;
 	}
 	*start = i;
+	if (len - i > max)
+		len = i + max;
 	{
 		const char *nl = memchr(src + i, '\n', len - i);
 		*end = nl ? (size_t)(nl - src) : len;
@@ -136,8 +145,7 @@ static void print_source_line(struct diag *d, const struct diag_loc *loc)
 	size_t start, end, shown;
 	long col;
 
-	if (!loc->src || loc->line <= 0 ||
-	    find_line(loc->src, loc->srclen, loc->line, &start, &end) < 0)
+	if (!loc->src || loc->line <= 0 || find_line(loc, 202, &start, &end) < 0)
 		return;
 	/* Long lines (minified files) are cut around the column. */
 	shown = end - start;

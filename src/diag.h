@@ -41,6 +41,7 @@ struct diag_loc {
 	long column;  /* 1-based, in characters; 0 = unknown */
 	const char *src;
 	size_t srclen;
+	const char *line_src;  /* where line starts in src, when known */
 };
 
 struct diag {

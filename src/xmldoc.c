@@ -60,6 +60,49 @@ void xmldoc_init(void)
 
 /* ---- positions ---------------------------------------------------------- */
 
+/*
+ * A column is counted in characters from the start of its line, and a
+ * minified release is one line of megabytes: counting from the line's start
+ * for each of thousands of findings took minutes.  So every MARK_STEP bytes
+ * (at the start of a character) we note the column reached, and count from
+ * the nearest note before the offset.  Notes fall only on bytes that are not
+ * UTF-8 continuation bytes, where utf8_width() from the line's start also
+ * passes, so the columns are exactly those it gives, even in invalid UTF-8.
+ */
+#define MARK_STEP 4096
+
+struct xmldoc_mark {
+	size_t offset;
+	size_t column;   /* characters from the line's start to offset */
+};
+
+static void build_marks(struct xmldoc *x)
+{
+	size_t alloc = 0, i = 0, chars = 0, next = MARK_STEP;
+
+	x->nr_marks = 0;
+	while (i < x->len) {
+		uint32_t cp;
+		size_t n;
+
+		if (i >= next && ((unsigned char)x->buf[i] & 0xc0) != 0x80) {
+			ALLOC_GROW(x->marks, x->nr_marks + 1, alloc);
+			x->marks[x->nr_marks].offset = i;
+			x->marks[x->nr_marks].column = chars;
+			x->nr_marks++;
+			next = i + MARK_STEP;
+		}
+		if (x->buf[i] == '\n') {
+			chars = 0;
+			i++;
+			continue;
+		}
+		n = utf8_decode(x->buf + i, x->len - i, &cp);
+		i += n ? n : 1;
+		chars++;
+	}
+}
+
 static void build_line_index(struct xmldoc *x)
 {
 	size_t alloc = 0, i;
@@ -73,6 +116,7 @@ static void build_line_index(struct xmldoc *x)
 			x->line_starts[x->nr_lines++] = i + 1;
 		}
 	}
+	build_marks(x);
 }
 
 void xmldoc_loc_offset(const struct xmldoc *x, size_t offset, struct diag_loc *out)
@@ -95,7 +139,24 @@ void xmldoc_loc_offset(const struct xmldoc *x, size_t offset, struct diag_loc *o
 			hi = mid;
 	}
 	out->line = (long)lo + 1;
-	out->column = (long)utf8_width(x->buf + x->line_starts[lo], offset - x->line_starts[lo]) + 1;
+	out->line_src = x->buf + x->line_starts[lo];
+	{
+		size_t from = x->line_starts[lo], col = 0, mlo = 0, mhi = x->nr_marks;
+
+		/* The last mark at or before offset, if it is on this line. */
+		while (mlo < mhi) {
+			size_t mid = mlo + (mhi - mlo) / 2;
+			if (x->marks[mid].offset <= offset)
+				mlo = mid + 1;
+			else
+				mhi = mid;
+		}
+		if (mlo && x->marks[mlo - 1].offset >= from) {
+			from = x->marks[mlo - 1].offset;
+			col = x->marks[mlo - 1].column;
+		}
+		out->column = (long)(col + utf8_width(x->buf + from, offset - from)) + 1;
+	}
 }
 
 static int pos_cmp(const void *a, const void *b)
@@ -214,21 +275,59 @@ static int declared_encoding(const char *buf, size_t len, char *name, size_t siz
 	return 1;
 }
 
+/* Compressed files and archives: libxml2 would inflate gzip behind our back,
+ * and the others are no better served by "invalid UTF-8 byte". */
+static const struct {
+	const char *magic;
+	size_t len;
+	const char *what, *how;
+} compressed_formats[] = {
+	{ "\x1f\x8b", 2, "gzip-compressed", "decompress it (gunzip)" },
+	{ "\xfd" "7zXZ", 6, "xz-compressed", "decompress it (unxz)" },
+	{ "BZh", 3, "bzip2-compressed", "decompress it (bunzip2)" },
+	{ "\x28\xb5\x2f\xfd", 4, "zstd-compressed", "decompress it (unzstd)" },
+	{ "PK\x03\x04", 4, "a zip archive (or a word-processor document)",
+	  "save the release itself as UTF-8 XML" },
+};
+
 static int check_raw(struct xmldoc *x, struct diag *d)
 {
+	const unsigned char *u = (const unsigned char *)x->buf;
+	size_t bad, i, skip = 0;
 	char enc[64];
-	size_t bad, i;
 
-	if (x->len >= 2 && ((unsigned char)x->buf[0] == 0xfe || (unsigned char)x->buf[0] == 0xff) &&
-	    ((unsigned char)x->buf[1] == 0xfe || (unsigned char)x->buf[1] == 0xff)) {
+	for (i = 0; i < ARRAY_SIZE(compressed_formats); i++) {
+		if (x->len >= compressed_formats[i].len &&
+		    !memcmp(x->buf, compressed_formats[i].magic, compressed_formats[i].len)) {
+			struct diag_loc loc;
+			xmldoc_loc_offset(x, 0, &loc);
+			loc.column = 1;
+			diag_report(d, &loc, DIAG_ERROR, "encoding",
+				    "file is %s, not XML; %s and save it as UTF-8",
+				    compressed_formats[i].what, compressed_formats[i].how);
+			return -1;
+		}
+	}
+	if (x->len >= 2 && ((u[0] == 0xfe && u[1] == 0xff) || (u[0] == 0xff && u[1] == 0xfe))) {
 		report_at(d, x, 0, "encoding",
 			  "file is UTF-16; save it as UTF-8 (releases are UTF-8 only)");
 		return -1;
 	}
-	if (declared_encoding(x->buf, x->len, enc, sizeof(enc)) &&
+	/* UTF-16 without a byte order mark: "<?" as "<\0?\0" or "\0<\0?". */
+	if (x->len >= 4 && ((u[0] == '<' && !u[1] && u[2] && !u[3]) ||
+			    (!u[0] && u[1] == '<' && !u[2] && u[3]))) {
+		report_at(d, x, 0, "encoding",
+			  "file is UTF-16 (without a byte order mark); save it as UTF-8 "
+			  "(releases are UTF-8 only)");
+		return -1;
+	}
+	if (x->len >= 3 && !memcmp(x->buf, "\xEF\xBB\xBF", 3))
+		skip = 3;
+	if (declared_encoding(x->buf + skip, x->len - skip, enc, sizeof(enc)) &&
 	    strcasecmp(enc, "UTF-8") && strcasecmp(enc, "UTF8")) {
 		struct diag_loc loc;
-		xmldoc_loc_offset(x, (size_t)(strstr(x->buf, "encoding") - x->buf), &loc);
+		const char *at = strstr(x->buf + skip, "encoding");
+		xmldoc_loc_offset(x, at ? (size_t)(at - x->buf) : 0, &loc);
 		diag_report(d, &loc, DIAG_ERROR, "encoding",
 			    "declared encoding '%s' is not accepted; convert the file to UTF-8 "
 			    "and declare encoding=\"UTF-8\"", enc);
@@ -249,8 +348,9 @@ static int check_raw(struct xmldoc *x, struct diag *d)
 			struct diag_loc loc;
 			xmldoc_loc_offset(x, i, &loc);
 			diag_report(d, &loc, DIAG_ERROR, "control-char",
-				    c ? "control character 0x%02X is not allowed in a release; delete it"
-				      : "NUL byte (0x%02X) in the file; it is binary or corrupt", c);
+				    c ? "control character U+%04X is not allowed in a release; delete it"
+				      : "NUL byte (U+%04X) in the file: it is binary, UTF-16 or corrupt; "
+					"save the release as UTF-8 text", c);
 			return -1;
 		}
 		/* C1 controls are U+0080-U+009F, encoded C2 80 - C2 9F; DEL too. */
@@ -313,6 +413,56 @@ static void syntax_message(struct strbuf *out, const char *msg)
 	}
 }
 
+/* Whether the parser had read all its input when it failed: then the file
+ * was most likely cut short (a failed upload, a full disk) and saying so
+ * helps more than libxml2's "expected '>'". */
+static int at_end_of_input(const struct parse_state *st, const xmlError *err)
+{
+	const xmlParserCtxt *ctxt = err->ctxt;
+	const xmlChar *p;
+
+	if (err->domain != XML_FROM_PARSER || !ctxt || ctxt->_private != st || !ctxt->input ||
+	    !ctxt->input->cur || !ctxt->input->end || ctxt->inputNr != 1)
+		return 0;
+	for (p = ctxt->input->cur; p < ctxt->input->end; p++)
+		if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+			return 0;
+	/* Something must be open: a complete document with junk after it
+	 * is not truncated. */
+	return ctxt->node != NULL || ctxt->nameNr > 0;
+}
+
+static void truncated_message(struct strbuf *out, const struct parse_state *st,
+			      const xmlError *err)
+{
+	const xmlParserCtxt *ctxt = err->ctxt;
+	const xmlNode *open = ctxt->node;
+
+	if (open && open->type == XML_ELEMENT_NODE && open->name) {
+		/* Our record of the start tag, not libxml2's line, which is where
+		 * the parser stood when it made the node: past the end of a start
+		 * tag cut short. Not sorted yet: the newest is last. */
+		long line = xmlGetLineNo(open);
+		size_t i;
+
+		for (i = st->x->nr_pos; i > 0; i--) {
+			if (st->x->pos[i - 1].node == open) {
+				struct diag_loc at;
+				xmldoc_loc_offset(st->x, st->x->pos[i - 1].offset, &at);
+				line = at.line;
+				break;
+			}
+		}
+		strbuf_addf(out, "the file ends inside element '%s'", open->name);
+		if (line > 0)
+			strbuf_addf(out, " (opened on line %ld)", line);
+		strbuf_addstr(out, "; is it truncated? restore the complete file");
+	} else {
+		strbuf_addstr(out, "the file ends in the middle of the XML; is it truncated? "
+			      "restore the complete file");
+	}
+}
+
 static void on_parse_error(void *data, xmlErrorPtr err)
 {
 	struct parse_state *st = data;
@@ -328,7 +478,27 @@ static void on_parse_error(void *data, xmlErrorPtr err)
 	loc.srclen = st->x->len;
 	loc.line = err->line > 0 ? err->line : 0;
 	loc.column = err->int2 > 0 ? err->int2 : 0;
-	syntax_message(&msg, err->message ? err->message : "unknown error");
+	if ((err->code == XML_ERR_UNDECLARED_ENTITY || err->code == XML_WAR_UNDECLARED_ENTITY) &&
+	    loc.line > 0 && (size_t)loc.line <= st->x->nr_lines && loc.column > 0) {
+		/* libxml2 points past the reference; point at its '&'. */
+		size_t start = st->x->line_starts[loc.line - 1], off = start, orig;
+		long c;
+
+		for (c = 1; c < loc.column && off < st->x->len && st->x->buf[off] != '\n'; c++) {
+			uint32_t cp;
+			size_t n = utf8_decode(st->x->buf + off, st->x->len - off, &cp);
+			off += n ? n : 1;
+		}
+		orig = off;
+		while (off > start && st->x->buf[off] != '&' && orig - off < 130)
+			off--;
+		if (st->x->buf[off] == '&')
+			xmldoc_loc_offset(st->x, off, &loc);
+	}
+	if (at_end_of_input(st, err))
+		truncated_message(&msg, st, err);
+	else
+		syntax_message(&msg, err->message ? err->message : "unknown error");
 	diag_report(st->d, &loc, DIAG_ERROR, "xml-syntax", "%s", msg.buf);
 	strbuf_release(&msg);
 }
@@ -347,13 +517,22 @@ static void on_doctype(void *ctx, const xmlChar *name, const xmlChar *eid, const
 	loc.src = st->x->buf;
 	loc.srclen = st->x->len;
 	loc.line = ctxt->input ? ctxt->input->line : 0;
-	{
-		const char *p = strstr(st->x->buf, "<!DOCTYPE");
-		if (p) {
-			struct diag_loc at;
-			xmldoc_loc_offset(st->x, (size_t)(p - st->x->buf), &at);
-			loc.line = at.line;
-			loc.column = at.column;
+	if (ctxt->input && ctxt->input->cur && ctxt->input->base) {
+		/* The parser stands just past "<!DOCTYPE name [PUBLIC|SYSTEM ...]";
+		 * the declaration starts at the last "<!DOCTYPE" before that (an
+		 * earlier one may sit in a comment). */
+		size_t end = (size_t)ctxt->input->consumed +
+			     (size_t)(ctxt->input->cur - ctxt->input->base) + st->skip, i;
+		if (end > st->x->len)
+			end = st->x->len;
+		for (i = end; i >= 9; i--) {
+			if (!memcmp(st->x->buf + i - 9, "<!DOCTYPE", 9)) {
+				struct diag_loc at;
+				xmldoc_loc_offset(st->x, i - 9, &at);
+				loc.line = at.line;
+				loc.column = at.column;
+				break;
+			}
 		}
 	}
 	if (!st->reported)
@@ -410,6 +589,15 @@ static int parse_buffer(struct xmldoc *x, struct diag *d)
 	st.skip = skip;
 	if (x->len - skip > INT32_MAX)
 		return -1;
+	if (x->len == skip) {
+		/* libxml2 will not even make a parser for no bytes. */
+		struct diag_loc loc;
+		xmldoc_loc_offset(x, 0, &loc);
+		diag_report(d, &loc, DIAG_ERROR, "xml-syntax",
+			    "the file is empty; a release starts with <?xml version=\"1.0\" "
+			    "encoding=\"UTF-8\"?> and a <release> element");
+		return XMLDOC_INVALID;
+	}
 	ctxt = xmlCreateMemoryParserCtxt(x->buf + skip, (int)(x->len - skip));
 	if (!ctxt) {
 		diag_system_error(d, "%s: cannot create an XML parser", x->path);
@@ -493,7 +681,9 @@ int xmldoc_load_file(struct xmldoc **out, const char *path, struct diag *d)
 	int fd;
 
 	*out = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: opening a FIFO would otherwise wait for a writer
+	 * forever, before fstat() could tell it is no file. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		diag_system_error(d, "cannot open '%s': %s", path, strerror(errno));
 		return XMLDOC_SYSTEM;
@@ -502,6 +692,11 @@ int xmldoc_load_file(struct xmldoc **out, const char *path, struct diag *d)
 		diag_system_error(d, "'%s' is not a regular file", path);
 		close(fd);
 		return XMLDOC_SYSTEM;
+	}
+	{
+		int flags = fcntl(fd, F_GETFL);
+		if (flags >= 0)
+			(void)fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
 	}
 	x = xcalloc(1, sizeof(*x));
 	x->path = xstrdup(path);
@@ -561,6 +756,7 @@ void xmldoc_free(struct xmldoc *x)
 		xmlFreeDoc(x->doc);
 	free(x->pos);
 	free(x->line_starts);
+	free(x->marks);
 	free(x->buf);
 	free(x->path);
 	free(x);

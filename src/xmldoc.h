@@ -46,6 +46,8 @@ struct xmldoc {
 	size_t nr_pos;
 	size_t *line_starts;  /* byte offset of each line */
 	size_t nr_lines;
+	struct xmldoc_mark *marks;  /* columns every few KiB, for long lines */
+	size_t nr_marks;
 	char **strings;       /* copies handed out by xmlutil, freed with us */
 	size_t nr_strings, alloc_strings;
 };

@@ -23,6 +23,10 @@ and every inference is reported on stderr:
 --source and --field give keys for a release whose page had none and whose
 text does not say; they are checked against site.xml.  When nothing can be
 inferred, the tool says so and exits 1: it never falls back on a default.
+The one exception is the field of work, which a release may lack (a visit,
+an anniversary): then <fields> is left out, the tool says so on stderr and
+the release is written all the same (pr-publish validate warns,
+field-missing).
 
 Exit status: 0 written, 1 the input cannot be converted, 2 usage error,
 3 system error (a file that cannot be read or written).
@@ -344,7 +348,7 @@ def str_list(data, name):
     return [clean(x) for x in v]
 
 
-def convert(tax, data, opt_sources, opt_fields):
+def convert(tax, data, opt_sources, opt_fields, name):
     headline = clean(data.get("headline"))
     if not headline:
         raise ConvertError("the release has no headline")
@@ -410,10 +414,15 @@ def convert(tax, data, opt_sources, opt_fields):
         note("fields %s given on the command line" % ", ".join(fields))
     if not fields:
         fields = infer_fields(headline + "\n" + "\n".join(paras))
-        if not fields:
-            raise ConvertError("no field of work: the page gives none and no keyword in the "
-                               "text points to one (give --field KEY)")
-        note("fields %s inferred from keywords" % ", ".join(fields))
+        if fields:
+            note("fields %s inferred from keywords" % ", ".join(fields))
+        else:
+            # Real releases sometimes have none; the schema allows it and
+            # validate warns.  Guessing one would put the release in the
+            # wrong listing.
+            note("'%s': no field of work: the page gives none and no keyword in the text "
+                 "points to one; <fields> is left out (give --field KEY to set one)"
+                 % name)
     fields = list(dict.fromkeys(fields))
 
     # places
@@ -449,9 +458,10 @@ def convert(tax, data, opt_sources, opt_fields):
     el = ET.SubElement(root, "sources")
     for k in sources:
         ET.SubElement(el, "source", {"ref": k})
-    el = ET.SubElement(root, "fields")
-    for k in fields:
-        ET.SubElement(el, "field", {"ref": k})
+    if fields:
+        el = ET.SubElement(root, "fields")
+        for k in fields:
+            ET.SubElement(el, "field", {"ref": k})
     body = ET.SubElement(root, "body")
     for p in paras:
         ET.SubElement(body, "p").text = p
@@ -492,7 +502,7 @@ def main(argv):
     try:
         if not isinstance(data, dict):
             raise ConvertError("not a release object")
-        rid, lang, root = convert(tax, data, args.source, args.field)
+        rid, lang, root = convert(tax, data, args.source, args.field, args.corpus_json)
     except ConvertError as e:
         note("'%s': %s" % (args.corpus_json, e))
         return EXIT_INPUT
