@@ -264,6 +264,60 @@ static char *joined_keys(const struct release_ref *refs, size_t nr)
 
 /* ---- the rules on one release ------------------------------------------ */
 
+/* The other dates a release carries: the event's, corrections', the
+ * withdrawal's.  Real days too, and an event's end not before its start. */
+static void check_other_dates(struct validator *v, const struct release *rel)
+{
+	struct strbuf msg = STRBUF_INIT;
+	const xmlNode *start = xml_child(rel->event, "date"), *end = xml_child(rel->event, "end-date");
+	const xmlNode *c;
+	struct date ds, de, dc;
+	const char *why = NULL;
+	int have_start = 0, have_end = 0;
+
+	if (start) {
+		const char *t = xml_text(rel->xml, start);
+		have_start = !date_parse(t, &ds, &why);
+		if (!have_start) {
+			strbuf_addf(&msg, "event date '%s' is not a real date: %s", t, why);
+			report_node(v, rel, start, DIAG_ERROR, "date", msg.buf);
+		}
+	}
+	if (end) {
+		const char *t = xml_text(rel->xml, end);
+		have_end = !date_parse(t, &de, &why);
+		strbuf_reset(&msg);
+		if (!have_end) {
+			strbuf_addf(&msg, "event end date '%s' is not a real date: %s", t, why);
+			report_node(v, rel, end, DIAG_ERROR, "date", msg.buf);
+		} else if (have_start && date_cmp(&de, &ds) < 0) {
+			strbuf_addf(&msg, "the event ends (%s) before it starts (%s)", t,
+				    xml_text(rel->xml, start));
+			report_node(v, rel, end, DIAG_ERROR, "date", msg.buf);
+		}
+	}
+	for (c = xml_child(rel->corrections, "correction"); c; c = xml_next(c, "correction")) {
+		const char *t = xml_attr(rel->xml, c, "date");
+		strbuf_reset(&msg);
+		if (t && date_parse(t, &dc, &why)) {
+			strbuf_addf(&msg, "correction date '%s' is not a real date: %s", t, why);
+			report_attr(v, rel, c, "date", "date", msg.buf);
+		} else if (t && date_cmp(&dc, &v->today) > 0) {
+			strbuf_addf(&msg, "correction date %s is in the future", t);
+			report_attr(v, rel, c, "date", "date-future", msg.buf);
+		}
+	}
+	if (rel->withdrawn) {
+		const char *t = xml_attr(rel->xml, rel->withdrawn, "date");
+		if (t && date_parse(t, &dc, &why)) {
+			strbuf_reset(&msg);
+			strbuf_addf(&msg, "withdrawal date '%s' is not a real date: %s", t, why);
+			report_attr(v, rel, rel->withdrawn, "date", "date", msg.buf);
+		}
+	}
+	strbuf_release(&msg);
+}
+
 static void check_dates(struct validator *v, const struct release *rel)
 {
 	struct strbuf msg = STRBUF_INIT;
@@ -499,6 +553,7 @@ static void check_release(struct validator *v, const struct release *rel)
 				report_bidi(v, rel, rel->places[i].node, "place name");
 	}
 	check_dates(v, rel);
+	check_other_dates(v, rel);
 	check_refs(v, rel, TAXONOMY_SOURCES, rel->sources, rel->nr_sources, "source-unknown");
 	check_refs(v, rel, TAXONOMY_FIELDS, rel->fields, rel->nr_fields, "field-unknown");
 	if (!rel->nr_fields)

@@ -297,4 +297,31 @@ test_expect_success 'every finding in one run: the whole fixture set' '
 	done
 '
 
+# ---- the other dates: event, corrections ----
+
+# usage: good_with SED-SCRIPT: the good fixture, edited, as the only release
+good_with() {
+	rm -rf releases site.xml && make_archive && mkdir -p releases &&
+	sed "$1" "$FIXTURES/validate/2021-03-01-good.en.xml" >releases/2021-03-01-good.en.xml
+}
+
+test_expect_success 'date: an event date that is not a day' '
+	good_with "s|  <people>|  <event><name>Training</name><date>2021-02-30</date></event>\n  <people>|" &&
+	run_expect 1 pr-publish validate &&
+	grep "^releases/2021-03-01-good.en.xml:17:[0-9]*: error: event date .2021-02-30. is not a real date: no such day in that month \[date\]$" err
+'
+
+test_expect_success 'date: an event that ends before it starts' '
+	good_with "s|  <people>|  <event><name>Training</name><date>2021-02-20</date><end-date>2021-02-10</end-date></event>\n  <people>|" &&
+	run_expect 1 pr-publish validate &&
+	grep "error: the event ends (2021-02-10) before it starts (2021-02-20) \[date\]$" err
+'
+
+test_expect_success 'date: a correction dated on no day, or in the future' '
+	good_with "s|</release>|  <corrections><correction date=\"2021-04-31\">x</correction><correction date=\"2027-01-01\">y</correction></corrections>\n</release>|" &&
+	run_expect 1 pr-publish validate &&
+	grep "correction date .2021-04-31. is not a real date: no such day in that month \[date\]$" err &&
+	grep "correction date 2027-01-01 is in the future \[date-future\]$" err
+'
+
 test_done
