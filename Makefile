@@ -21,7 +21,7 @@ PKGS = libxml-2.0 libxslt libexslt hunspell libgit2
 # Debian packages: to build, to run the sample job, to test.
 BUILD_DEBS = pkg-config libxml2-dev libxslt1-dev libhunspell-dev libgit2-dev
 RUN_DEBS = hunspell-en-gb hunspell-fr hunspell-de-de hunspell-it hunspell-ru hunspell-es
-TEST_DEBS = sharness python3 libxml2-utils
+TEST_DEBS = sharness python3 libxml2-utils python3-feedparser tidy
 
 WARNINGS = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wno-missing-field-initializers
@@ -52,7 +52,7 @@ $(DEPS_STAMP): tools/install-deps
 
 # The binary at the top, where tests and users expect it.
 pr-publish: $(PROGRAM)
-	@if [ "$(BUILD)" = build ]; then cp $(PROGRAM) $@; fi
+	@if [ "$(BUILD)" = build ]; then cp $(PROGRAM) $@.tmp && mv -f $@.tmp $@; fi
 
 $(PROGRAM): $(MAIN_OBJ) $(OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(shell pkg-config --libs $(PKGS))
@@ -81,6 +81,8 @@ run: pr-publish
 	@./tools/install-deps $(RUN_DEBS)
 	./pr-publish validate releases
 	@echo "The sample archive in releases/ is valid."
+	./pr-publish build
+	@echo "The website is in public/: open file://$(CURDIR)/public/en/index.html"
 
 test-deps:
 	@./tools/install-deps $(TEST_DEBS)
@@ -109,6 +111,7 @@ bench: pr-publish
 	@./tools/install-deps python3
 	sh tools/bench.sh
 	sh tools/bench-spell.sh
+	sh tools/bench-build.sh
 
 install: pr-publish
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1

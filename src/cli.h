@@ -55,6 +55,9 @@ int common_load_site(const struct common_options *c, struct diag *d, struct site
 char *common_archive_root(const struct site *site);
 
 /* The commands. */
+int cmd_build(int argc, const char **argv);
+extern const struct command_help build_help;
+extern const struct option build_options[];
 int cmd_new(int argc, const char **argv);
 extern const struct command_help new_help;
 extern const struct option new_options[];

@@ -34,6 +34,7 @@ static const struct command commands[] = {
 	{ "new", cmd_new, &new_help, new_options },
 	{ "validate", cmd_validate, &validate_help, validate_options },
 	{ "spell", cmd_spell, &spell_help, spell_options },
+	{ "build", cmd_build, &build_help, build_options },
 	{ "hook", cmd_hook, &hook_help, hook_options },
 };
 

@@ -1,0 +1,1089 @@
+/* build.c - planning the site and making its input documents; see build.h. */
+#include "build.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/tree.h>
+
+#include "datetime.h"
+#include "util.h"
+#include "xmlutil.h"
+
+/* Room for "2020-10-15T08:00:00Z" and then some, so no snprintf can cut. */
+#define INSTANT_SIZE 64
+
+/* One published language version of a release. */
+struct entry {
+	const struct release *rel;
+	size_t lang;            /* index in site->languages */
+	char *path;             /* "en/2020/2020-10-15-x.html" */
+	char published[INSTANT_SIZE];     /* the embargo's instant, else the date at 00:00Z */
+	char updated[INSTANT_SIZE];       /* the newest of published and the corrections */
+	char *guid;             /* tag:host,2020-10-15:2020-10-15-x/en */
+	struct entry **versions;   /* every language version, self included */
+	size_t nr_versions;
+	int withdrawn;          /* a notice at its address, in no listing or feed */
+};
+
+enum group_type {
+	GROUP_HOME,
+	GROUP_YEAR,
+	GROUP_MONTH,
+	GROUP_FIELD,
+	GROUP_SOURCE,
+	GROUP_NR
+};
+
+static const char *const group_names[GROUP_NR] = { "home", "year", "month", "field", "source" };
+
+/* A listing: the entries of one language in one home, year, month, field
+ * or source, newest first. */
+struct group {
+	enum group_type type;
+	size_t lang;
+	char *key;              /* NULL, "2020", "2020-10", a taxonomy key */
+	const char *label;      /* the term's label in the language, or NULL */
+	char *dir;              /* "en/fields/arms-control/" */
+	struct entry **items;
+	size_t nr, alloc;
+	size_t pages;
+};
+
+enum job_type {
+	JOB_ROOT,
+	JOB_CSS,
+	JOB_SITEMAP,
+	JOB_INDEX,      /* fields, sources or archive index of a language */
+	JOB_LIST,       /* one page of a group */
+	JOB_FEED,       /* RSS and Atom of a group */
+	JOB_RELEASE,
+};
+
+enum index_type { INDEX_ARCHIVE, INDEX_FIELDS, INDEX_SOURCES };
+static const char *const index_names[] = { "archive", "fields", "sources" };
+
+struct job {
+	enum job_type type;
+	size_t lang;
+	const struct group *group;
+	const struct entry *entry;
+	size_t page;            /* 1-based, JOB_LIST */
+	enum index_type index;
+	char *paths[2];         /* its outputs: one, or RSS and Atom */
+	char hash[2][OUTPUT_HASH_HEX + 1];
+};
+
+struct plan {
+	const struct site *site;
+	const struct build_options *opts;
+	struct renderer *r;
+	struct diag *d;
+	struct build_result *res;
+	char *base;             /* base URL, ending in '/' */
+	char *host;
+	struct entry *entries;  /* sorted: date desc, id, lang */
+	size_t nr_entries;
+	struct entry ***by_lang;   /* per language, the entries in order */
+	size_t *nr_by_lang;
+	struct group *groups;
+	size_t nr_groups, alloc_groups;
+	struct job *jobs;
+	size_t nr_jobs, alloc_jobs;
+	xmlNodePtr *site_nodes;    /* per language, the <site> element to copy */
+	xmlDocPtr scratch;         /* owns site_nodes */
+	struct output_tree *tree;
+};
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static void iso_instant(time_t t, char out[INSTANT_SIZE])
+{
+	struct date d;
+	long secs;
+
+	date_from_time(t, &d);
+	secs = (long)(t - (time_t)date_to_days(&d) * 86400);
+	snprintf(out, INSTANT_SIZE, "%04d-%02d-%02dT%02ld:%02ld:%02ldZ", d.year, d.month, d.day, secs / 3600,
+		 secs / 60 % 60, secs % 60);
+}
+
+static const char *lang_code(const struct plan *p, size_t lang)
+{
+	return p->site->languages[lang].code;
+}
+
+static size_t lang_index(const struct site *site, const char *code)
+{
+	size_t i;
+
+	for (i = 0; i < site->nr_languages; i++)
+		if (!strcmp(site->languages[i].code, code))
+			return i;
+	return 0;
+}
+
+/* "../../" for "en/2020/x.html". */
+static char *root_of(const char *path)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *c;
+
+	strbuf_addstr(&sb, "");
+	for (c = path; *c; c++)
+		if (*c == '/')
+			strbuf_addstr(&sb, "../");
+	return strbuf_detach(&sb);
+}
+
+static xmlNodePtr add_el(xmlNodePtr parent, const char *name)
+{
+	return xmlNewChild(parent, NULL, (const xmlChar *)name, NULL);
+}
+
+static xmlNodePtr add_text_el(xmlNodePtr parent, const char *name, const char *text)
+{
+	return xmlNewTextChild(parent, NULL, (const xmlChar *)name, (const xmlChar *)text);
+}
+
+static void set_attr(xmlNodePtr node, const char *name, const char *value)
+{
+	if (value)
+		xmlNewProp(node, (const xmlChar *)name, (const xmlChar *)value);
+}
+
+static void set_attr_num(xmlNodePtr node, const char *name, size_t n)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%zu", n);
+	set_attr(node, name, buf);
+}
+
+/* The text of the site file's <NAME xml:lang="LANG"> (title, publisher),
+ * else the default language's. */
+static const xmlNode *site_text_node(const struct site *site, const char *name, const char *lang)
+{
+	const xmlNode *root = xmlDocGetRootElement(site->xml->doc), *c, *fallback = NULL;
+
+	for (c = root->children; c; c = c->next) {
+		const char *l;
+		if (!xml_is(c, name))
+			continue;
+		l = xml_lang_attr(site->xml, c);
+		if (l && !strcmp(l, lang))
+			return c;
+		if (!fallback || (l && !strcmp(l, site->languages[0].code)))
+			fallback = c;
+	}
+	return fallback;
+}
+
+/* ---- entries -------------------------------------------------------------- */
+
+static int entry_cmp(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+	int c = strcmp(y->rel->date, x->rel->date);
+
+	if (c)
+		return c;
+	c = strcmp(x->rel->id, y->rel->id);
+	return c ? c : strcmp(x->rel->lang, y->rel->lang);
+}
+
+static int entry_ptr_by_id(const void *a, const void *b)
+{
+	const struct entry *x = *(struct entry *const *)a, *y = *(struct entry *const *)b;
+	int c = strcmp(x->rel->id, y->rel->id);
+
+	if (c)
+		return c;
+	return x->lang < y->lang ? -1 : x->lang > y->lang;
+}
+
+static void collect_entries(struct plan *p, struct release *const *rels, size_t nr)
+{
+	struct entry **by_id;
+	time_t next = 0;
+	size_t i, j;
+
+	p->entries = xcalloc(nr + 1, sizeof(*p->entries));
+	for (i = 0; i < nr; i++) {
+		const struct release *rel = rels[i];
+		struct entry *e;
+		time_t t = 0;
+		struct date local;
+		const char *why;
+
+		if (rel->embargo && !datetime_parse(rel->embargo, &t, &local, &why) &&
+		    t > p->opts->now) {
+			p->res->embargoed++;
+			if (!p->res->next_embargo || t < next ||
+			    (t == next && strcmp(rel->id, p->res->next_embargo_id) < 0)) {
+				char inst[INSTANT_SIZE];
+				next = t;
+				iso_instant(t, inst);
+				free(p->res->next_embargo);
+				free(p->res->next_embargo_id);
+				p->res->next_embargo = xstrdup(inst);
+				p->res->next_embargo_id = xstrdup(rel->id);
+			}
+			continue;
+		}
+		e = &p->entries[p->nr_entries++];
+		e->rel = rel;
+		e->lang = lang_index(p->site, rel->lang);
+		e->withdrawn = rel->withdrawn != NULL;
+		e->path = xasprintf("%s/%.4s/%s.html", rel->lang, rel->date, rel->id);
+		if (rel->embargo && t)
+			iso_instant(t, e->published);
+		else
+			snprintf(e->published, sizeof(e->published), "%.10sT00:00:00Z", rel->date);
+		memcpy(e->updated, e->published, sizeof(e->updated));
+		if (rel->updated && strcmp(rel->updated, rel->date) > 0)
+			snprintf(e->updated, sizeof(e->updated), "%.10sT00:00:00Z", rel->updated);
+		e->guid = xasprintf("tag:%s,%.10s:%s/%s", p->host, rel->id, rel->id, rel->lang);
+	}
+	p->res->releases = p->nr_entries;
+	if (p->nr_entries)
+		qsort(p->entries, p->nr_entries, sizeof(*p->entries), entry_cmp);
+
+	/* Language versions: entries sharing an id. */
+	by_id = xcalloc(p->nr_entries + 1, sizeof(*by_id));
+	for (i = 0; i < p->nr_entries; i++)
+		by_id[i] = &p->entries[i];
+	if (p->nr_entries)
+		qsort(by_id, p->nr_entries, sizeof(*by_id), entry_ptr_by_id);
+	for (i = 0; i < p->nr_entries; i = j) {
+		size_t k;
+		for (j = i + 1; j < p->nr_entries && !strcmp(by_id[j]->rel->id, by_id[i]->rel->id); j++)
+			;
+		for (k = i; k < j; k++) {
+			by_id[k]->versions = xcalloc(j - i, sizeof(struct entry *));
+			memcpy(by_id[k]->versions, by_id + i, (j - i) * sizeof(struct entry *));
+			by_id[k]->nr_versions = j - i;
+		}
+	}
+	free(by_id);
+
+	p->by_lang = xcalloc(p->site->nr_languages, sizeof(*p->by_lang));
+	p->nr_by_lang = xcalloc(p->site->nr_languages, sizeof(*p->nr_by_lang));
+	for (i = 0; i < p->site->nr_languages; i++)
+		p->by_lang[i] = xcalloc(p->nr_entries + 1, sizeof(struct entry *));
+	/* Listings and feeds drop withdrawn releases; their pages stay. */
+	for (i = 0; i < p->nr_entries; i++) {
+		struct entry *e = &p->entries[i];
+		if (!e->withdrawn)
+			p->by_lang[e->lang][p->nr_by_lang[e->lang]++] = e;
+	}
+}
+
+/* ---- groups ---------------------------------------------------------------- */
+
+static struct group *new_group(struct plan *p, enum group_type type, size_t lang, const char *key,
+			       const char *label)
+{
+	struct group *g;
+	const char *code = lang_code(p, lang);
+
+	ALLOC_GROW(p->groups, p->nr_groups + 1, p->alloc_groups);
+	g = &p->groups[p->nr_groups++];
+	memset(g, 0, sizeof(*g));
+	g->type = type;
+	g->lang = lang;
+	g->key = key ? xstrdup(key) : NULL;
+	g->label = label;
+	switch (type) {
+	case GROUP_HOME:
+		g->dir = xasprintf("%s/", code);
+		break;
+	case GROUP_YEAR:
+		g->dir = xasprintf("%s/archive/%s/", code, key);
+		break;
+	case GROUP_MONTH:
+		g->dir = xasprintf("%s/archive/%.4s/%s/", code, key, key + 5);
+		break;
+	case GROUP_FIELD:
+		g->dir = xasprintf("%s/fields/%s/", code, key);
+		break;
+	case GROUP_SOURCE:
+	case GROUP_NR:
+		g->dir = xasprintf("%s/sources/%s/", code, key);
+		break;
+	}
+	return g;
+}
+
+static void group_add(struct group *g, struct entry *e)
+{
+	ALLOC_GROW(g->items, g->nr + 1, g->alloc);
+	g->items[g->nr++] = e;
+}
+
+static int has_ref(const struct release_ref *refs, size_t nr, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		if (!strcmp(refs[i].key, key))
+			return 1;
+	return 0;
+}
+
+/* Groups are made in a fixed order (language, type, key) and never move
+ * afterwards: jobs point at them. */
+static void make_groups(struct plan *p)
+{
+	const struct site *site = p->site;
+	size_t lang, i, k;
+	int t;
+
+	/* Count first so the array is never reallocated under the jobs. */
+	for (lang = 0; lang < site->nr_languages; lang++) {
+		struct entry **es = p->by_lang[lang];
+		size_t n = p->nr_by_lang[lang];
+		struct group *g = new_group(p, GROUP_HOME, lang, NULL, NULL), *year = NULL, *month = NULL;
+
+		for (i = 0; i < n; i++)
+			group_add(g, es[i]);
+		for (i = 0; i < n; i++) {
+			const char *date = es[i]->rel->date;
+			if (!year || strncmp(year->key, date, 4)) {
+				char key[8];
+				snprintf(key, sizeof(key), "%.4s", date);
+				year = new_group(p, GROUP_YEAR, lang, key, NULL);
+			}
+			group_add(year, es[i]);
+		}
+		for (i = 0; i < n; i++) {
+			const char *date = es[i]->rel->date;
+			if (!month || strncmp(month->key, date, 7)) {
+				char key[8];
+				snprintf(key, sizeof(key), "%.7s", date);
+				month = new_group(p, GROUP_MONTH, lang, key, NULL);
+			}
+			group_add(month, es[i]);
+		}
+		for (t = 0; t < 2; t++) {
+			enum taxonomy tax = t ? TAXONOMY_SOURCES : TAXONOMY_FIELDS;
+			for (k = 0; k < site->nr_terms[tax]; k++) {
+				const struct site_term *term = &site->terms[tax][k];
+				struct group *tg = NULL;
+
+				for (i = 0; i < n; i++) {
+					const struct release *rel = es[i]->rel;
+					int in = t ? has_ref(rel->sources, rel->nr_sources, term->key)
+						   : has_ref(rel->fields, rel->nr_fields, term->key);
+					if (!in)
+						continue;
+					if (!tg)
+						tg = new_group(p, t ? GROUP_SOURCE : GROUP_FIELD, lang,
+							       term->key,
+							       site_term_label(site, term, lang_code(p, lang))->text);
+					group_add(tg, es[i]);
+				}
+			}
+		}
+	}
+	for (i = 0; i < p->nr_groups; i++) {
+		struct group *g = &p->groups[i];
+		size_t size = site->page_size > 0 ? (size_t)site->page_size : 20;
+		g->pages = g->nr ? (g->nr + size - 1) / size : 1;
+	}
+}
+
+static const struct group *find_group(const struct plan *p, enum group_type type, size_t lang,
+				      const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < p->nr_groups; i++) {
+		const struct group *g = &p->groups[i];
+		if (g->type == type && g->lang == lang &&
+		    ((!g->key && !key) || (g->key && key && !strcmp(g->key, key))))
+			return g;
+	}
+	return NULL;
+}
+
+static char *group_page_path(const struct group *g, size_t page)
+{
+	if (page <= 1)
+		return xasprintf("%sindex.html", g->dir);
+	return xasprintf("%spage-%zu.html", g->dir, page);
+}
+
+/* ---- jobs ------------------------------------------------------------------ */
+
+static struct job *add_job(struct plan *p, enum job_type type, size_t lang)
+{
+	struct job *j;
+
+	ALLOC_GROW(p->jobs, p->nr_jobs + 1, p->alloc_jobs);
+	j = &p->jobs[p->nr_jobs++];
+	memset(j, 0, sizeof(*j));
+	j->type = type;
+	j->lang = lang;
+	return j;
+}
+
+static void make_jobs(struct plan *p)
+{
+	size_t i, pg;
+	int ix;
+
+	add_job(p, JOB_ROOT, 0);
+	add_job(p, JOB_CSS, 0);
+	add_job(p, JOB_SITEMAP, 0);
+	for (i = 0; i < p->site->nr_languages; i++)
+		for (ix = INDEX_ARCHIVE; ix <= INDEX_SOURCES; ix++)
+			add_job(p, JOB_INDEX, i)->index = (enum index_type)ix;
+	for (i = 0; i < p->nr_groups; i++) {
+		const struct group *g = &p->groups[i];
+		for (pg = 1; pg <= g->pages; pg++) {
+			struct job *j = add_job(p, JOB_LIST, g->lang);
+			j->group = g;
+			j->page = pg;
+		}
+		if (g->type == GROUP_HOME || g->type == GROUP_FIELD || g->type == GROUP_SOURCE)
+			add_job(p, JOB_FEED, g->lang)->group = g;
+	}
+	for (i = 0; i < p->nr_entries; i++)
+		add_job(p, JOB_RELEASE, p->entries[i].lang)->entry = &p->entries[i];
+}
+
+/* ---- input documents ------------------------------------------------------- */
+
+/* <site>: what every page shows of the site, in one language. */
+static xmlNodePtr make_site_node(struct plan *p, size_t lang)
+{
+	const struct site *site = p->site;
+	const char *code = lang_code(p, lang);
+	xmlNodePtr node = xmlNewDocNode(p->scratch, NULL, (const xmlChar *)"site", NULL);
+	const xmlNode *title = site_text_node(site, "title", code);
+	const xmlNode *publisher = site_text_node(site, "publisher", code);
+	size_t i;
+
+	set_attr(node, "lang", code);
+	set_attr(node, "default-lang", site->languages[0].code);
+	set_attr(node, "base", p->base);
+	set_attr(node, "host", p->host);
+	set_attr(node, "title", title ? xml_text(site->xml, title) : "");
+	set_attr(node, "publisher", publisher ? xml_text(site->xml, publisher) : "");
+	set_attr(node, "publisher-abbr", publisher ? xml_attr(site->xml, publisher, "abbr") : NULL);
+	for (i = 0; i < site->nr_languages; i++) {
+		const struct site_language *l = &site->languages[i];
+		const xmlNode *t = site_text_node(site, "title", l->code);
+		xmlNodePtr ln = add_el(node, "language");
+
+		set_attr(ln, "code", l->code);
+		set_attr(ln, "name", l->name);
+		set_attr(ln, "locale", l->dictionary ? l->dictionary : l->code);
+		set_attr(ln, "title", t ? xml_text(site->xml, t) : "");
+	}
+	return node;
+}
+
+static xmlDocPtr new_input(struct plan *p, const char *root_name, const char *kind, size_t lang,
+			   const char *path, xmlNodePtr *root_out)
+{
+	xmlDocPtr doc = xmlNewDoc((const xmlChar *)"1.0");
+	xmlNodePtr root = xmlNewDocNode(doc, NULL, (const xmlChar *)root_name, NULL);
+	char *rel_root = root_of(path);
+
+	xmlDocSetRootElement(doc, root);
+	set_attr(root, "kind", kind);
+	set_attr(root, "lang", lang_code(p, lang));
+	set_attr(root, "path", path);
+	set_attr(root, "root", rel_root);
+	free(rel_root);
+	xmlAddChild(root, xmlDocCopyNode(p->site_nodes[lang], doc, 1));
+	*root_out = root;
+	return doc;
+}
+
+static void add_copy(xmlNodePtr parent, const xmlNode *node)
+{
+	if (node)
+		xmlAddChild(parent, xmlDocCopyNode((xmlNodePtr)node, parent->doc, 1));
+}
+
+static void add_terms(struct plan *p, xmlNodePtr item, const struct entry *e, enum taxonomy tax,
+		      const char *el, const struct release_ref *refs, size_t nr)
+{
+	const char *code = lang_code(p, e->lang);
+	size_t i;
+
+	for (i = 0; i < nr; i++) {
+		const struct site_term *term = site_term(p->site, tax, refs[i].key);
+		const struct site_label *label = term ? site_term_label(p->site, term, code) : NULL;
+		xmlNodePtr n = add_text_el(item, el, label ? label->text : refs[i].key);
+
+		set_attr(n, "key", refs[i].key);
+		if (tax != TAXONOMY_COUNTRIES) {
+			char *path = xasprintf("%s/%s/%s/index.html", code,
+					       tax == TAXONOMY_FIELDS ? "fields" : "sources", refs[i].key);
+			set_attr(n, "path", path);
+			free(path);
+		}
+	}
+}
+
+enum item_detail { ITEM_SHORT, ITEM_FULL };
+
+static xmlNodePtr add_item(struct plan *p, xmlNodePtr parent, const struct entry *e,
+			   enum item_detail detail)
+{
+	const struct release *rel = e->rel;
+	xmlNodePtr item = add_el(parent, "item");
+	char ym[8];
+	size_t i;
+
+	set_attr(item, "id", rel->id);
+	set_attr(item, "lang", rel->lang);
+	set_attr(item, "type", rel->type);
+	set_attr(item, "original-lang", rel->original_lang);
+	set_attr(item, "path", e->path);
+	set_attr(item, "date", rel->date);
+	snprintf(ym, sizeof(ym), "%.7s", rel->date);
+	set_attr(item, "month", ym);
+	set_attr(item, "published", e->published);
+	set_attr(item, "updated", e->updated);
+	set_attr(item, "guid", e->guid);
+	add_copy(item, rel->headline);
+	add_copy(item, rel->subtitle);
+	add_copy(item, rel->summary);
+	for (i = 0; i < rel->nr_places; i++)
+		add_text_el(item, "place", rel->places[i].key);
+	add_terms(p, item, e, TAXONOMY_FIELDS, "field", rel->fields, rel->nr_fields);
+	add_terms(p, item, e, TAXONOMY_SOURCES, "source", rel->sources, rel->nr_sources);
+	if (detail == ITEM_FULL) {
+		add_terms(p, item, e, TAXONOMY_COUNTRIES, "country", rel->countries,
+			  rel->nr_countries);
+		add_copy(item, rel->root);
+	}
+	return item;
+}
+
+static void add_alternate(xmlNodePtr parent, const char *lang, const char *path, int original)
+{
+	xmlNodePtr a = add_el(parent, "alternate");
+
+	set_attr(a, "lang", lang);
+	set_attr(a, "path", path);
+	if (original)
+		set_attr(a, "original", "1");
+}
+
+/* The same group in the other languages, for the language switcher. */
+static void add_group_alternates(struct plan *p, xmlNodePtr root, const struct group *g)
+{
+	size_t lang;
+
+	for (lang = 0; lang < p->site->nr_languages; lang++) {
+		const struct group *o;
+		char *path;
+
+		if (lang == g->lang || !(o = find_group(p, g->type, lang, g->key)))
+			continue;
+		path = group_page_path(o, 1);
+		add_alternate(root, lang_code(p, lang), path, 0);
+		free(path);
+	}
+}
+
+static xmlDocPtr doc_root(struct plan *p, const char **path_out, char **path_owned)
+{
+	xmlNodePtr root;
+	xmlDocPtr doc = new_input(p, "page", "languages", 0, "index.html", &root);
+	size_t lang;
+
+	*path_out = "index.html";
+	*path_owned = NULL;
+	for (lang = 0; lang < p->site->nr_languages; lang++) {
+		const struct group *g = find_group(p, GROUP_HOME, lang, NULL);
+		char *path = group_page_path(g, 1);
+		add_alternate(root, lang_code(p, lang), path, 0);
+		free(path);
+	}
+	return doc;
+}
+
+static xmlDocPtr doc_sitemap(struct plan *p)
+{
+	xmlDocPtr doc = xmlNewDoc((const xmlChar *)"1.0");
+	xmlNodePtr root = xmlNewDocNode(doc, NULL, (const xmlChar *)"sitemap", NULL), url;
+	size_t lang, i, k;
+
+	xmlDocSetRootElement(doc, root);
+	set_attr(root, "base", p->base);
+	url = add_el(root, "url");
+	set_attr(url, "path", "index.html");
+	for (lang = 0; lang < p->site->nr_languages; lang++) {
+		const struct group *g = find_group(p, GROUP_HOME, lang, NULL);
+		size_t o;
+
+		url = add_el(root, "url");
+		{
+			char *path = group_page_path(g, 1);
+			set_attr(url, "path", path);
+			free(path);
+		}
+		if (g->nr)
+			set_attr(url, "lastmod", g->items[0]->updated);
+		for (o = 0; o < p->site->nr_languages; o++) {
+			const struct group *og = find_group(p, GROUP_HOME, o, NULL);
+			char *path = group_page_path(og, 1);
+			add_alternate(url, lang_code(p, o), path, 0);
+			free(path);
+		}
+	}
+	for (i = 0; i < p->nr_entries; i++) {
+		const struct entry *e = &p->entries[i];
+
+		if (e->withdrawn)
+			continue;
+		url = add_el(root, "url");
+		set_attr(url, "path", e->path);
+		set_attr(url, "lastmod", e->updated);
+		if (e->nr_versions > 1)
+			for (k = 0; k < e->nr_versions; k++)
+				if (!e->versions[k]->withdrawn)
+					add_alternate(url, e->versions[k]->rel->lang,
+						      e->versions[k]->path, 0);
+	}
+	return doc;
+}
+
+static xmlDocPtr doc_index(struct plan *p, const struct job *j, char **path_out)
+{
+	const char *code = lang_code(p, j->lang);
+	const char *name = index_names[j->index];
+	xmlNodePtr root, year = NULL;
+	xmlDocPtr doc;
+	size_t i, lang;
+
+	*path_out = xasprintf("%s/%s/index.html", code, name);
+	doc = new_input(p, "page", "index", j->lang, *path_out, &root);
+	set_attr(root, "type", name);
+	for (lang = 0; lang < p->site->nr_languages; lang++) {
+		char *path;
+		if (lang == j->lang)
+			continue;
+		path = xasprintf("%s/%s/index.html", lang_code(p, lang), name);
+		add_alternate(root, lang_code(p, lang), path, 0);
+		free(path);
+	}
+	for (i = 0; i < p->nr_groups; i++) {
+		const struct group *g = &p->groups[i];
+		xmlNodePtr gn;
+		char *path;
+
+		if (g->lang != j->lang)
+			continue;
+		if (j->index == INDEX_ARCHIVE && g->type != GROUP_YEAR && g->type != GROUP_MONTH)
+			continue;
+		if (j->index == INDEX_FIELDS && g->type != GROUP_FIELD)
+			continue;
+		if (j->index == INDEX_SOURCES && g->type != GROUP_SOURCE)
+			continue;
+		gn = add_el(g->type == GROUP_MONTH && year ? year : root, "group");
+		if (g->type == GROUP_YEAR)
+			year = gn;
+		set_attr(gn, "type", group_names[g->type]);
+		set_attr(gn, "key", g->key);
+		set_attr(gn, "label", g->label);
+		path = group_page_path(g, 1);
+		set_attr(gn, "path", path);
+		free(path);
+		set_attr_num(gn, "count", g->nr);
+	}
+	return doc;
+}
+
+static xmlDocPtr doc_list(struct plan *p, const struct job *j, char **path_out)
+{
+	const struct group *g = j->group;
+	size_t size = p->site->page_size > 0 ? (size_t)p->site->page_size : 20;
+	size_t first = (j->page - 1) * size, i;
+	xmlNodePtr root;
+	xmlDocPtr doc;
+
+	*path_out = group_page_path(g, j->page);
+	doc = new_input(p, "page", "list", g->lang, *path_out, &root);
+	set_attr(root, "type", group_names[g->type]);
+	set_attr(root, "key", g->key);
+	set_attr(root, "label", g->label);
+	set_attr_num(root, "page", j->page);
+	set_attr_num(root, "pages", g->pages);
+	set_attr_num(root, "count", g->nr);
+	if (j->page > 1) {
+		char *prev = group_page_path(g, j->page - 1);
+		set_attr(root, "prev", prev);
+		free(prev);
+	}
+	if (j->page < g->pages) {
+		char *next = group_page_path(g, j->page + 1);
+		set_attr(root, "next", next);
+		free(next);
+	}
+	if (g->type == GROUP_HOME || g->type == GROUP_FIELD || g->type == GROUP_SOURCE) {
+		char *rss = xasprintf("%srss.xml", g->dir), *atom = xasprintf("%satom.xml", g->dir);
+		set_attr(root, "rss", rss);
+		set_attr(root, "atom", atom);
+		free(rss);
+		free(atom);
+	}
+	add_group_alternates(p, root, g);
+	for (i = first; i < g->nr && i < first + size; i++)
+		add_item(p, root, g->items[i], ITEM_SHORT);
+	return doc;
+}
+
+static xmlDocPtr doc_feed(struct plan *p, const struct job *j, char **rss, char **atom)
+{
+	const struct group *g = j->group;
+	size_t limit = p->site->feed_items > 0 ? (size_t)p->site->feed_items : 30, i;
+	char updated[INSTANT_SIZE] = "";
+	xmlNodePtr root;
+	xmlDocPtr doc;
+	char *page;
+
+	*rss = xasprintf("%srss.xml", g->dir);
+	*atom = xasprintf("%satom.xml", g->dir);
+	doc = new_input(p, "feed", group_names[g->type], g->lang, *rss, &root);
+	xmlUnsetProp(root, (const xmlChar *)"path");
+	xmlUnsetProp(root, (const xmlChar *)"root");
+	set_attr(root, "rss", *rss);
+	set_attr(root, "atom", *atom);
+	set_attr(root, "key", g->key);
+	set_attr(root, "label", g->label);
+	page = group_page_path(g, 1);
+	set_attr(root, "page", page);
+	free(page);
+	/* The feed changes when an item does: its date is the newest item's,
+	 * never the clock's. */
+	for (i = 0; i < g->nr && i < limit; i++)
+		if (strcmp(g->items[i]->updated, updated) > 0)
+			memcpy(updated, g->items[i]->updated, sizeof(updated));
+	set_attr(root, "updated", *updated ? updated : "1975-01-01T00:00:00Z");
+	for (i = 0; i < g->nr && i < limit; i++)
+		add_item(p, root, g->items[i], ITEM_FULL);
+	return doc;
+}
+
+static xmlDocPtr doc_release(struct plan *p, const struct job *j)
+{
+	const struct entry *e = j->entry;
+	xmlNodePtr root;
+	xmlDocPtr doc = new_input(p, "page", "release", e->lang, e->path, &root);
+	size_t k;
+
+	for (k = 0; k < e->nr_versions; k++) {
+		const struct entry *v = e->versions[k];
+		if (v == e)
+			continue;
+		add_alternate(root, v->rel->lang, v->path,
+			      !v->rel->original_lang && e->rel->original_lang &&
+				      !strcmp(e->rel->original_lang, v->rel->lang));
+	}
+	add_item(p, root, e, ITEM_FULL);
+	return doc;
+}
+
+/* ---- rendering ------------------------------------------------------------- */
+
+static const char *const kind_names[RENDER_NR] = { "html", "rss", "atom", "sitemap" };
+
+enum count_as { COUNT_PAGE, COUNT_FEED, COUNT_OTHER };
+
+static void count(struct plan *p, enum count_as as, int written)
+{
+	size_t *made[] = { &p->res->pages, &p->res->feeds, &p->res->other };
+	size_t *wrote[] = { &p->res->pages_written, &p->res->feeds_written, &p->res->other_written };
+
+	(*made[as])++;
+	if (written)
+		(*wrote[as])++;
+}
+
+static void hash_input(const struct plan *p, const char *what, const char *bytes, size_t len,
+		       char hex[OUTPUT_HASH_HEX + 1])
+{
+	struct output_sha256 sha;
+
+	output_sha256_init(&sha);
+	output_sha256_add(&sha, render_key(p->r), OUTPUT_HASH_HEX);
+	output_sha256_add(&sha, what, strlen(what) + 1);
+	output_sha256_add(&sha, bytes, len);
+	output_sha256_hex(&sha, hex);
+}
+
+/* The input document of a job (NULL for the CSS) and the paths of its one
+ * or two outputs (the caller's). */
+static xmlDocPtr job_doc(struct plan *p, const struct job *j, char *paths[2])
+{
+	xmlDocPtr doc = NULL;
+	const char *const_path = NULL;
+	char *owned = NULL;
+
+	paths[0] = paths[1] = NULL;
+	switch (j->type) {
+	case JOB_CSS:
+		const_path = "style.css";
+		break;
+	case JOB_ROOT:
+		doc = doc_root(p, &const_path, &owned);
+		break;
+	case JOB_SITEMAP:
+		doc = doc_sitemap(p);
+		const_path = "sitemap.xml";
+		break;
+	case JOB_INDEX:
+		doc = doc_index(p, j, &paths[0]);
+		break;
+	case JOB_LIST:
+		doc = doc_list(p, j, &paths[0]);
+		break;
+	case JOB_FEED:
+		doc = doc_feed(p, j, &paths[0], &paths[1]);
+		break;
+	case JOB_RELEASE:
+		doc = doc_release(p, j);
+		const_path = j->entry->path;
+		break;
+	}
+	if (!paths[0])
+		paths[0] = xstrdup(const_path);
+	free(owned);
+	return doc;
+}
+
+static int job_outputs(const struct job *j, enum render_kind kinds[2], enum count_as *as)
+{
+	switch (j->type) {
+	case JOB_FEED:
+		kinds[0] = RENDER_RSS;
+		kinds[1] = RENDER_ATOM;
+		*as = COUNT_FEED;
+		return 2;
+	case JOB_SITEMAP:
+		kinds[0] = RENDER_SITEMAP;
+		*as = COUNT_OTHER;
+		return 1;
+	case JOB_CSS:
+	case JOB_ROOT:
+		kinds[0] = RENDER_HTML;
+		*as = COUNT_OTHER;
+		return 1;
+	case JOB_INDEX:
+	case JOB_LIST:
+	case JOB_RELEASE:
+		break;
+	}
+	kinds[0] = RENDER_HTML;
+	*as = COUNT_PAGE;
+	return 1;
+}
+
+/* Phase one: every output's path and the hash of what it is made from. */
+static void hash_job(struct plan *p, struct job *j)
+{
+	enum render_kind kinds[2];
+	enum count_as as;
+	int n = job_outputs(j, kinds, &as), k;
+	xmlDocPtr doc = job_doc(p, j, j->paths);
+	xmlBufferPtr buf;
+
+	if (!doc) {
+		size_t len;
+		const char *css = render_css(p->r, &len);
+		hash_input(p, "css", css, len, j->hash[0]);
+		return;
+	}
+	buf = xmlBufferCreate();
+	xmlNodeDump(buf, doc, xmlDocGetRootElement(doc), 0, 0);
+	for (k = 0; k < n; k++)
+		hash_input(p, kind_names[kinds[k]], (const char *)xmlBufferContent(buf),
+			   (size_t)xmlBufferLength(buf), j->hash[k]);
+	xmlBufferFree(buf);
+	xmlFreeDoc(doc);
+}
+
+/* Phase two: carry each output over, or render it. */
+static int run_job(struct plan *p, const struct job *j)
+{
+	enum render_kind kinds[2];
+	enum count_as as;
+	int n = job_outputs(j, kinds, &as), k, ret = 0;
+	int reused[2] = { 0, 0 };
+	xmlDocPtr doc = NULL;
+	char *paths[2];
+
+	for (k = 0; k < n; k++) {
+		reused[k] = output_tree_reuse(p->tree, j->paths[k], j->hash[k]);
+		if (reused[k] < 0)
+			return -1;
+		if (reused[k])
+			count(p, as, 0);
+	}
+	if ((n == 1 || reused[1]) && reused[0])
+		return 0;
+	doc = job_doc(p, j, paths);
+	for (k = 0; k < n && !ret; k++) {
+		char *out;
+		size_t len;
+
+		if (reused[k])
+			continue;
+		if (!doc) {
+			const char *css = render_css(p->r, &len);
+			ret = output_tree_write(p->tree, j->paths[k], j->hash[k], css, len);
+		} else if (render_apply(p->r, kinds[k], doc, &out, &len) < 0) {
+			ret = -1;
+		} else {
+			ret = output_tree_write(p->tree, j->paths[k], j->hash[k], out, len);
+			free(out);
+		}
+		if (!ret)
+			count(p, as, 1);
+	}
+	if (doc)
+		xmlFreeDoc(doc);
+	free(paths[0]);
+	free(paths[1]);
+	return ret;
+}
+
+/* ---- the whole ------------------------------------------------------------- */
+
+static void base_and_host(struct plan *p)
+{
+	const char *base = p->site->base_url ? p->site->base_url : "";
+	const char *h, *end;
+
+	while (*base == ' ' || *base == '\n' || *base == '\t')
+		base++;
+	p->base = xasprintf("%s%s", base, ends_with(base, "/") ? "" : "/");
+	h = strstr(p->base, "://");
+	h = h ? h + 3 : p->base;
+	for (end = h; *end && *end != '/' && *end != ':' && *end != '?' && *end != '#'; end++)
+		;
+	p->host = end > h ? xstrndup(h, (size_t)(end - h)) : xstrdup("localhost");
+}
+
+static void plan_release(struct plan *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nr_entries; i++) {
+		free(p->entries[i].path);
+		free(p->entries[i].guid);
+		free(p->entries[i].versions);
+	}
+	free(p->entries);
+	for (i = 0; p->by_lang && i < p->site->nr_languages; i++)
+		free(p->by_lang[i]);
+	free(p->by_lang);
+	free(p->nr_by_lang);
+	for (i = 0; i < p->nr_groups; i++) {
+		free(p->groups[i].key);
+		free(p->groups[i].dir);
+		free(p->groups[i].items);
+	}
+	free(p->groups);
+	for (i = 0; i < p->nr_jobs; i++) {
+		free(p->jobs[i].paths[0]);
+		free(p->jobs[i].paths[1]);
+	}
+	free(p->jobs);
+	free(p->site_nodes);
+	if (p->scratch)
+		xmlFreeDoc(p->scratch);
+	free(p->base);
+	free(p->host);
+	output_tree_free(p->tree);
+}
+
+int build_site(struct build_result *out, const struct build_options *opts,
+	       const struct site *site, struct release *const *rels, size_t nr,
+	       struct renderer *r, struct diag *d)
+{
+	struct plan p;
+	size_t i, nr_outputs = 0, fresh = 0;
+	int ret = -1;
+
+	memset(out, 0, sizeof(*out));
+	memset(&p, 0, sizeof(p));
+	p.site = site;
+	p.opts = opts;
+	p.r = r;
+	p.d = d;
+	p.res = out;
+	base_and_host(&p);
+	collect_entries(&p, rels, nr);
+	make_groups(&p);
+	make_jobs(&p);
+
+	p.scratch = xmlNewDoc((const xmlChar *)"1.0");
+	xmlDocSetRootElement(p.scratch, xmlNewDocNode(p.scratch, NULL, (const xmlChar *)"sites", NULL));
+	p.site_nodes = xcalloc(site->nr_languages, sizeof(*p.site_nodes));
+	for (i = 0; i < site->nr_languages; i++) {
+		p.site_nodes[i] = make_site_node(&p, i);
+		xmlAddChild(xmlDocGetRootElement(p.scratch), p.site_nodes[i]);
+	}
+
+	if (output_tree_open(&p.tree, opts->out_dir, opts->force, d) < 0)
+		goto out;
+	for (i = 0; i < p.nr_jobs; i++) {
+		struct job *j = &p.jobs[i];
+		enum render_kind kinds[2];
+		enum count_as as;
+		int k, n = job_outputs(j, kinds, &as);
+
+		hash_job(&p, j);
+		for (k = 0; k < n; k++) {
+			nr_outputs++;
+			fresh += output_tree_is_fresh(p.tree, j->paths[k], j->hash[k]);
+		}
+	}
+	/* Nothing to render and nothing gone: leave the folder alone. */
+	if (fresh == nr_outputs && nr_outputs == output_tree_previous(p.tree)) {
+		for (i = 0; i < p.nr_jobs; i++) {
+			enum render_kind kinds[2];
+			enum count_as as;
+			int k, n = job_outputs(&p.jobs[i], kinds, &as);
+			for (k = 0; k < n; k++)
+				count(&p, as, 0);
+		}
+		out->out.reused = nr_outputs;
+		out->out.unchanged = 1;
+		ret = 0;
+		goto out;
+	}
+	if (output_tree_begin(p.tree) < 0)
+		goto out;
+	for (i = 0; i < p.nr_jobs; i++) {
+		if (opts->progress && (i % 64 == 0))
+			opts->progress(opts->progress_data, i, p.nr_jobs);
+		if (run_job(&p, &p.jobs[i]) < 0)
+			goto out;
+	}
+	if (opts->progress)
+		opts->progress(opts->progress_data, p.nr_jobs, p.nr_jobs);
+	if (output_tree_commit(p.tree, &out->out) < 0)
+		goto out;
+	ret = 0;
+out:
+	plan_release(&p);
+	return ret;
+}
+
+void build_result_release(struct build_result *res)
+{
+	free(res->next_embargo);
+	free(res->next_embargo_id);
+	res->next_embargo = res->next_embargo_id = NULL;
+}

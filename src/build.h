@@ -1,0 +1,58 @@
+/*
+ * build.h - the website of an archive: which pages and feeds, made of what.
+ *
+ * build_site() takes the validated releases and decides the outputs: one
+ * page per release and language; per language the newest releases, an
+ * archive by year and month, a listing per field of work and per source
+ * (all paginated by the site's page size) and the indexes of those; RSS and
+ * Atom feeds per language, field and source (feed-items long); a sitemap, a
+ * language chooser and the CSS.  Releases under an embargo that has not
+ * lifted at opts->now are left out everywhere.
+ *
+ * For each output it builds ONE input document holding all the stylesheet
+ * may show (a copy of the site's labels, the release or the listed items,
+ * paths), hashes it, and renders only what the previous build did not
+ * already make from the same bytes (see site_output.h).  Items are ordered
+ * by date (newest first), then id, then language, and nothing depends on
+ * the clock, the file system's order or the machine: the same archive
+ * gives the same bytes.
+ */
+#ifndef PR_BUILD_H
+#define PR_BUILD_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "diag.h"
+#include "release.h"
+#include "render.h"
+#include "site.h"
+#include "site_output.h"
+
+struct build_options {
+	const char *out_dir;
+	int force;           /* render everything, whatever the manifest says */
+	time_t now;          /* for embargoes */
+	/* Called now and then while rendering; may be NULL. */
+	void (*progress)(void *data, size_t done, size_t total);
+	void *progress_data;
+};
+
+struct build_result {
+	size_t releases;        /* language versions published */
+	size_t embargoed;       /* language versions held back */
+	size_t pages, feeds, other;                   /* outputs made */
+	size_t pages_written, feeds_written, other_written;
+	struct output_stats out;
+	char *next_embargo;     /* "2026-12-01T08:00:00Z" or NULL; freed by release */
+	char *next_embargo_id;
+};
+
+/* Renders the site of site and rels (validated; lent) into opts->out_dir.
+ * 0, or -1 with errors reported and the previous output left as it was. */
+int build_site(struct build_result *out, const struct build_options *opts,
+	       const struct site *site, struct release *const *rels, size_t nr,
+	       struct renderer *r, struct diag *d);
+void build_result_release(struct build_result *res);
+
+#endif

@@ -1,0 +1,918 @@
+/* render.c - stylesheets, their extension functions and their sandbox; see render.h. */
+#include "render.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include <libxml/uri.h>
+#include <libxml/xpath.h>
+#include <libxml/xpathInternals.h>
+#include <libxslt/extensions.h>
+#include <libxslt/security.h>
+#include <libxslt/transform.h>
+#include <libxslt/xslt.h>
+#include <libxslt/xsltInternals.h>
+#include <libxslt/xsltutils.h>
+
+#include "datadir.h"
+#include "datetime.h"
+#include "site_output.h"
+#include "utf8.h"
+#include "util.h"
+#include "xmldoc.h"
+#include "xmlutil.h"
+
+/* Bump when an extension function's output changes: it is part of the
+ * render key, so the next build renders everything again. */
+#define RENDER_ABI "pr-publish-render 1"
+
+/* The box the stylesheets run in.  Ours need a depth of some 20 and a few
+ * hundred thousand XPath operations for the largest listing. */
+#define RENDER_MAX_DEPTH 200
+#define RENDER_MAX_VARS 20000
+#define RENDER_MAX_XPATH_OPS 50000000UL
+
+static const char *const stylesheet_files[RENDER_NR] = {
+	"html.xsl", "rss.xsl", "atom.xsl", "sitemap.xsl",
+};
+
+struct label {
+	const char *key, *lang, *text;
+};
+
+struct renderer {
+	struct diag *d;
+	char *dir;
+	xsltStylesheetPtr styles[RENDER_NR];
+	xsltSecurityPrefsPtr sec;
+	struct xmldoc *labels_xml;
+	struct label *labels;      /* sorted by key, then lang */
+	size_t nr_labels;
+	char *css;
+	size_t css_len;
+	char key[OUTPUT_HASH_HEX + 1];
+	struct strbuf errors;      /* what libxslt said during the last call */
+};
+
+/* ---- dates -------------------------------------------------------------- */
+
+struct date_lang {
+	const char *lang;
+	const char *months[12];       /* in a date: "15 октября" */
+	const char *months_nom[12];   /* on its own: "Октябрь 2020" */
+};
+
+static const struct date_lang date_langs[] = {
+	{ "en",
+	  { "January", "February", "March", "April", "May", "June", "July", "August",
+	    "September", "October", "November", "December" },
+	  { NULL } },
+	{ "fr",
+	  { "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+	    "septembre", "octobre", "novembre", "décembre" },
+	  { NULL } },
+	{ "de",
+	  { "Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August",
+	    "September", "Oktober", "November", "Dezember" },
+	  { NULL } },
+	{ "it",
+	  { "gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto",
+	    "settembre", "ottobre", "novembre", "dicembre" },
+	  { "Gennaio", "Febbraio", "Marzo", "Aprile", "Maggio", "Giugno", "Luglio", "Agosto",
+	    "Settembre", "Ottobre", "Novembre", "Dicembre" } },
+	{ "ru",
+	  { "января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа",
+	    "сентября", "октября", "ноября", "декабря" },
+	  { "Январь", "Февраль", "Март", "Апрель", "Май", "Июнь", "Июль", "Август",
+	    "Сентябрь", "Октябрь", "Ноябрь", "Декабрь" } },
+	{ "es",
+	  { "enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
+	    "septiembre", "octubre", "noviembre", "diciembre" },
+	  { "Enero", "Febrero", "Marzo", "Abril", "Mayo", "Junio", "Julio", "Agosto",
+	    "Septiembre", "Octubre", "Noviembre", "Diciembre" } },
+};
+
+/* "de-AT" -> the "de" table; English for anything else. */
+static const struct date_lang *date_lang_of(const char *lang)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(date_langs); i++) {
+		size_t n = strlen(date_langs[i].lang);
+		if (lang && !strncmp(lang, date_langs[i].lang, n) && (!lang[n] || lang[n] == '-'))
+			return &date_langs[i];
+	}
+	return &date_langs[0];
+}
+
+char *render_format_date(const char *date, const char *lang)
+{
+	const struct date_lang *dl = date_lang_of(lang);
+	const char *why;
+	struct date d;
+	const char *m;
+
+	if (!date || date_parse(date, &d, &why) < 0)
+		return NULL;
+	m = dl->months[d.month - 1];
+	if (!strcmp(dl->lang, "de"))
+		return xasprintf("%d. %s %d", d.day, m, d.year);
+	if (!strcmp(dl->lang, "fr") && d.day == 1)
+		return xasprintf("1er %s %d", m, d.year);
+	if (!strcmp(dl->lang, "es"))
+		return xasprintf("%d de %s de %d", d.day, m, d.year);
+	return xasprintf("%d %s %d", d.day, m, d.year);
+}
+
+/* "2020-10" -> "October 2020", "octobre 2020", "Октябрь 2020"... */
+static char *format_month(const char *ym, const char *lang)
+{
+	const struct date_lang *dl = date_lang_of(lang);
+	char buf[16];
+	const char *why, *m;
+	struct date d;
+
+	if (strlen(ym) != 7)
+		return NULL;
+	snprintf(buf, sizeof(buf), "%s-01", ym);
+	if (date_parse(buf, &d, &why) < 0)
+		return NULL;
+	m = dl->months_nom[0] ? dl->months_nom[d.month - 1] : dl->months[d.month - 1];
+	if (!strcmp(dl->lang, "es"))
+		return xasprintf("%s de %d", m, d.year);
+	return xasprintf("%s %d", m, d.year);
+}
+
+/* A date or an instant -> RFC 822 (as RSS 2.0 wants it), in English and UTC. */
+static char *format_rfc822(const char *s)
+{
+	static const char *const days[7] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+	static const char *const months[12] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+						"Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	const char *why;
+	struct date d, local;
+	time_t t;
+	long secs;
+
+	if (strlen(s) == 10) {
+		if (date_parse(s, &d, &why) < 0)
+			return NULL;
+		t = (time_t)date_to_days(&d) * 86400;
+	} else if (datetime_parse(s, &t, &local, &why) < 0) {
+		return NULL;
+	}
+	date_from_time(t, &d);
+	secs = (long)(t - (time_t)date_to_days(&d) * 86400);
+	return xasprintf("%s, %02d %s %04d %02ld:%02ld:%02ld +0000", days[date_weekday(&d)],
+			 d.day, months[d.month - 1], d.year, secs / 3600, secs / 60 % 60, secs % 60);
+}
+
+/* ---- text --------------------------------------------------------------- */
+
+/* The upper case of c, or c; ß is handled by the caller. */
+static uint32_t upper_cp(uint32_t c)
+{
+	if (c >= 'a' && c <= 'z')
+		return c - 32;
+	if (c < 0x80)
+		return c;
+	if ((c >= 0xe0 && c <= 0xfe && c != 0xf7))
+		return c - 0x20;
+	if (c == 0xff)
+		return 0x178;
+	if (c == 0x131)
+		return 'I';
+	if (c == 0x17f)
+		return 'S';
+	if ((c >= 0x100 && c <= 0x137) || (c >= 0x14a && c <= 0x177))
+		return (c & 1) ? c - 1 : c;
+	if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17e))
+		return (c & 1) ? c : c - 1;
+	if (c >= 0x218 && c <= 0x21f)   /* Romanian ș, ț */
+		return (c & 1) ? c - 1 : c;
+	/* Greek */
+	if (c == 0x3c2)
+		return 0x3a3;
+	if (c >= 0x3b1 && c <= 0x3cb)
+		return c - 0x20;
+	if (c == 0x3ac)
+		return 0x386;
+	if (c >= 0x3ad && c <= 0x3af)
+		return c - 0x25;
+	if (c == 0x3cc)
+		return 0x38c;
+	if (c == 0x3cd || c == 0x3ce)
+		return c - 0x3f;
+	/* Cyrillic */
+	if (c >= 0x430 && c <= 0x44f)
+		return c - 0x20;
+	if (c >= 0x450 && c <= 0x45f)
+		return c - 0x50;
+	if ((c >= 0x460 && c <= 0x481) || (c >= 0x48a && c <= 0x4bf) ||
+	    (c >= 0x4d0 && c <= 0x52f))
+		return (c & 1) ? c - 1 : c;
+	if (c >= 0x4c1 && c <= 0x4ce)
+		return (c & 1) ? c : c - 1;
+	if (c == 0x4cf)
+		return 0x4c0;
+	/* Armenian */
+	if (c >= 0x561 && c <= 0x586)
+		return c - 0x30;
+	/* Latin Extended Additional (Vietnamese and others) */
+	if ((c >= 0x1e00 && c <= 0x1e95) || (c >= 0x1ea0 && c <= 0x1eff))
+		return (c & 1) ? c - 1 : c;
+	return c;
+}
+
+static void add_utf8(struct strbuf *sb, uint32_t c)
+{
+	char b[4];
+
+	if (c < 0x80) {
+		strbuf_addch(sb, (char)c);
+		return;
+	}
+	if (c < 0x800) {
+		b[0] = (char)(0xc0 | c >> 6);
+		b[1] = (char)(0x80 | (c & 0x3f));
+		strbuf_add(sb, b, 2);
+	} else if (c < 0x10000) {
+		b[0] = (char)(0xe0 | c >> 12);
+		b[1] = (char)(0x80 | (c >> 6 & 0x3f));
+		b[2] = (char)(0x80 | (c & 0x3f));
+		strbuf_add(sb, b, 3);
+	} else {
+		b[0] = (char)(0xf0 | c >> 18);
+		b[1] = (char)(0x80 | (c >> 12 & 0x3f));
+		b[2] = (char)(0x80 | (c >> 6 & 0x3f));
+		b[3] = (char)(0x80 | (c & 0x3f));
+		strbuf_add(sb, b, 4);
+	}
+}
+
+char *render_upper(const char *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t len = strlen(s), i = 0;
+
+	strbuf_grow(&sb, len);
+	while (i < len) {
+		uint32_t c;
+		size_t n = utf8_decode(s + i, len - i, &c);
+
+		if (!n) {           /* not from a validated file; pass it on */
+			strbuf_addch(&sb, s[i++]);
+			continue;
+		}
+		i += n;
+		if (c == 0xdf)
+			strbuf_addstr(&sb, "SS");
+		else
+			add_utf8(&sb, upper_cp(c));
+	}
+	return strbuf_detach(&sb);
+}
+
+/* A JSON string literal that can sit inside an HTML <script>: besides what
+ * JSON needs, '<', '>' and '&' become \u escapes (so "</script" and "<!--"
+ * cannot occur), and so do U+2028 and U+2029. */
+static char *json_string(const char *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t len = strlen(s), i = 0;
+
+	strbuf_addch(&sb, '"');
+	while (i < len) {
+		unsigned char c = (unsigned char)s[i];
+		uint32_t cp;
+		size_t n;
+
+		switch (c) {
+		case '"':
+			strbuf_addstr(&sb, "\\\"");
+			i++;
+			continue;
+		case '\\':
+			strbuf_addstr(&sb, "\\\\");
+			i++;
+			continue;
+		case '\n':
+			strbuf_addstr(&sb, "\\n");
+			i++;
+			continue;
+		case '\t':
+			strbuf_addstr(&sb, "\\t");
+			i++;
+			continue;
+		case '<':
+		case '>':
+		case '&':
+			strbuf_addf(&sb, "\\u%04x", c);
+			i++;
+			continue;
+		}
+		if (c < 0x20 || c == 0x7f) {
+			strbuf_addf(&sb, "\\u%04x", c);
+			i++;
+			continue;
+		}
+		n = utf8_decode(s + i, len - i, &cp);
+		if (!n) {
+			strbuf_addstr(&sb, "\\ufffd");
+			i++;
+			continue;
+		}
+		if (cp == 0x2028 || cp == 0x2029)
+			strbuf_addf(&sb, "\\u%04x", (unsigned)cp);
+		else
+			strbuf_add(&sb, s + i, n);
+		i += n;
+	}
+	strbuf_addch(&sb, '"');
+	return strbuf_detach(&sb);
+}
+
+/* Links allowed out of a release: absolute http(s) and mailto, nothing
+ * that could run (javascript:, data:) or reach into the site. */
+static int url_is_safe(const char *href, const char **start, size_t *len)
+{
+	const char *p = href, *end, *c;
+
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	end = p + strlen(p);
+	while (end > p && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r'))
+		end--;
+	for (c = p; c < end; c++)
+		if ((unsigned char)*c <= ' ' || *c == '"' || *c == '<' || *c == '>' || *c == '\\')
+			return 0;
+	*start = p;
+	*len = (size_t)(end - p);
+	if (!strncasecmp(p, "https://", 8) || !strncasecmp(p, "http://", 7)) {
+		const char *host = p + (p[4] == ':' ? 7 : 8);
+		return host < end && *host != '/';
+	}
+	if (!strncasecmp(p, "mailto:", 7))
+		return memchr(p + 7, '@', (size_t)(end - p - 7)) != NULL;
+	return 0;
+}
+
+/* ---- labels ------------------------------------------------------------- */
+
+static int label_cmp(const void *a, const void *b)
+{
+	const struct label *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+
+	return c ? c : strcmp(x->lang, y->lang);
+}
+
+static const char *label_find(const struct renderer *r, const char *key, const char *lang)
+{
+	struct label probe = { key, lang, NULL };
+	const struct label *l;
+
+	if (!r->nr_labels)
+		return NULL;
+	l = bsearch(&probe, r->labels, r->nr_labels, sizeof(probe), label_cmp);
+	return l ? l->text : NULL;
+}
+
+static int load_labels(struct renderer *r)
+{
+	char *path = xasprintf("%s/labels.xml", r->dir);
+	xmlNode *root, *l, *t;
+	size_t alloc = 0;
+	int ret;
+
+	ret = xmldoc_load_file(&r->labels_xml, path, r->d);
+	free(path);
+	if (ret)
+		return -1;
+	root = xmlDocGetRootElement(r->labels_xml->doc);
+	for (l = root ? root->children : NULL; l; l = l->next) {
+		const char *key;
+
+		if (!xml_is(l, "label"))
+			continue;
+		key = xml_attr(r->labels_xml, l, "key");
+		if (!key)
+			continue;
+		for (t = l->children; t; t = t->next) {
+			struct label *lb;
+			const char *lang;
+
+			if (!xml_is(t, "text") || !(lang = xml_lang_attr(r->labels_xml, t)))
+				continue;
+			ALLOC_GROW(r->labels, r->nr_labels + 1, alloc);
+			lb = &r->labels[r->nr_labels++];
+			lb->key = key;
+			lb->lang = lang;
+			lb->text = xml_text(r->labels_xml, t);
+		}
+	}
+	if (r->nr_labels)
+		qsort(r->labels, r->nr_labels, sizeof(*r->labels), label_cmp);
+	return 0;
+}
+
+/* ---- the extension functions -------------------------------------------- */
+
+static struct renderer *renderer_of(xmlXPathParserContextPtr ctxt)
+{
+	xsltTransformContextPtr tctxt = xsltXPathGetTransformContext(ctxt);
+
+	return tctxt ? tctxt->_private : NULL;
+}
+
+/* Pops nargs string arguments into args[0..nargs-1] (xmlFree them). */
+static int pop_strings(xmlXPathParserContextPtr ctxt, int nargs, int min, int max,
+		       xmlChar **args)
+{
+	int i;
+
+	if (nargs < min || nargs > max) {
+		xmlXPathSetArityError(ctxt);
+		return -1;
+	}
+	for (i = nargs - 1; i >= 0; i--)
+		args[i] = xmlXPathPopString(ctxt);
+	return 0;
+}
+
+static void free_strings(xmlChar **args, int nargs)
+{
+	int i;
+
+	for (i = 0; i < nargs; i++)
+		xmlFree(args[i]);
+}
+
+/* Hands a malloc'd result (NULL: "") back to XPath. */
+static void return_string(xmlXPathParserContextPtr ctxt, char *s)
+{
+	valuePush(ctxt, xmlXPathNewString((const xmlChar *)(s ? s : "")));
+	free(s);
+}
+
+#define ARG(i) ((const char *)args[i])
+
+static void fn_format_date(xmlXPathParserContextPtr ctxt, int nargs)
+{
+	xmlChar *args[2];
+
+	if (pop_strings(ctxt, nargs, 2, 2, args) < 0)
+		return;
+	return_string(ctxt, render_format_date(ARG(0), ARG(1)));
+	free_strings(args, nargs);
+}
+
+static void fn_format_month(xmlXPathParserContextPtr ctxt, int nargs)
+{
+	xmlChar *args[2];
+
+	if (pop_strings(ctxt, nargs, 2, 2, args) < 0)
+		return;
+	return_string(ctxt, format_month(ARG(0), ARG(1)));
+	free_strings(args, nargs);
+}
+
+static void fn_upper(xmlXPathParserContextPtr ctxt, int nargs)
+{
+	xmlChar *args[2];
+
+	/* An optional language, for the day Turkish needs its dotted İ. */
+	if (pop_strings(ctxt, nargs, 1, 2, args) < 0)
+		return;
+	return_string(ctxt, render_upper(ARG(0)));
+	free_strings(args, nargs);
+}
+
+static void fn_rfc822(xmlXPathParserContextPtr ctxt, int nargs)
+{
+	xmlChar *args[1];
+
+	if (pop_strings(ctxt, nargs, 1, 1, args) < 0)
+		return;
+	return_string(ctxt, format_rfc822(ARG(0)));
+	free_strings(args, nargs);
+}
+
+static void fn_json(xmlXPathParserContextPtr ctxt, int nargs)
+{
+	xmlChar *args[1];
+
+	if (pop_strings(ctxt, nargs, 1, 1, args) < 0)
+		return;
+	return_string(ctxt, json_string(ARG(0)));
+	free_strings(args, nargs);
+}
+
+static void fn_safe_url(xmlXPathParserContextPtr ctxt, int nargs)
+{
+	xmlChar *args[1];
+	const char *start;
+	size_t len;
+
+	if (pop_strings(ctxt, nargs, 1, 1, args) < 0)
+		return;
+	if (url_is_safe(ARG(0), &start, &len))
+		return_string(ctxt, xstrndup(start, len));
+	else
+		return_string(ctxt, NULL);
+	free_strings(args, nargs);
+}
+
+/* pr:label(key, lang, {1}, {2}): the string for lang, else English, else
+ * the key itself (a missing label shows, it does not vanish). */
+static void fn_label(xmlXPathParserContextPtr ctxt, int nargs)
+{
+	struct renderer *r = renderer_of(ctxt);
+	struct strbuf sb = STRBUF_INIT;
+	xmlChar *args[4];
+	const char *text, *p;
+
+	if (pop_strings(ctxt, nargs, 2, 4, args) < 0)
+		return;
+	text = r ? label_find(r, ARG(0), ARG(1)) : NULL;
+	if (!text && r)
+		text = label_find(r, ARG(0), "en");
+	if (!text)
+		text = ARG(0);
+	for (p = text; *p; p++) {
+		if (p[0] == '{' && p[1] >= '1' && p[1] <= '2' && p[2] == '}' &&
+		    nargs > 2 + (p[1] - '1')) {
+			strbuf_addstr(&sb, ARG(2 + (p[1] - '1')));
+			p += 2;
+		} else {
+			strbuf_addch(&sb, *p);
+		}
+	}
+	return_string(ctxt, strbuf_detach(&sb));
+	free_strings(args, nargs);
+}
+
+/* pr:markup(nodes): the nodes (a result tree fragment's content) as XML
+ * markup in a string.  Text is escaped by the serialiser, so the string is
+ * well-formed HTML built only from what the templates made. */
+static void fn_markup(xmlXPathParserContextPtr ctxt, int nargs)
+{
+	xmlXPathObjectPtr obj;
+	xmlBufferPtr buf;
+	int i;
+
+	if (nargs != 1) {
+		xmlXPathSetArityError(ctxt);
+		return;
+	}
+	obj = valuePop(ctxt);
+	if (!obj || (obj->type != XPATH_NODESET && obj->type != XPATH_XSLT_TREE)) {
+		xmlXPathFreeObject(obj);
+		xmlXPathSetTypeError(ctxt);
+		return;
+	}
+	buf = xmlBufferCreate();
+	for (i = 0; obj->nodesetval && i < obj->nodesetval->nodeNr; i++) {
+		xmlNodePtr n = obj->nodesetval->nodeTab[i], c;
+
+		if (n->type == XML_DOCUMENT_NODE || n->type == XML_HTML_DOCUMENT_NODE) {
+			for (c = n->children; c; c = c->next)
+				xmlNodeDump(buf, n->doc, c, 0, 0);
+		} else {
+			xmlNodeDump(buf, n->doc, n, 0, 0);
+		}
+	}
+	valuePush(ctxt, xmlXPathNewString(xmlBufferContent(buf)));
+	xmlBufferFree(buf);
+	xmlXPathFreeObject(obj);
+}
+
+static const struct {
+	const char *name;
+	xmlXPathFunction fn;
+} functions[] = {
+	{ "format-date", fn_format_date },
+	{ "format-month", fn_format_month },
+	{ "upper", fn_upper },
+	{ "rfc822", fn_rfc822 },
+	{ "json", fn_json },
+	{ "safe-url", fn_safe_url },
+	{ "label", fn_label },
+	{ "markup", fn_markup },
+};
+
+/* ---- errors from libxslt ------------------------------------------------ */
+
+static void collect_error(void *data, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void collect_error(void *data, const char *fmt, ...)
+{
+	struct renderer *r = data;
+	va_list ap;
+
+	if (r->errors.len > 2000)
+		return;
+	va_start(ap, fmt);
+	strbuf_vaddf(&r->errors, fmt, ap);
+	va_end(ap);
+}
+
+static void errors_begin(struct renderer *r)
+{
+	strbuf_reset(&r->errors);
+	xsltSetGenericErrorFunc(r, collect_error);
+	xmlSetGenericErrorFunc(r, collect_error);
+}
+
+static void errors_end(struct renderer *r)
+{
+	size_t i;
+
+	xsltSetGenericErrorFunc(NULL, NULL);
+	xmlSetGenericErrorFunc(NULL, NULL);
+	while (r->errors.len && (r->errors.buf[r->errors.len - 1] == '\n'))
+		r->errors.buf[--r->errors.len] = '\0';
+	for (i = 0; i < r->errors.len; i++)
+		if (r->errors.buf[i] == '\n')
+			r->errors.buf[i] = ' ';
+}
+
+/* ---- set-up ------------------------------------------------------------- */
+
+static int has_stylesheets(const char *dir)
+{
+	char *probe = xasprintf("%s/html.xsl", dir);
+	struct stat st;
+	int yes = !stat(probe, &st);
+
+	free(probe);
+	return yes;
+}
+
+char *render_find_stylesheets(const char *archive_root, struct diag *d)
+{
+	const char *env = getenv("PR_PUBLISH_STYLESHEETS");
+	char *dir = xasprintf("%s/stylesheets", archive_root), *shipped;
+
+	if (has_stylesheets(dir))
+		return dir;
+	if (env && *env) {
+		if (has_stylesheets(env)) {
+			free(dir);
+			return xstrdup(env);
+		}
+		diag_system_error(d, "no stylesheets: neither '%s' nor $PR_PUBLISH_STYLESHEETS ('%s') "
+				  "has html.xsl", dir, env);
+		free(dir);
+		return NULL;
+	}
+	shipped = datadir_sub("stylesheets");
+	if (shipped && has_stylesheets(shipped)) {
+		free(dir);
+		return shipped;
+	}
+	free(shipped);
+	diag_system_error(d, "no stylesheets: '%s' has no html.xsl and none were installed; "
+			  "set PR_PUBLISH_STYLESHEETS to a folder of them", dir);
+	free(dir);
+	return NULL;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Reads a whole (small) file.  0 or -1 with errno. */
+static int read_file(const char *path, char **out, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	struct strbuf sb = STRBUF_INIT;
+	char buf[8192];
+	size_t n;
+
+	*out = NULL;
+	*len = 0;
+	if (!f)
+		return -1;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		strbuf_add(&sb, buf, n);
+	if (ferror(f)) {
+		fclose(f);
+		strbuf_release(&sb);
+		return -1;
+	}
+	fclose(f);
+	*len = sb.len;
+	*out = sb.buf ? strbuf_detach(&sb) : xstrdup("");
+	return 0;
+}
+
+/* Digest of RENDER_ABI and every file in the stylesheet folder. */
+static int compute_key(struct renderer *r)
+{
+	struct output_sha256 sha;
+	DIR *dh = opendir(r->dir);
+	struct dirent *de;
+	char **names = NULL;
+	size_t nr = 0, alloc = 0, i;
+	int ret = 0;
+
+	if (!dh) {
+		diag_system_error(r->d, "cannot read '%s': %s", r->dir, strerror(errno));
+		return -1;
+	}
+	while ((de = readdir(dh))) {
+		if (de->d_name[0] == '.')
+			continue;
+		ALLOC_GROW(names, nr + 1, alloc);
+		names[nr++] = xstrdup(de->d_name);
+	}
+	closedir(dh);
+	if (nr)
+		qsort(names, nr, sizeof(*names), name_cmp);
+	output_sha256_init(&sha);
+	output_sha256_add(&sha, RENDER_ABI, sizeof(RENDER_ABI));
+	for (i = 0; i < nr; i++) {
+		char *path = xasprintf("%s/%s", r->dir, names[i]), *buf;
+		struct stat st;
+		size_t len;
+
+		if (!stat(path, &st) && S_ISREG(st.st_mode)) {
+			if (read_file(path, &buf, &len) < 0) {
+				diag_system_error(r->d, "cannot read '%s': %s", path, strerror(errno));
+				ret = -1;
+			} else {
+				output_sha256_add(&sha, names[i], strlen(names[i]) + 1);
+				output_sha256_add(&sha, &len, sizeof(len));
+				output_sha256_add(&sha, buf, len);
+				free(buf);
+			}
+		}
+		free(path);
+		free(names[i]);
+	}
+	free(names);
+	output_sha256_hex(&sha, r->key);
+	return ret;
+}
+
+int render_new(struct renderer **out, const char *dir, struct diag *d)
+{
+	struct renderer *r = xcalloc(1, sizeof(*r));
+	char real[PATH_MAX];
+	size_t i;
+	int k;
+
+	*out = NULL;
+	r->d = d;
+	if (!realpath(dir, real)) {
+		diag_system_error(d, "cannot open '%s': %s", dir, strerror(errno));
+		goto fail;
+	}
+	r->dir = xstrdup(real);
+	if (compute_key(r) < 0 || load_labels(r) < 0)
+		goto fail;
+	{
+		char *css = xasprintf("%s/style.css", r->dir);
+		if (read_file(css, &r->css, &r->css_len) < 0) {
+			diag_system_error(d, "cannot read '%s': %s", css, strerror(errno));
+			free(css);
+			goto fail;
+		}
+		free(css);
+	}
+
+	/* xsl:include and xsl:import may read this folder and nothing else;
+	 * libxslt asks for them by URI, escaped ("trash%20directory"). */
+	xmldoc_allow_dir(r->dir);
+	{
+		xmlChar *uri = xmlPathToURI((const xmlChar *)r->dir);
+
+		if (uri && strcmp((const char *)uri, r->dir))
+			xmldoc_allow_dir((const char *)uri);
+		xmlFree(uri);
+	}
+	xsltMaxDepth = RENDER_MAX_DEPTH;
+	xsltMaxVars = RENDER_MAX_VARS;
+	for (i = 0; i < ARRAY_SIZE(functions); i++)
+		xsltRegisterExtModuleFunction((const xmlChar *)functions[i].name,
+					      (const xmlChar *)RENDER_NS, functions[i].fn);
+	for (k = 0; k < RENDER_NR; k++) {
+		char *path = xasprintf("%s/%s", r->dir, stylesheet_files[k]);
+
+		errors_begin(r);
+		r->styles[k] = xsltParseStylesheetFile((const xmlChar *)path);
+		errors_end(r);
+		if (!r->styles[k] || r->styles[k]->errors) {
+			diag_system_error(d, "stylesheet '%s' does not compile%s%s", path,
+					  r->errors.len ? ": " : "", r->errors.len ? r->errors.buf : "");
+			free(path);
+			goto fail;
+		}
+		free(path);
+	}
+
+	r->sec = xsltNewSecurityPrefs();
+	xsltSetSecurityPrefs(r->sec, XSLT_SECPREF_READ_FILE, xsltSecurityForbid);
+	xsltSetSecurityPrefs(r->sec, XSLT_SECPREF_WRITE_FILE, xsltSecurityForbid);
+	xsltSetSecurityPrefs(r->sec, XSLT_SECPREF_CREATE_DIRECTORY, xsltSecurityForbid);
+	xsltSetSecurityPrefs(r->sec, XSLT_SECPREF_READ_NETWORK, xsltSecurityForbid);
+	xsltSetSecurityPrefs(r->sec, XSLT_SECPREF_WRITE_NETWORK, xsltSecurityForbid);
+	*out = r;
+	return 0;
+fail:
+	render_free(r);
+	return -1;
+}
+
+void render_free(struct renderer *r)
+{
+	size_t i;
+	int k;
+
+	if (!r)
+		return;
+	for (k = 0; k < RENDER_NR; k++)
+		if (r->styles[k])
+			xsltFreeStylesheet(r->styles[k]);
+	if (r->sec)
+		xsltFreeSecurityPrefs(r->sec);
+	for (i = 0; i < ARRAY_SIZE(functions); i++)
+		xsltUnregisterExtModuleFunction((const xmlChar *)functions[i].name,
+						(const xmlChar *)RENDER_NS);
+	xsltCleanupGlobals();
+	free(r->labels);
+	xmldoc_free(r->labels_xml);
+	free(r->css);
+	strbuf_release(&r->errors);
+	free(r->dir);
+	free(r);
+}
+
+const char *render_key(const struct renderer *r)
+{
+	return r->key;
+}
+
+const char *render_css(const struct renderer *r, size_t *len)
+{
+	*len = r->css_len;
+	return r->css;
+}
+
+int render_apply(struct renderer *r, enum render_kind kind, xmlDocPtr input,
+		 char **out, size_t *len)
+{
+	xsltStylesheetPtr style = r->styles[kind];
+	xsltTransformContextPtr ctxt;
+	xmlDocPtr res = NULL;
+	xmlChar *text = NULL;
+	int text_len = 0, ret = -1;
+
+	*out = NULL;
+	*len = 0;
+	errors_begin(r);
+	ctxt = xsltNewTransformContext(style, input);
+	if (!ctxt)
+		goto out;
+	ctxt->_private = r;
+	if (xsltSetCtxtSecurityPrefs(r->sec, ctxt) < 0)
+		goto out;
+	ctxt->maxTemplateDepth = RENDER_MAX_DEPTH;
+	ctxt->maxTemplateVars = RENDER_MAX_VARS;
+	if (ctxt->xpathCtxt) {
+		ctxt->xpathCtxt->opLimit = RENDER_MAX_XPATH_OPS;
+		ctxt->xpathCtxt->opCount = 0;
+	}
+	res = xsltApplyStylesheetUser(style, input, NULL, NULL, NULL, ctxt);
+	if (!res || ctxt->state != XSLT_STATE_OK)
+		goto out;
+	if (xsltSaveResultToString(&text, &text_len, res, style) < 0 || text_len < 0)
+		goto out;
+	*out = xmalloc((size_t)text_len + 1);
+	if (text_len)
+		memcpy(*out, text, (size_t)text_len);
+	(*out)[text_len] = '\0';
+	*len = (size_t)text_len;
+	ret = 0;
+out:
+	errors_end(r);
+	if (ret)
+		diag_system_error(r->d, "stylesheet '%s' failed%s%s", stylesheet_files[kind],
+				  r->errors.len ? ": " : "", r->errors.len ? r->errors.buf : "");
+	xmlFree(text);
+	if (res)
+		xmlFreeDoc(res);
+	if (ctxt)
+		xsltFreeTransformContext(ctxt);
+	return ret;
+}

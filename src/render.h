@@ -1,0 +1,78 @@
+/*
+ * render.h - turning input documents into HTML, feeds and sitemaps by XSLT.
+ *
+ * A renderer compiles the stylesheets of one folder once (html.xsl, rss.xsl,
+ * atom.xsl, sitemap.xsl; they may xsl:include files beside them), loads the
+ * UI strings (labels.xml) and the style sheet for browsers (style.css), and
+ * then applies them to as many input documents as the build makes.
+ *
+ * Stylesheets are code we ship, but they run on text from releases, so they
+ * run boxed in: libxslt's security preferences forbid reading and writing
+ * files and the network (no document(), no exsl:document), and template
+ * depth, variables and XPath operations are capped.  They get what they
+ * need from the one input document and from these extension functions in
+ * the namespace urn:x-pr-publish:
+ *
+ *   pr:format-date('2020-10-15', 'de')   15. Oktober 2020 (six languages;
+ *                                        Russian months in the genitive)
+ *   pr:format-month('2020-10', 'ru')     Октябрь 2020 (a heading)
+ *   pr:upper('Wien')                     WIEN; Latin, Greek and Cyrillic
+ *   pr:rfc822('2025-03-10T08:00:00Z')    Mon, 10 Mar 2025 08:00:00 +0000
+ *   pr:label('contacts', 'fr' [, a, b])  a UI string, {1} {2} filled in
+ *   pr:json(string)                      a JSON string literal safe inside
+ *                                        <script> (no "</", no U+2028)
+ *   pr:safe-url(href)                    href if http(s):// or mailto:, else ''
+ *   pr:markup(tree)                      the tree serialised as markup, for
+ *                                        a feed's escaped HTML content
+ */
+#ifndef PR_RENDER_H
+#define PR_RENDER_H
+
+#include <stddef.h>
+#include <libxml/tree.h>
+
+#include "diag.h"
+
+#define RENDER_NS "urn:x-pr-publish"
+
+enum render_kind {
+	RENDER_HTML,
+	RENDER_RSS,
+	RENDER_ATOM,
+	RENDER_SITEMAP,
+	RENDER_NR
+};
+
+struct renderer;
+
+/* Finds the stylesheet folder: <archive root>/stylesheets when it has
+ * html.xsl (an archive may style its own site), else $PR_PUBLISH_STYLESHEETS
+ * when set, else the ones shipped with pr-publish (datadir.h).  The caller
+ * frees the result; NULL (a system error reported) when none is found. */
+char *render_find_stylesheets(const char *archive_root, struct diag *d);
+
+/* Compiles the stylesheets in dir.  0 and *out (the caller's, render_free),
+ * or -1 with the problems reported. */
+int render_new(struct renderer **out, const char *dir, struct diag *d);
+void render_free(struct renderer *r);
+
+/* 64 hex digits: a digest of everything besides an input document that
+ * decides an output (stylesheets, labels, CSS, this program's version). */
+const char *render_key(const struct renderer *r);
+
+/* The CSS file's bytes (lent). */
+const char *render_css(const struct renderer *r, size_t *len);
+
+/* Applies the stylesheet for kind to input.  0 and *out (malloc'd, the
+ * caller's) with *len bytes, or -1 with an error reported. */
+int render_apply(struct renderer *r, enum render_kind kind, xmlDocPtr input,
+		 char **out, size_t *len);
+
+/* The same formatting the stylesheets get, for C callers and tests:
+ * "15 October 2020" in lang (English when lang is unknown); NULL when date
+ * is not YYYY-MM-DD.  The result is the caller's. */
+char *render_format_date(const char *date, const char *lang);
+/* Upper-cases UTF-8 text (Latin, Greek, Cyrillic); the caller's. */
+char *render_upper(const char *s);
+
+#endif

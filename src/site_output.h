@@ -1,0 +1,86 @@
+/*
+ * site_output.h - the output tree of a build: written aside, swapped in whole.
+ *
+ * A build never writes into the published folder.  output_tree_open() makes
+ * a sibling temporary folder (".public.new-XXXXXX" beside "public"); every
+ * output goes there, either freshly rendered (output_tree_write()) or carried
+ * over from the previous build by a hard link when its input has not changed
+ * (output_tree_reuse()).  output_tree_commit() writes the manifest and swaps
+ * the new folder in with one rename (renameat2(RENAME_EXCHANGE) on Linux,
+ * else rename aside and in), then deletes the old one.  Until then the
+ * previous output is untouched: an interrupted or failed build changes
+ * nothing there (output_tree_free() without a commit removes the temporary
+ * folder).
+ *
+ * The manifest (.pr-publish-manifest in the output) lists every output with
+ * the SHA-256 of what it was made from (the renderer's key, the kind of
+ * output and its input document), so that the next build knows which files
+ * it may carry over.  A folder that exists, is not empty and has no manifest
+ * was not made by us and is never replaced.
+ */
+#ifndef PR_SITE_OUTPUT_H
+#define PR_SITE_OUTPUT_H
+
+#include <stddef.h>
+
+#include "diag.h"
+
+#define OUTPUT_MANIFEST ".pr-publish-manifest"
+#define OUTPUT_HASH_HEX 64
+
+/* Incremental SHA-256 over bytes; output_sha256_hex() finishes it. */
+struct output_sha256 {
+	unsigned int h[8];
+	unsigned char block[64];
+	size_t fill;
+	unsigned long long total;
+};
+
+void output_sha256_init(struct output_sha256 *s);
+void output_sha256_add(struct output_sha256 *s, const void *data, size_t len);
+/* Writes 64 hex digits and a NUL to hex. */
+void output_sha256_hex(struct output_sha256 *s, char hex[OUTPUT_HASH_HEX + 1]);
+
+struct output_stats {
+	size_t written;    /* rendered and written */
+	size_t reused;     /* unchanged, carried over from the previous build */
+	size_t removed;    /* in the previous build, no longer produced */
+	int unchanged;     /* nothing differed: the folder was left as it was */
+};
+
+struct output_tree;
+
+/* Prepares a build of dir: checks it may be replaced and reads its
+ * manifest.  force: ignore the manifest (render everything).  0 and *out
+ * (the caller's, output_tree_free), or -1 with a system error reported. */
+int output_tree_open(struct output_tree **out, const char *dir, int force, struct diag *d);
+
+/* Did the previous build make path from this hash? */
+int output_tree_is_fresh(const struct output_tree *t, const char *path, const char *hash);
+/* How many outputs the previous build made (0 without a manifest).  When
+ * every output is fresh and there are as many, nothing needs doing. */
+size_t output_tree_previous(const struct output_tree *t);
+
+/* Makes the temporary folder the new tree is written to.  0 or -1
+ * (reported). */
+int output_tree_begin(struct output_tree *t);
+
+/* Carries path over from the previous build when it was made from the same
+ * hash: 1 when done, 0 when the caller must render it, -1 on I/O errors
+ * (reported). */
+int output_tree_reuse(struct output_tree *t, const char *path, const char *hash);
+/* Writes len bytes at path (relative, '/'-separated, no "..") in the new
+ * tree.  0 or -1 (reported). */
+int output_tree_write(struct output_tree *t, const char *path, const char *hash,
+		      const char *buf, size_t len);
+
+/* Writes the manifest and swaps the new tree in.  0 or -1 (reported; the
+ * previous output is then intact). */
+int output_tree_commit(struct output_tree *t, struct output_stats *stats);
+/* Frees t, removing the temporary folder if it was not committed. */
+void output_tree_free(struct output_tree *t);
+
+/* rm -rf path (no symbolic links followed).  0 or -1 with errno set. */
+int output_remove_tree(const char *path);
+
+#endif

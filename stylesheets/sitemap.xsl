@@ -1,0 +1,34 @@
+<?xml version="1.0" encoding="UTF-8"?>
+<!--
+  sitemap.xsl - sitemap.xml from a /sitemap input document: the front door,
+  each language's newest releases and every published release page, with
+  their language versions as xhtml:link alternates (each url lists all of
+  them, itself included, as search engines ask).
+-->
+<xsl:stylesheet version="1.0"
+                xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
+                xmlns:pr="urn:x-pr-publish"
+                exclude-result-prefixes="pr">
+
+  <xsl:output method="xml" encoding="UTF-8" indent="yes"/>
+
+  <xsl:variable name="base" select="string(/sitemap/@base)"/>
+
+  <xsl:template match="/sitemap">
+    <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"
+            xmlns:xhtml="http://www.w3.org/1999/xhtml">
+      <xsl:for-each select="url">
+        <url>
+          <loc><xsl:value-of select="concat($base, @path)"/></loc>
+          <xsl:if test="@lastmod">
+            <lastmod><xsl:value-of select="@lastmod"/></lastmod>
+          </xsl:if>
+          <xsl:for-each select="alternate">
+            <xhtml:link rel="alternate" hreflang="{@lang}" href="{$base}{@path}"/>
+          </xsl:for-each>
+        </url>
+      </xsl:for-each>
+    </urlset>
+  </xsl:template>
+
+</xsl:stylesheet>

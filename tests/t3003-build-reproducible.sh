@@ -1,0 +1,47 @@
+#!/bin/sh
+test_description='build: the same archive gives the same bytes, whatever the clock, order or place'
+. "$(dirname "$0")/lib/test-lib.sh"
+
+fixtures="2025-06-02-hostile-headline.en.xml 2025-06-03-corrected.en.xml"
+
+test_expect_success 'an archive built once' '
+	mkdir a && (cd a && make_archive && cp -R "$REPO/releases/." releases/ &&
+		for f in $fixtures; do put_release build/$f releases/2025/$f || return 1; done &&
+		pr-publish build -q) &&
+	test -f a/public/en/2025/2025-06-03-corrected.html
+'
+
+test_expect_success 'the same releases copied in reverse order, with other times, elsewhere' '
+	mkdir -p b/deeper/path && cp "$REPO/site.xml" b/deeper/path/site.xml &&
+	(cd a && find releases -name "*.xml" | sort -r) >list &&
+	while read -r f; do
+		mkdir -p "b/deeper/path/$(dirname "$f")" &&
+		cp "a/$f" "b/deeper/path/$f" &&
+		touch -d "2001-02-03 04:05:06" "b/deeper/path/$f" || return 1
+	done <list &&
+	(cd b/deeper/path && PR_PUBLISH_NOW=2031-01-01T00:00:00Z TZ=Pacific/Kiritimati \
+		LC_ALL=C.UTF-8 pr-publish build -q) &&
+	diff -r a/public b/deeper/path/public
+'
+
+test_expect_success 'a second build changes nothing and says so' '
+	(cd a && run_expect 0 pr-publish build) &&
+	grep "is up to date" a/err
+'
+
+test_expect_success 'a forced full rebuild gives the same bytes' '
+	cp -R a/public before &&
+	(cd a && pr-publish build -q --force) &&
+	diff -r before a/public
+'
+
+test_expect_success 'the manifest lists every output, sorted, with its input hash' '
+	(cd a/public && find . -type f ! -name .pr-publish-manifest | sed "s|^\./||" | LC_ALL=C sort) >files &&
+	sed 1d a/public/.pr-publish-manifest | cut -d" " -f2 >listed &&
+	test_cmp files listed &&
+	head -1 a/public/.pr-publish-manifest >head &&
+	echo "pr-publish-manifest 1" >expect &&
+	test_cmp expect head
+'
+
+test_done

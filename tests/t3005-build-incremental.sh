@@ -1,0 +1,101 @@
+#!/bin/sh
+test_description='build: after one release changes, only its outputs are rewritten'
+. "$(dirname "$0")/lib/test-lib.sh"
+
+KOREA=releases/2020/2020-10-15-korea-conference.en.xml
+
+# "inode path" of every file: a rewritten file gets a new inode, a carried
+# over one keeps it (hard link from the previous build).
+inodes() {
+	(cd public && find . -type f ! -name .pr-publish-manifest -printf "%i %P\n" | LC_ALL=C sort -k2)
+}
+
+test_expect_success 'a site built from the samples' '
+	make_archive &&
+	cp -R "$REPO/releases/." releases/ &&
+	pr-publish build -q &&
+	inodes >before
+'
+
+test_expect_success 'nothing changed: nothing rewritten, every file the same' '
+	touch releases/*/*.xml &&
+	run_expect 0 pr-publish build &&
+	grep "is up to date: 78 pages, 72 feeds, 3 other files unchanged" err &&
+	inodes >after &&
+	test_cmp before after
+'
+
+test_expect_success 'a new headline rewrites its page and the listings and feeds it is in' '
+	sed "s|<headline>OSCE and Republic of Korea conference|<headline>OSCE and Korea conference|" \
+		$KOREA >new && mv new $KOREA &&
+	run_expect 0 pr-publish build &&
+	grep "^build: 9 pages, 12 feeds, 0 other files rewritten; 132 unchanged; 0 removed" err &&
+	inodes >after &&
+	join -1 2 -2 2 before after | awk "\$2 != \$3 { print \$1 }" >rewritten &&
+	cat >expect <<-\EOF &&
+	en/2020/2020-10-15-korea-conference.html
+	en/archive/2020/10/index.html
+	en/archive/2020/index.html
+	en/atom.xml
+	en/fields/countering-terrorism/atom.xml
+	en/fields/countering-terrorism/index.html
+	en/fields/countering-terrorism/rss.xml
+	en/fields/cyber-ict-security/atom.xml
+	en/fields/cyber-ict-security/index.html
+	en/fields/cyber-ict-security/rss.xml
+	en/index.html
+	en/rss.xml
+	en/sources/asian-partners/atom.xml
+	en/sources/asian-partners/index.html
+	en/sources/asian-partners/rss.xml
+	en/sources/secretariat/atom.xml
+	en/sources/secretariat/index.html
+	en/sources/secretariat/rss.xml
+	en/sources/transnational-threats-department/atom.xml
+	en/sources/transnational-threats-department/index.html
+	en/sources/transnational-threats-department/rss.xml
+	EOF
+	test_cmp expect rewritten &&
+	grep -F "<h1>OSCE and Korea conference" public/en/2020/2020-10-15-korea-conference.html
+'
+
+test_expect_success 'the incremental result is byte for byte a full build'"'"'s' '
+	run_expect 0 pr-publish build --out full &&
+	diff -r full public &&
+	rm -rf full
+'
+
+test_expect_success 'a correction keeps the guid and changes the dates' '
+	grep -F "<guid isPermaLink=\"false\">tag:newsroom.osce.example,2020-10-15:2020-10-15-korea-conference/en</guid>" public/en/rss.xml &&
+	sed "s|</notes>|</notes><corrections><correction date=\"2020-10-20\">Headline shortened.</correction></corrections>|" \
+		$KOREA >new && mv new $KOREA &&
+	inodes >before &&
+	run_expect 0 pr-publish build &&
+	grep -F "<guid isPermaLink=\"false\">tag:newsroom.osce.example,2020-10-15:2020-10-15-korea-conference/en</guid>" public/en/rss.xml &&
+	grep -F "<updated>2020-10-20T00:00:00Z</updated>" public/en/fields/cyber-ict-security/atom.xml &&
+	grep -F ">Updated: <time datetime=\"2020-10-20\">20 October 2020</time>" public/en/2020/2020-10-15-korea-conference.html &&
+	grep -F "<lastmod>2020-10-20T00:00:00Z</lastmod>" public/sitemap.xml
+'
+
+test_expect_success 'a deleted release: its pages go, listings follow, the rest stays' '
+	inodes >before &&
+	rm releases/2024/2024-12-05-court-of-conciliation-and-arbitration-30-years.en.xml &&
+	run_expect 0 pr-publish build &&
+	grep "removed" err &&
+	! grep " 0 removed" err &&
+	! test -e public/en/2024/2024-12-05-court-of-conciliation-and-arbitration-30-years.html &&
+	inodes >after &&
+	join -1 2 -2 2 before after | awk "\$2 == \$3 { print \$1 }" >kept &&
+	grep "^de/2020/2020-10-15-korea-conference.html$" kept &&
+	grep "^fr/index.html$" kept
+'
+
+test_expect_success 'a changed stylesheet renders everything again' '
+	mkdir stylesheets && cp "$REPO"/stylesheets/* stylesheets/ &&
+	echo "/* changed */" >>stylesheets/style.css &&
+	run_expect 0 pr-publish build &&
+	grep "^build: [0-9]* pages, [0-9]* feeds, 3 other files rewritten; 0 unchanged" err &&
+	rm -rf stylesheets
+'
+
+test_done
