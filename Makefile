@@ -78,11 +78,11 @@ $(BUILD):
 
 # The main job on the sample archive.
 run: pr-publish
-	@./tools/install-deps $(RUN_DEBS)
-	./pr-publish validate releases
-	@echo "The sample archive in releases/ is valid."
+	@./tools/install-deps $(RUN_DEBS) git
+	./pr-publish check
 	./pr-publish build
-	@echo "The website is in public/: open file://$(CURDIR)/public/en/index.html"
+	@echo "The website of releases/ is in public/: open file://$(CURDIR)/public/en/index.html"
+	sh tools/demo.sh
 
 test-deps:
 	@./tools/install-deps $(TEST_DEBS)

@@ -55,20 +55,32 @@ int common_load_site(const struct common_options *c, struct diag *d, struct site
 char *common_archive_root(const struct site *site);
 
 /* The commands. */
-int cmd_build(int argc, const char **argv);
-extern const struct command_help build_help;
-extern const struct option build_options[];
+int cmd_check(int argc, const char **argv);
+extern const struct command_help check_help;
+extern const struct option check_options[];
+int cmd_publish(int argc, const char **argv);
+extern const struct command_help publish_help;
+extern const struct option publish_options[];
+int cmd_withdraw(int argc, const char **argv);
+extern const struct command_help withdraw_help;
+extern const struct option withdraw_options[];
+int cmd_log(int argc, const char **argv);
+extern const struct command_help log_help;
+extern const struct option log_options[];
 int cmd_new(int argc, const char **argv);
 extern const struct command_help new_help;
 extern const struct option new_options[];
 int cmd_hook(int argc, const char **argv);
 extern const struct command_help hook_help;
 extern const struct option hook_options[];
-int cmd_spell(int argc, const char **argv);
-extern const struct command_help spell_help;
-extern const struct option spell_options[];
 int cmd_validate(int argc, const char **argv);
 extern const struct command_help validate_help;
 extern const struct option validate_options[];
+int cmd_build(int argc, const char **argv);
+extern const struct command_help build_help;
+extern const struct option build_options[];
+int cmd_spell(int argc, const char **argv);
+extern const struct command_help spell_help;
+extern const struct option spell_options[];
 
 #endif

@@ -88,6 +88,10 @@ int options_parse(int argc, const char **argv, const struct option *opts,
 				usage_error(help, "unknown option", a, nearest_long(opts, name, len));
 				return OPTIONS_ERROR;
 			}
+			if (o->type == OPTION_OPTARG) {
+				*(const char **)o->value = eq ? eq + 1 : "";
+				continue;
+			}
 			if (o->type == OPTION_FLAG) {
 				if (eq) {
 					usage_error(help, "no value may follow", a, NULL);
@@ -147,7 +151,9 @@ void options_usage(FILE *out, const struct option *opts, const struct command_he
 			strbuf_addstr(&left, "    ");
 		if (opts->long_name)
 			strbuf_addf(&left, "--%s", opts->long_name);
-		if (opts->argh)
+		if (opts->argh && opts->type == OPTION_OPTARG)
+			strbuf_addf(&left, "[=%s]", opts->argh);
+		else if (opts->argh)
 			strbuf_addf(&left, opts->long_name ? "=%s" : " %s", opts->argh);
 		if (left.len < 28)
 			fprintf(out, "%-28s%s\n", left.buf, opts->help);

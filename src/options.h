@@ -17,6 +17,8 @@ enum option_type {
 	OPTION_FLAG,    /* value: int *, set to 1 */
 	OPTION_STRING,  /* value: const char **, the argument */
 	OPTION_LIST,    /* value: struct option_list *, every occurrence */
+	OPTION_OPTARG,  /* value: const char **; "--name" alone sets it to "",
+			 * "--name=VALUE" to VALUE (long form only) */
 };
 
 struct option_list {
@@ -36,6 +38,7 @@ struct option {
 #define OPT_FLAG(s, l, v, h) { OPTION_FLAG, (s), (l), (v), NULL, (h) }
 #define OPT_STRING(s, l, v, a, h) { OPTION_STRING, (s), (l), (v), (a), (h) }
 #define OPT_LIST(s, l, v, a, h) { OPTION_LIST, (s), (l), (v), (a), (h) }
+#define OPT_OPTARG(l, v, a, h) { OPTION_OPTARG, 0, (l), (v), (a), (h) }
 #define OPT_END() { OPTION_END, 0, NULL, NULL, NULL, NULL }
 
 struct command_help {
