@@ -113,13 +113,19 @@ bench: pr-publish
 	sh tools/bench-spell.sh
 	sh tools/bench-build.sh
 
+# The program finds its stylesheets and word lists in ../share/pr-publish
+# beside its bin/ (src/datadir.c), wherever PREFIX is.
 install: pr-publish
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
-	install -m 755 pr-publish $(DESTDIR)$(BINDIR)/pr-publish
-	install -m 644 pr-publish.1 $(DESTDIR)$(MANDIR)/man1/pr-publish.1
+	install -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(MANDIR)/man1" \
+		"$(DESTDIR)$(DATADIR)/stylesheets" "$(DESTDIR)$(DATADIR)/dictionaries"
+	install -m 755 pr-publish "$(DESTDIR)$(BINDIR)/pr-publish"
+	install -m 644 pr-publish.1 "$(DESTDIR)$(MANDIR)/man1/pr-publish.1"
+	install -m 644 stylesheets/* "$(DESTDIR)$(DATADIR)/stylesheets/"
+	install -m 644 dictionaries/* "$(DESTDIR)$(DATADIR)/dictionaries/"
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/pr-publish $(DESTDIR)$(MANDIR)/man1/pr-publish.1
+	rm -f "$(DESTDIR)$(BINDIR)/pr-publish" "$(DESTDIR)$(MANDIR)/man1/pr-publish.1"
+	rm -rf "$(DESTDIR)$(DATADIR)"
 
 clean:
 	rm -rf build build-asan pr-publish tests/trash\ directory.* tests/test-results
