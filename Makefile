@@ -6,6 +6,7 @@
 #   make asan       the tests under AddressSanitizer + UBSan
 #   make valgrind   the tests under valgrind
 #   make bench      the benchmarks
+#   make fuzz       build the libFuzzer targets (clang) and run each FUZZ_SECONDS
 #   make install    PREFIX=/usr/local DESTDIR=
 
 PREFIX ?= /usr/local
@@ -40,7 +41,24 @@ UNIT_SRCS = $(wildcard tests/unit/test-*.c)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
 PROGRAM = $(BUILD)/pr-publish
 
-.PHONY: all deps run check test asan valgrind bench install uninstall clean
+# Fuzz targets: tests/fuzz/fuzz-<name>.c, each with its corpus in
+# tests/fuzz/corpus/<name>/.  make fuzz links them with libFuzzer (clang)
+# in build-fuzz/; make check replays every corpus file through the same
+# code built by $(CC) (build/fuzz-replay-<name>).
+FUZZ_TARGETS = $(patsubst tests/fuzz/fuzz-%.c,%,$(wildcard tests/fuzz/fuzz-*.c))
+FUZZ_BUILD = build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_DEBS = clang libclang-rt-14-dev
+FUZZ_SAN = -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+# clang, unlike gcc, wants format attributes on the printf-like functions
+# that take a va_list (strbuf_vaddf and its callers); gcc checks the rest.
+FUZZ_CFLAGS = -O1 -g -fno-omit-frame-pointer -Wno-format-nonliteral
+FUZZ_FLAGS ?=
+FUZZ_DEFS = -DPR_FUZZ_ROOT='"$(CURDIR)"' -Isrc -Itests/fuzz
+REPLAY_BINS = $(FUZZ_TARGETS:%=$(BUILD)/fuzz-replay-%)
+
+.PHONY: all deps run check test asan valgrind bench install uninstall clean \
+	fuzz fuzz-build fuzz-clean
 
 all: pr-publish
 
@@ -71,6 +89,19 @@ $(BUILD)/unit/%: tests/unit/%.c tests/unit/tap.h $(OBJS)
 	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags $(PKGS)) -Isrc -o $@ $< $(OBJS) \
 		$(ALL_LDFLAGS) $(shell pkg-config --libs $(PKGS))
 
+# The replay driver with the normal compiler; it replays CORPUS_DIR when run
+# without arguments, which is how prove runs it.
+$(BUILD)/fuzz-replay-%: tests/fuzz/replay.c tests/fuzz/fuzz-%.c tests/fuzz/fuzz.h $(OBJS)
+	$(CC) $(ALL_CFLAGS) $(FUZZ_DEFS) -DCORPUS_DIR='"$(CURDIR)/tests/fuzz/corpus/$*"' \
+		$(shell pkg-config --cflags $(PKGS)) -o $@ tests/fuzz/replay.c tests/fuzz/fuzz-$*.c \
+		$(OBJS) $(ALL_LDFLAGS) $(shell pkg-config --libs $(PKGS))
+
+# The libFuzzer programs; built by the recursive make in 'fuzz', where
+# BUILD=build-fuzz, CC=clang and SAN_FLAGS=$(FUZZ_SAN).
+$(BUILD)/fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/fuzz.h $(OBJS)
+	$(CC) $(ALL_CFLAGS) $(FUZZ_DEFS) $(shell pkg-config --cflags $(PKGS)) -fsanitize=fuzzer \
+		-o $@ $< $(OBJS) $(ALL_LDFLAGS) $(shell pkg-config --libs $(PKGS))
+
 $(BUILD):
 	@mkdir -p $(BUILD)
 
@@ -88,9 +119,9 @@ test-deps:
 	@./tools/install-deps $(TEST_DEBS)
 
 # PR_PUBLISH_BIN_DIR tells the shell tests which pr-publish to run.
-check: pr-publish $(UNIT_BINS) test-deps
+check: pr-publish $(UNIT_BINS) $(REPLAY_BINS) test-deps
 	@./tools/install-deps $(RUN_DEBS)
-	PR_PUBLISH_BIN_DIR=$(or $(BIN_DIR),$(CURDIR)) prove $(PROVE_FLAGS) $(UNIT_BINS) tests/t[0-9]*.sh
+	PR_PUBLISH_BIN_DIR=$(or $(BIN_DIR),$(CURDIR)) prove $(PROVE_FLAGS) $(UNIT_BINS) $(REPLAY_BINS) tests/t[0-9]*.sh
 test: check
 
 asan:
@@ -106,6 +137,29 @@ valgrind: pr-publish $(UNIT_BINS) test-deps
 	@chmod +x $(BUILD)/valgrind/pr-publish
 	PR_PUBLISH_BIN_DIR=$(CURDIR)/$(BUILD)/valgrind PR_PUBLISH_SLOW=1 prove $(PROVE_FLAGS) tests/t[0-9]*.sh
 	@echo "make valgrind: the tests passed under valgrind"
+
+# Each target runs FUZZ_SECONDS on its corpus: new inputs go to
+# build-fuzz/corpus/<name>/ (the one in git stays small; see tests/fuzz/README),
+# crashes to build-fuzz/artifacts/.  FUZZ_FLAGS adds libFuzzer options
+# (-jobs=2, -max_len=...); FUZZ_TARGETS='release site' picks targets.
+fuzz:
+	@./tools/install-deps $(FUZZ_DEBS)
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang CFLAGS="$(FUZZ_CFLAGS)" \
+		SAN_FLAGS="$(FUZZ_SAN)" FUZZ_TARGETS="$(FUZZ_TARGETS)" fuzz-build
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/artifacts; \
+		echo "make fuzz: fuzz-$$t for $(FUZZ_SECONDS)s"; \
+		$(FUZZ_BUILD)/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -timeout=30 \
+			-dict=tests/fuzz/xml.dict -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$t- -print_final_stats=1 \
+			$(FUZZ_FLAGS) $(FUZZ_BUILD)/corpus/$$t tests/fuzz/corpus/$$t; \
+	done
+	@echo "make fuzz: no crash, leak or undefined behaviour in $(FUZZ_TARGETS)"
+
+fuzz-build: $(FUZZ_TARGETS:%=$(BUILD)/fuzz-%)
+
+fuzz-clean:
+	rm -rf $(FUZZ_BUILD)
+clean: fuzz-clean
 
 bench: pr-publish
 	@./tools/install-deps python3
