@@ -162,10 +162,11 @@ fuzz-clean:
 clean: fuzz-clean
 
 bench: pr-publish
-	@./tools/install-deps python3
+	@./tools/install-deps python3 bc git
 	sh tools/bench.sh
 	sh tools/bench-spell.sh
 	sh tools/bench-build.sh
+	sh tools/bench-archive.sh
 
 # The program finds its stylesheets and word lists in ../share/pr-publish
 # beside its bin/ (src/datadir.c), wherever PREFIX is.
