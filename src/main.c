@@ -30,16 +30,17 @@ static const struct command_help help_help = {
 };
 
 static const struct command commands[] = {
+	/* In the order an officer meets them. */
 	{ "help", cmd_help, &help_help, no_options },
 	{ "new", cmd_new, &new_help, new_options },
 	{ "check", cmd_check, &check_help, check_options },
 	{ "validate", cmd_validate, &validate_help, validate_options },
+	{ "spell", cmd_spell, &spell_help, spell_options },
 	{ "build", cmd_build, &build_help, build_options },
 	{ "publish", cmd_publish, &publish_help, publish_options },
 	{ "withdraw", cmd_withdraw, &withdraw_help, withdraw_options },
 	{ "log", cmd_log, &log_help, log_options },
 	{ "hook", cmd_hook, &hook_help, hook_options },
-	{ "spell", cmd_spell, &spell_help, spell_options },
 };
 
 static const struct command *find_command(const char *name)
