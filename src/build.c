@@ -1,9 +1,13 @@
 /* build.c - planning the site and making its input documents; see build.h. */
 #include "build.h"
 
+#include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <libxml/tree.h>
 
@@ -25,6 +29,7 @@ struct entry {
 	struct entry **versions;   /* every language version, self included */
 	size_t nr_versions;
 	int withdrawn;          /* a notice at its address, in no listing or feed */
+	char content[OUTPUT_HASH_HEX + 1];   /* SHA-256 of the release file's bytes */
 };
 
 enum group_type {
@@ -73,6 +78,7 @@ struct job {
 	enum index_type index;
 	char *paths[2];         /* its outputs: one, or RSS and Atom */
 	char hash[2][OUTPUT_HASH_HEX + 1];
+	int written[2];         /* 1 rendered, 0 carried over (phase two) */
 };
 
 struct plan {
@@ -94,6 +100,13 @@ struct plan {
 	xmlNodePtr *site_nodes;    /* per language, the <site> element to copy */
 	xmlDocPtr scratch;         /* owns site_nodes */
 	struct output_tree *tree;
+	struct render_release *lookup;   /* for pr:release(), sorted by id, lang */
+	int inline_releases;       /* copy releases into inputs (PR_PUBLISH_DUMP_INPUTS) */
+	char key[OUTPUT_HASH_HEX + 1];   /* the renderer's key and the site file's bytes */
+	/* Phase two runs on several threads; the first failure stops them. */
+	pthread_mutex_t lock;
+	int failed;
+	char *error;               /* a stylesheet's failure, reported afterwards */
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -562,7 +575,10 @@ static xmlNodePtr add_item(struct plan *p, xmlNodePtr parent, const struct entry
 	if (detail == ITEM_FULL) {
 		add_terms(p, item, e, TAXONOMY_COUNTRIES, "country", rel->countries,
 			  rel->nr_countries);
-		add_copy(item, rel->root);
+		/* The stylesheets reach the release through pr:release(); its
+		 * bytes are in the job's hash through e->content. */
+		if (p->inline_releases)
+			add_copy(item, rel->root);
 	}
 	return item;
 }
@@ -809,15 +825,21 @@ static void count(struct plan *p, enum count_as as, int written)
 		(*wrote[as])++;
 }
 
+/* The hash an output is known by: the renderer's key, the site file, the
+ * kind of output, its input document and the release files it shows in
+ * full (not in the document: pr:release() reaches them). */
 static void hash_input(const struct plan *p, const char *what, const char *bytes, size_t len,
-		       char hex[OUTPUT_HASH_HEX + 1])
+		       const struct entry *const *full, size_t nr_full, char hex[OUTPUT_HASH_HEX + 1])
 {
 	struct output_sha256 sha;
+	size_t i;
 
 	output_sha256_init(&sha);
-	output_sha256_add(&sha, render_key(p->r), OUTPUT_HASH_HEX);
+	output_sha256_add(&sha, p->key, OUTPUT_HASH_HEX);
 	output_sha256_add(&sha, what, strlen(what) + 1);
 	output_sha256_add(&sha, bytes, len);
+	for (i = 0; i < nr_full; i++)
+		output_sha256_add(&sha, full[i]->content, OUTPUT_HASH_HEX);
 	output_sha256_hex(&sha, hex);
 }
 
@@ -888,6 +910,25 @@ static int job_outputs(const struct job *j, enum render_kind kinds[2], enum coun
 	return 1;
 }
 
+/* The entries a job shows in full, through pr:release(). */
+static size_t job_full_entries(const struct plan *p, const struct job *j,
+			       const struct entry *const **out)
+{
+	size_t limit = p->site->feed_items > 0 ? (size_t)p->site->feed_items : 30;
+
+	switch (j->type) {
+	case JOB_RELEASE:
+		*out = &j->entry;
+		return 1;
+	case JOB_FEED:
+		*out = (const struct entry *const *)j->group->items;
+		return j->group->nr < limit ? j->group->nr : limit;
+	default:
+		*out = NULL;
+		return 0;
+	}
+}
+
 /* Phase one: every output's path and the hash of what it is made from. */
 static void hash_job(struct plan *p, struct job *j)
 {
@@ -895,25 +936,37 @@ static void hash_job(struct plan *p, struct job *j)
 	enum count_as as;
 	int n = job_outputs(j, kinds, &as), k;
 	xmlDocPtr doc = job_doc(p, j, j->paths);
+	const struct entry *const *full;
+	size_t nr_full = job_full_entries(p, j, &full);
 	xmlBufferPtr buf;
 
 	if (!doc) {
 		size_t len;
 		const char *css = render_css(p->r, &len);
-		hash_input(p, "css", css, len, j->hash[0]);
+		hash_input(p, "css", css, len, NULL, 0, j->hash[0]);
 		return;
 	}
 	buf = xmlBufferCreate();
 	xmlNodeDump(buf, doc, xmlDocGetRootElement(doc), 0, 0);
 	for (k = 0; k < n; k++)
 		hash_input(p, kind_names[kinds[k]], (const char *)xmlBufferContent(buf),
-			   (size_t)xmlBufferLength(buf), j->hash[k]);
+			   (size_t)xmlBufferLength(buf), full, nr_full, j->hash[k]);
 	xmlBufferFree(buf);
 	xmlFreeDoc(doc);
 }
 
-/* Phase two: carry each output over, or render it. */
-static int run_job(struct plan *p, const struct job *j)
+static void fail_job(struct plan *p, const char *msg)
+{
+	pthread_mutex_lock(&p->lock);
+	if (!p->failed && msg && !p->error)
+		p->error = xstrdup(msg);
+	p->failed = 1;
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* Phase two: carry each output over, or render it.  Runs on worker
+ * threads: reports nothing itself but through the output tree. */
+static int run_job(struct plan *p, struct job *j, struct strbuf *err)
 {
 	enum render_kind kinds[2];
 	enum count_as as;
@@ -926,8 +979,7 @@ static int run_job(struct plan *p, const struct job *j)
 		reused[k] = output_tree_reuse(p->tree, j->paths[k], j->hash[k]);
 		if (reused[k] < 0)
 			return -1;
-		if (reused[k])
-			count(p, as, 0);
+		j->written[k] = 0;
 	}
 	if ((n == 1 || reused[1]) && reused[0])
 		return 0;
@@ -941,20 +993,147 @@ static int run_job(struct plan *p, const struct job *j)
 		if (!doc) {
 			const char *css = render_css(p->r, &len);
 			ret = output_tree_write(p->tree, j->paths[k], j->hash[k], css, len);
-		} else if (render_apply(p->r, kinds[k], doc, &out, &len) < 0) {
+		} else if (render_apply_quiet(p->r, kinds[k], doc, &out, &len, err) < 0) {
+			fail_job(p, err->buf);
 			ret = -1;
 		} else {
 			ret = output_tree_write(p->tree, j->paths[k], j->hash[k], out, len);
 			free(out);
 		}
 		if (!ret)
-			count(p, as, 1);
+			j->written[k] = 1;
 	}
 	if (doc)
 		xmlFreeDoc(doc);
 	free(paths[0]);
 	free(paths[1]);
 	return ret;
+}
+
+/* ---- threads --------------------------------------------------------------- */
+
+/* How many threads render: PR_PUBLISH_THREADS, else one per core (at most
+ * 8).  The output does not depend on it. */
+static size_t thread_count(void)
+{
+	const char *env = getenv("PR_PUBLISH_THREADS");
+	long n;
+
+	if (env && *env) {
+		n = strtol(env, NULL, 10);
+		return n >= 1 && n <= 64 ? (size_t)n : 1;
+	}
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1 : n > 8 ? 8 : (size_t)n;
+}
+
+enum phase { PHASE_CONTENT, PHASE_HASH, PHASE_RUN };
+
+struct worker_pool {
+	struct plan *p;
+	enum phase phase;
+	size_t next, total;
+	pthread_mutex_t lock;
+};
+
+static void *worker(void *data)
+{
+	struct worker_pool *w = data;
+	struct plan *p = w->p;
+	struct strbuf err = STRBUF_INIT;
+
+	for (;;) {
+		size_t i, n, chunk = w->phase == PHASE_RUN ? 4 : 16;
+
+		pthread_mutex_lock(&w->lock);
+		i = w->next;
+		n = i < w->total ? (w->total - i < chunk ? w->total - i : chunk) : 0;
+		w->next += n;
+		pthread_mutex_unlock(&w->lock);
+		if (!n || (w->phase == PHASE_RUN && p->failed))
+			break;
+		for (; n; n--, i++) {
+			if (w->phase == PHASE_CONTENT) {
+				struct entry *e = &p->entries[i];
+				struct output_sha256 sha;
+
+				output_sha256_init(&sha);
+				output_sha256_add(&sha, e->rel->xml->buf, e->rel->xml->len);
+				output_sha256_hex(&sha, e->content);
+			} else if (w->phase == PHASE_HASH) {
+				hash_job(p, &p->jobs[i]);
+			} else if (!p->failed && run_job(p, &p->jobs[i], &err) < 0) {
+				fail_job(p, NULL);
+			}
+		}
+	}
+	strbuf_release(&err);
+	return NULL;
+}
+
+/* Runs phase over total items on the pool's threads, this one included. */
+static void run_parallel(struct plan *p, enum phase phase, size_t total, size_t threads)
+{
+	struct worker_pool w;
+	pthread_t *tids = xcalloc(threads, sizeof(*tids));
+	size_t i, started = 0;
+
+	memset(&w, 0, sizeof(w));
+	w.p = p;
+	w.phase = phase;
+	w.total = total;
+	pthread_mutex_init(&w.lock, NULL);
+	if (total < 64)
+		threads = 1;
+	for (i = 1; i < threads; i++)
+		if (!pthread_create(&tids[i], NULL, worker, &w))
+			started = i;
+		else
+			break;
+	worker(&w);
+	for (i = 1; i <= started; i++)
+		pthread_join(tids[i], NULL);
+	pthread_mutex_destroy(&w.lock);
+	free(tids);
+}
+
+/* ---- inputs for xsltproc ------------------------------------------------- */
+
+/* PR_PUBLISH_DUMP_INPUTS=DIR: every job's input document, with the
+ * releases copied in, at DIR/<output path>.xml; for comparing with
+ * xsltproc (tools/bench-build.sh).  Not for production. */
+static void dump_inputs(struct plan *p, const char *dir)
+{
+	size_t i;
+
+	p->inline_releases = 1;
+	for (i = 0; i < p->nr_jobs; i++) {
+		char *paths[2], *file, *slash;
+		xmlDocPtr doc = job_doc(p, &p->jobs[i], paths);
+
+		if (doc) {
+			file = xasprintf("%s/%s.xml", dir, paths[0]);
+			for (slash = file + strlen(dir) + 1; (slash = strchr(slash, '/')); slash++) {
+				*slash = '\0';
+				mkdir(file, 0777);
+				*slash = '/';
+			}
+			xmlSaveFile(file, doc);
+			free(file);
+			xmlFreeDoc(doc);
+		}
+		free(paths[0]);
+		free(paths[1]);
+	}
+	p->inline_releases = 0;
+}
+
+static int lookup_cmp(const void *a, const void *b)
+{
+	const struct render_release *x = a, *y = b;
+	int c = strcmp(x->id, y->id);
+
+	return c ? c : strcmp(x->lang, y->lang);
 }
 
 /* ---- the whole ------------------------------------------------------------- */
@@ -1004,6 +1183,8 @@ static void plan_release(struct plan *p)
 		xmlFreeDoc(p->scratch);
 	free(p->base);
 	free(p->host);
+	free(p->lookup);
+	free(p->error);
 	output_tree_free(p->tree);
 }
 
@@ -1012,11 +1193,13 @@ int build_site(struct build_result *out, const struct build_options *opts,
 	       struct renderer *r, struct diag *d)
 {
 	struct plan p;
-	size_t i, nr_outputs = 0, fresh = 0;
+	size_t i, nr_outputs = 0, fresh = 0, threads = thread_count();
+	const char *dump = getenv("PR_PUBLISH_DUMP_INPUTS");
 	int ret = -1;
 
 	memset(out, 0, sizeof(*out));
 	memset(&p, 0, sizeof(p));
+	pthread_mutex_init(&p.lock, NULL);
 	p.site = site;
 	p.opts = opts;
 	p.r = r;
@@ -1034,16 +1217,37 @@ int build_site(struct build_result *out, const struct build_options *opts,
 		p.site_nodes[i] = make_site_node(&p, i);
 		xmlAddChild(xmlDocGetRootElement(p.scratch), p.site_nodes[i]);
 	}
+	/* What pr:release() finds, read-only from here on. */
+	p.lookup = xcalloc(p.nr_entries + 1, sizeof(*p.lookup));
+	for (i = 0; i < p.nr_entries; i++) {
+		p.lookup[i].id = p.entries[i].rel->id;
+		p.lookup[i].lang = p.entries[i].rel->lang;
+		p.lookup[i].root = p.entries[i].rel->root;
+	}
+	if (p.nr_entries)
+		qsort(p.lookup, p.nr_entries, sizeof(*p.lookup), lookup_cmp);
+	render_set_releases(r, p.lookup, p.nr_entries);
+	{
+		struct output_sha256 sha;
+
+		output_sha256_init(&sha);
+		output_sha256_add(&sha, render_key(r), OUTPUT_HASH_HEX);
+		output_sha256_add(&sha, site->xml->buf, site->xml->len);
+		output_sha256_hex(&sha, p.key);
+	}
+	if (dump && *dump)
+		dump_inputs(&p, dump);
 
 	if (output_tree_open(&p.tree, opts->out_dir, opts->force, d) < 0)
 		goto out;
+	run_parallel(&p, PHASE_CONTENT, p.nr_entries, threads);
+	run_parallel(&p, PHASE_HASH, p.nr_jobs, threads);
 	for (i = 0; i < p.nr_jobs; i++) {
 		struct job *j = &p.jobs[i];
 		enum render_kind kinds[2];
 		enum count_as as;
 		int k, n = job_outputs(j, kinds, &as);
 
-		hash_job(&p, j);
 		for (k = 0; k < n; k++) {
 			nr_outputs++;
 			fresh += output_tree_is_fresh(p.tree, j->paths[k], j->hash[k]);
@@ -1065,11 +1269,20 @@ int build_site(struct build_result *out, const struct build_options *opts,
 	}
 	if (output_tree_begin(p.tree) < 0)
 		goto out;
+	if (opts->progress)
+		opts->progress(opts->progress_data, 0, p.nr_jobs);
+	run_parallel(&p, PHASE_RUN, p.nr_jobs, threads);
+	if (p.failed) {
+		if (p.error)
+			diag_system_error(d, "%s", p.error);
+		goto out;
+	}
 	for (i = 0; i < p.nr_jobs; i++) {
-		if (opts->progress && (i % 64 == 0))
-			opts->progress(opts->progress_data, i, p.nr_jobs);
-		if (run_job(&p, &p.jobs[i]) < 0)
-			goto out;
+		enum render_kind kinds[2];
+		enum count_as as;
+		int k, n = job_outputs(&p.jobs[i], kinds, &as);
+		for (k = 0; k < n; k++)
+			count(&p, as, p.jobs[i].written[k]);
 	}
 	if (opts->progress)
 		opts->progress(opts->progress_data, p.nr_jobs, p.nr_jobs);
@@ -1077,7 +1290,9 @@ int build_site(struct build_result *out, const struct build_options *opts,
 		goto out;
 	ret = 0;
 out:
+	render_set_releases(r, NULL, 0);
 	plan_release(&p);
+	pthread_mutex_destroy(&p.lock);
 	return ret;
 }
 

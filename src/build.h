@@ -9,10 +9,17 @@
  * language chooser and the CSS.  Releases under an embargo that has not
  * lifted at opts->now are left out everywhere.
  *
- * For each output it builds ONE input document holding all the stylesheet
- * may show (a copy of the site's labels, the release or the listed items,
- * paths), hashes it, and renders only what the previous build did not
- * already make from the same bytes (see site_output.h).  Items are ordered
+ * For each output it builds ONE small input document (the site's <site>,
+ * the listed items' metadata, paths); the stylesheets reach a release's
+ * full text through pr:release() instead of a copy (render.h).  An output
+ * is known by a hash of the renderer's key, the site file, its input
+ * document and the bytes of the release files it shows in full; only what
+ * the previous build did not already make from the same hash is rendered
+ * (see site_output.h).  Hashing and rendering run on one thread per core
+ * (PR_PUBLISH_THREADS=N to choose), each with its own transform context;
+ * the outputs do not depend on the number.  PR_PUBLISH_DUMP_INPUTS=DIR
+ * also writes every input document, releases copied in, under DIR (for
+ * comparing with xsltproc; tools/bench-build.sh).  Items are ordered
  * by date (newest first), then id, then language, and nothing depends on
  * the clock, the file system's order or the machine: the same archive
  * gives the same bytes.

@@ -58,8 +58,15 @@ struct renderer {
 	char *css;
 	size_t css_len;
 	char key[OUTPUT_HASH_HEX + 1];
-	struct strbuf errors;      /* what libxslt said during the last call */
+	struct strbuf errors;      /* what libxslt said while compiling */
+	const struct render_release *releases;   /* for pr:release(); lent */
+	size_t nr_releases;
 };
+
+/* Where libxslt's and libxml2's messages go in this thread: libxslt's
+ * generic error function is one global for the process, so it is set once
+ * and sends every message to the buffer of the thread that caused it. */
+static _Thread_local struct strbuf *thread_errors;
 
 /* ---- dates -------------------------------------------------------------- */
 
@@ -425,11 +432,19 @@ static int load_labels(struct renderer *r)
 
 /* ---- the extension functions -------------------------------------------- */
 
-static struct renderer *renderer_of(xmlXPathParserContextPtr ctxt)
+static const struct renderer *renderer_of(xmlXPathParserContextPtr ctxt)
 {
 	xsltTransformContextPtr tctxt = xsltXPathGetTransformContext(ctxt);
 
 	return tctxt ? tctxt->_private : NULL;
+}
+
+static int release_cmp(const void *a, const void *b)
+{
+	const struct render_release *x = a, *y = b;
+	int c = strcmp(x->id, y->id);
+
+	return c ? c : strcmp(x->lang, y->lang);
 }
 
 /* Pops nargs string arguments into args[0..nargs-1] (xmlFree them). */
@@ -534,7 +549,7 @@ static void fn_safe_url(xmlXPathParserContextPtr ctxt, int nargs)
  * the key itself (a missing label shows, it does not vanish). */
 static void fn_label(xmlXPathParserContextPtr ctxt, int nargs)
 {
-	struct renderer *r = renderer_of(ctxt);
+	const struct renderer *r = renderer_of(ctxt);
 	struct strbuf sb = STRBUF_INIT;
 	xmlChar *args[4];
 	const char *text, *p;
@@ -594,10 +609,51 @@ static void fn_markup(xmlXPathParserContextPtr ctxt, int nargs)
 	xmlXPathFreeObject(obj);
 }
 
+/* pr:release([item]): the <release> of the <item> (by its @id and @lang;
+ * the context node when no argument is given), from the release's own
+ * parsed document, or an empty node-set.  Input documents refer to
+ * releases instead of carrying copies of them. */
+static void fn_release(xmlXPathParserContextPtr ctxt, int nargs)
+{
+	const struct renderer *r = renderer_of(ctxt);
+	xmlNodePtr item = ctxt->context ? ctxt->context->node : NULL;
+	const struct render_release *found = NULL;
+	xmlXPathObjectPtr arg = NULL;
+
+	if (nargs > 1) {
+		xmlXPathSetArityError(ctxt);
+		return;
+	}
+	if (nargs == 1) {
+		arg = valuePop(ctxt);
+		if (!arg || arg->type != XPATH_NODESET) {
+			xmlXPathFreeObject(arg);
+			xmlXPathSetTypeError(ctxt);
+			return;
+		}
+		item = arg->nodesetval && arg->nodesetval->nodeNr ? arg->nodesetval->nodeTab[0] : NULL;
+	}
+	if (r && r->nr_releases && item && item->type == XML_ELEMENT_NODE) {
+		xmlChar *id = xmlGetProp(item, (const xmlChar *)"id");
+		xmlChar *lang = xmlGetProp(item, (const xmlChar *)"lang");
+
+		if (id && lang) {
+			struct render_release probe = { (const char *)id, (const char *)lang, NULL };
+			found = bsearch(&probe, r->releases, r->nr_releases, sizeof(probe),
+					release_cmp);
+		}
+		xmlFree(id);
+		xmlFree(lang);
+	}
+	xmlXPathFreeObject(arg);
+	valuePush(ctxt, xmlXPathNewNodeSet(found ? (xmlNodePtr)found->root : NULL));
+}
+
 static const struct {
 	const char *name;
 	xmlXPathFunction fn;
 } functions[] = {
+	{ "release", fn_release },
 	{ "format-date", fn_format_date },
 	{ "format-month", fn_format_month },
 	{ "upper", fn_upper },
@@ -615,34 +671,37 @@ static void collect_error(void *data, const char *fmt, ...)
 
 static void collect_error(void *data, const char *fmt, ...)
 {
-	struct renderer *r = data;
+	struct strbuf *sb = thread_errors;
 	va_list ap;
 
-	if (r->errors.len > 2000)
+	(void)data;
+	if (!sb || sb->len > 2000)
 		return;
 	va_start(ap, fmt);
-	strbuf_vaddf(&r->errors, fmt, ap);
+	strbuf_vaddf(sb, fmt, ap);
 	va_end(ap);
 }
 
-static void errors_begin(struct renderer *r)
+/* Messages of this thread go to sb until errors_end(). */
+static void errors_begin(struct strbuf *sb)
 {
-	strbuf_reset(&r->errors);
-	xsltSetGenericErrorFunc(r, collect_error);
-	xmlSetGenericErrorFunc(r, collect_error);
+	strbuf_reset(sb);
+	thread_errors = sb;
+	xmlSetGenericErrorFunc(NULL, collect_error);
 }
 
-static void errors_end(struct renderer *r)
+/* One line, no final newline. */
+static void errors_end(struct strbuf *sb)
 {
 	size_t i;
 
-	xsltSetGenericErrorFunc(NULL, NULL);
 	xmlSetGenericErrorFunc(NULL, NULL);
-	while (r->errors.len && (r->errors.buf[r->errors.len - 1] == '\n'))
-		r->errors.buf[--r->errors.len] = '\0';
-	for (i = 0; i < r->errors.len; i++)
-		if (r->errors.buf[i] == '\n')
-			r->errors.buf[i] = ' ';
+	thread_errors = NULL;
+	while (sb->len && (sb->buf[sb->len - 1] == '\n'))
+		sb->buf[--sb->len] = '\0';
+	for (i = 0; i < sb->len; i++)
+		if (sb->buf[i] == '\n')
+			sb->buf[i] = ' ';
 }
 
 /* ---- set-up ------------------------------------------------------------- */
@@ -803,15 +862,16 @@ int render_new(struct renderer **out, const char *dir, struct diag *d)
 	}
 	xsltMaxDepth = RENDER_MAX_DEPTH;
 	xsltMaxVars = RENDER_MAX_VARS;
+	xsltSetGenericErrorFunc(NULL, collect_error);
 	for (i = 0; i < ARRAY_SIZE(functions); i++)
 		xsltRegisterExtModuleFunction((const xmlChar *)functions[i].name,
 					      (const xmlChar *)RENDER_NS, functions[i].fn);
 	for (k = 0; k < RENDER_NR; k++) {
 		char *path = xasprintf("%s/%s", r->dir, stylesheet_files[k]);
 
-		errors_begin(r);
+		errors_begin(&r->errors);
 		r->styles[k] = xsltParseStylesheetFile((const xmlChar *)path);
-		errors_end(r);
+		errors_end(&r->errors);
 		if (!r->styles[k] || r->styles[k]->errors) {
 			diag_system_error(d, "stylesheet '%s' does not compile%s%s", path,
 					  r->errors.len ? ": " : "", r->errors.len ? r->errors.buf : "");
@@ -849,6 +909,7 @@ void render_free(struct renderer *r)
 	for (i = 0; i < ARRAY_SIZE(functions); i++)
 		xsltUnregisterExtModuleFunction((const xmlChar *)functions[i].name,
 						(const xmlChar *)RENDER_NS);
+	xsltSetGenericErrorFunc(NULL, NULL);
 	xsltCleanupGlobals();
 	free(r->labels);
 	xmldoc_free(r->labels_xml);
@@ -869,8 +930,14 @@ const char *render_css(const struct renderer *r, size_t *len)
 	return r->css;
 }
 
-int render_apply(struct renderer *r, enum render_kind kind, xmlDocPtr input,
-		 char **out, size_t *len)
+void render_set_releases(struct renderer *r, const struct render_release *rels, size_t nr)
+{
+	r->releases = rels;
+	r->nr_releases = nr;
+}
+
+int render_apply_quiet(const struct renderer *r, enum render_kind kind, xmlDocPtr input,
+		       char **out, size_t *len, struct strbuf *err)
 {
 	xsltStylesheetPtr style = r->styles[kind];
 	xsltTransformContextPtr ctxt;
@@ -880,11 +947,11 @@ int render_apply(struct renderer *r, enum render_kind kind, xmlDocPtr input,
 
 	*out = NULL;
 	*len = 0;
-	errors_begin(r);
+	errors_begin(err);
 	ctxt = xsltNewTransformContext(style, input);
 	if (!ctxt)
 		goto out;
-	ctxt->_private = r;
+	ctxt->_private = (void *)r;
 	if (xsltSetCtxtSecurityPrefs(r->sec, ctxt) < 0)
 		goto out;
 	ctxt->maxTemplateDepth = RENDER_MAX_DEPTH;
@@ -905,14 +972,32 @@ int render_apply(struct renderer *r, enum render_kind kind, xmlDocPtr input,
 	*len = (size_t)text_len;
 	ret = 0;
 out:
-	errors_end(r);
-	if (ret)
-		diag_system_error(r->d, "stylesheet '%s' failed%s%s", stylesheet_files[kind],
-				  r->errors.len ? ": " : "", r->errors.len ? r->errors.buf : "");
+	errors_end(err);
+	if (ret) {
+		struct strbuf msg = STRBUF_INIT;
+
+		strbuf_addf(&msg, "stylesheet '%s' failed%s%s", stylesheet_files[kind],
+			    err->len ? ": " : "", err->len ? err->buf : "");
+		strbuf_reset(err);
+		strbuf_add(err, msg.buf, msg.len);
+		strbuf_release(&msg);
+	}
 	xmlFree(text);
 	if (res)
 		xmlFreeDoc(res);
 	if (ctxt)
 		xsltFreeTransformContext(ctxt);
+	return ret;
+}
+
+int render_apply(struct renderer *r, enum render_kind kind, xmlDocPtr input,
+		 char **out, size_t *len)
+{
+	struct strbuf err = STRBUF_INIT;
+	int ret = render_apply_quiet(r, kind, input, out, len, &err);
+
+	if (ret)
+		diag_system_error(r->d, "%s", err.buf);
+	strbuf_release(&err);
 	return ret;
 }

@@ -24,6 +24,16 @@
  *   pr:safe-url(href)                    href if http(s):// or mailto:, else ''
  *   pr:markup(tree)                      the tree serialised as markup, for
  *                                        a feed's escaped HTML content
+ *   pr:release([item])                   the <release> of the (context) <item>
+ *                                        (by its @id and @lang), from the
+ *                                        release's own parsed document: input
+ *                                        documents refer to releases rather
+ *                                        than carry copies (render_set_releases)
+ *
+ * Threads: a renderer is compiled once, in one thread, and may then be used
+ * by several at once through render_apply_quiet() (each call has its own
+ * transform context over the shared, read-only compiled stylesheets);
+ * nothing else may change it meanwhile.
  */
 #ifndef PR_RENDER_H
 #define PR_RENDER_H
@@ -32,6 +42,7 @@
 #include <libxml/tree.h>
 
 #include "diag.h"
+#include "util.h"
 
 #define RENDER_NS "urn:x-pr-publish"
 
@@ -67,6 +78,19 @@ const char *render_css(const struct renderer *r, size_t *len);
  * caller's) with *len bytes, or -1 with an error reported. */
 int render_apply(struct renderer *r, enum render_kind kind, xmlDocPtr input,
 		 char **out, size_t *len);
+
+/* What pr:release() may return: sorted by id, then lang; lent, and left
+ * alone (read-only) while anything renders. */
+struct render_release {
+	const char *id, *lang;
+	const xmlNode *root;
+};
+void render_set_releases(struct renderer *r, const struct render_release *rels, size_t nr);
+
+/* render_apply() for worker threads: reports nothing; on failure -1 and the
+ * message in err (reset first). */
+int render_apply_quiet(const struct renderer *r, enum render_kind kind, xmlDocPtr input,
+		       char **out, size_t *len, struct strbuf *err);
 
 /* The same formatting the stylesheets get, for C callers and tests:
  * "15 October 2020" in lang (English when lang is unknown); NULL when date

@@ -6,9 +6,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -114,21 +117,33 @@ void output_sha256_hex(struct output_sha256 *s, char hex[OUTPUT_HASH_HEX + 1])
 struct manifest_entry {
 	char *path;
 	char hash[OUTPUT_HASH_HEX + 1];
+	char *staged;       /* incremental: its name in the staging folder */
+};
+
+enum tree_mode {
+	MODE_WHOLE,         /* a complete new tree, swapped in at the end */
+	MODE_UPDATE,        /* changed files staged, then renamed into place */
 };
 
 struct output_tree {
 	struct diag *d;
 	char *dir;          /* the published folder, as given */
-	char *tmp;          /* the new tree being built */
+	char *parent, *base;
+	char *tmp;          /* the staging folder */
+	char *journal;      /* <parent>/.<base>.journal */
+	int lock_fd;
+	enum tree_mode mode;
 	int dir_exists;
 	int had_manifest;
 	int committed;
-	size_t nr_written;
+	size_t nr_written, nr_staged;
 	struct manifest_entry *old;   /* sorted by path */
 	size_t nr_old;
 	struct manifest_entry *cur;   /* in the order produced */
 	size_t nr_cur, alloc_cur;
-	char *last_dir;     /* the last folder made in tmp, to skip mkdir calls */
+	char **dirs;        /* folders made in the new tree, sorted */
+	size_t nr_dirs, alloc_dirs;
+	pthread_mutex_t lock;         /* writes come from several threads */
 };
 
 static int entry_cmp(const void *a, const void *b)
@@ -164,6 +179,7 @@ static int manifest_read(struct output_tree *t)
 		line[len - 1] = '\0';
 		ALLOC_GROW(t->old, t->nr_old + 1, alloc);
 		e = &t->old[t->nr_old++];
+		memset(e, 0, sizeof(*e));
 		memcpy(e->hash, line, OUTPUT_HASH_HEX);
 		e->hash[OUTPUT_HASH_HEX] = '\0';
 		e->path = xstrdup(line + OUTPUT_HASH_HEX + 1);
@@ -177,7 +193,7 @@ out:
 	return ret;
 }
 
-static const struct manifest_entry *manifest_find(const struct output_tree *t, const char *path)
+static struct manifest_entry *manifest_find(const struct output_tree *t, const char *path)
 {
 	struct manifest_entry probe;
 
@@ -219,17 +235,277 @@ static int dir_is_empty(const char *dir)
 	return empty;
 }
 
+/* mkdir -p full, below root_len bytes of it that exist. */
+static int make_dir(char *full, size_t root_len)
+{
+	char *slash;
+	int ret;
+
+	if (!mkdir(full, 0777) || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT || !(slash = strrchr(full, '/')) || (size_t)(slash - full) <= root_len)
+		return -1;
+	*slash = '\0';
+	ret = make_dir(full, root_len);
+	*slash = '/';
+	if (ret < 0)
+		return -1;
+	return !mkdir(full, 0777) || errno == EEXIST ? 0 : -1;
+}
+
+/* Makes the folder of path below root once per build; called with t->lock
+ * held. */
+static int make_parents(struct output_tree *t, const char *root, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir, *full, **pos;
+	size_t lo = 0, hi = t->nr_dirs;
+	int ret;
+
+	if (!slash)
+		return 0;
+	dir = xstrndup(path, (size_t)(slash - path));
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(t->dirs[mid], dir);
+		if (!c) {
+			free(dir);
+			return 0;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	full = xasprintf("%s/%s", root, dir);
+	ret = make_dir(full, strlen(root));
+	if (ret < 0) {
+		diag_system_error(t->d, "cannot make folder '%s': %s", full, strerror(errno));
+		free(full);
+		free(dir);
+		return -1;
+	}
+	free(full);
+	ALLOC_GROW(t->dirs, t->nr_dirs + 1, t->alloc_dirs);
+	pos = t->dirs + lo;
+	memmove(pos + 1, pos, (t->nr_dirs - lo) * sizeof(*pos));
+	*pos = dir;
+	t->nr_dirs++;
+	return 0;
+}
+
+static int write_all(const char *full, const char *buf, size_t len)
+{
+	int fd = open(full, O_WRONLY | O_CREAT | O_EXCL, 0666), ret = 0;
+
+	if (fd < 0)
+		return -1;
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			ret = -1;
+			break;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	if (close(fd) < 0)
+		ret = -1;
+	return ret;
+}
+
+/* ---- the journal: an incremental build's renames, rolled forward -------- */
+
+/*
+ * An incremental build writes its new files into the staging folder under
+ * plain numbers, then the journal (<parent>/.<base>.journal) listing every
+ * rename and deletion, with "end" as its last line: renaming the journal
+ * into place is the moment the build commits.  Applying it is idempotent
+ * (a rename whose source is gone was done; a deletion of what is not there
+ * is done), so a build interrupted while applying it is finished by the
+ * next one before it does anything else.  Before the journal exists, the
+ * published folder has not been touched.
+ */
+
+static void remove_empty_parents(const char *dir, const char *path)
+{
+	char *p = xasprintf("%s/%s", dir, path), *slash;
+	size_t root = strlen(dir);
+
+	while ((slash = strrchr(p, '/')) && (size_t)(slash - p) > root) {
+		*slash = '\0';
+		if (rmdir(p) < 0)
+			break;
+	}
+	free(p);
+}
+
+/* Applies the journal at t->journal.  0, or -1 reported. */
+static int journal_apply(struct output_tree *t)
+{
+	FILE *f = fopen(t->journal, "r");
+	char line[4200], *stage = NULL;
+	int ret = -1, complete = 0;
+
+	if (!f) {
+		if (errno == ENOENT)
+			return 0;
+		diag_system_error(t->d, "cannot read '%s': %s", t->journal, strerror(errno));
+		return -1;
+	}
+	/* A journal is only ever renamed into place whole: check it is. */
+	while (fgets(line, sizeof(line), f))
+		if (!strcmp(line, "end\n"))
+			complete = 1;
+	if (!complete) {
+		diag_system_error(t->d, "'%s' is incomplete; delete it and build with --force",
+				  t->journal);
+		goto out;
+	}
+	rewind(f);
+	if (!fgets(line, sizeof(line), f) || strcmp(line, "pr-publish-journal 1\n"))
+		goto bad;
+	while (fgets(line, sizeof(line), f)) {
+		size_t len = strlen(line);
+		char *from, *to, *arg = line + 2;
+
+		if (!strcmp(line, "end\n"))
+			break;
+		if (len < 3 || line[len - 1] != '\n' || line[1] != ' ')
+			goto bad;
+		line[len - 1] = '\0';
+		if (line[0] == 'S') {
+			free(stage);
+			stage = xstrdup(arg);
+		} else if (line[0] == 'R' && stage) {
+			char *sp = strchr(arg, ' ');
+			if (!sp)
+				goto bad;
+			*sp = '\0';
+			from = xasprintf("%s/%s", stage, arg);
+			to = xasprintf("%s/%s", t->dir, sp + 1);
+			if (rename(from, to) < 0) {
+				struct stat st;
+				char *slash = strrchr(to, '/');
+				int again = -1;
+
+				if (errno == ENOENT && lstat(from, &st) < 0) {
+					free(from);
+					free(to);
+					continue;   /* done before the interruption */
+				}
+				if (errno == ENOENT && slash) {
+					*slash = '\0';
+					make_dir(to, strlen(t->dir));
+					*slash = '/';
+					again = rename(from, to);
+				}
+				if (again < 0) {
+					diag_system_error(t->d, "cannot rename '%s' to '%s': %s", from, to,
+							  strerror(errno));
+					free(from);
+					free(to);
+					goto out;
+				}
+			}
+			free(from);
+			free(to);
+		} else if (line[0] == 'D') {
+			to = xasprintf("%s/%s", t->dir, arg);
+			if (unlink(to) < 0 && errno != ENOENT) {
+				diag_system_error(t->d, "cannot remove '%s': %s", to, strerror(errno));
+				free(to);
+				goto out;
+			}
+			free(to);
+			remove_empty_parents(t->dir, arg);
+		} else {
+			goto bad;
+		}
+	}
+	if (stage)
+		output_remove_tree(stage);
+	if (unlink(t->journal) < 0) {
+		diag_system_error(t->d, "cannot remove '%s': %s", t->journal, strerror(errno));
+		goto out;
+	}
+	ret = 0;
+	goto out;
+bad:
+	diag_system_error(t->d, "'%s' is damaged; delete it and build with --force", t->journal);
+out:
+	free(stage);
+	fclose(f);
+	return ret;
+}
+
+/* ---- opening, writing, committing --------------------------------------- */
+
 int output_tree_open(struct output_tree **out, const char *dir, int force, struct diag *d)
 {
 	struct output_tree *t = xcalloc(1, sizeof(*t));
+	const char *slash;
 	struct stat st;
+	char *lock_path;
 	int have_manifest;
 
 	*out = NULL;
 	t->d = d;
+	t->lock_fd = -1;
+	pthread_mutex_init(&t->lock, NULL);
 	t->dir = xstrdup(dir);
 	while (strlen(t->dir) > 1 && ends_with(t->dir, "/"))
 		t->dir[strlen(t->dir) - 1] = '\0';
+	slash = strrchr(t->dir, '/');
+	t->parent = slash ? xstrndup(t->dir, (size_t)(slash - t->dir)) : xstrdup(".");
+	if (!*t->parent) {
+		free(t->parent);
+		t->parent = xstrdup("/");
+	}
+	t->base = slash ? xstrdup(slash + 1) : xstrdup(t->dir);
+	t->journal = xasprintf("%s/.%s.journal", t->parent, t->base);
+
+	/* One build of a folder at a time.  The lock file is named after the
+	 * folder's real path and kept in the temporary folder: not in the
+	 * folder (which may be swapped) nor beside it (an archive's working
+	 * tree), and not on the parent folder (a caller may lock that). */
+	{
+		char real[PATH_MAX], hex[OUTPUT_HASH_HEX + 1];
+		const char *tmpdir = getenv("TMPDIR");
+		struct output_sha256 sha;
+		char *key;
+
+		if (!realpath(t->parent, real)) {
+			diag_system_error(d, "cannot open '%s': %s", t->parent, strerror(errno));
+			goto fail;
+		}
+		key = xasprintf("%s/%s", real, t->base);
+		output_sha256_init(&sha);
+		output_sha256_add(&sha, key, strlen(key));
+		output_sha256_hex(&sha, hex);
+		free(key);
+		lock_path = xasprintf("%s/pr-publish-build-%.16s.lock",
+				      tmpdir && *tmpdir ? tmpdir : "/tmp", hex);
+	}
+	t->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+	if (t->lock_fd < 0) {
+		diag_system_error(d, "cannot open '%s': %s", lock_path, strerror(errno));
+		free(lock_path);
+		goto fail;
+	}
+	if (flock(t->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno == EWOULDBLOCK)
+			diag_system_error(d, "another build of '%s' is running (it holds '%s')",
+					  t->dir, lock_path);
+		else
+			diag_system_error(d, "cannot lock '%s': %s", lock_path, strerror(errno));
+		free(lock_path);
+		goto fail;
+	}
+	free(lock_path);
+
 	if (!lstat(t->dir, &st)) {
 		if (!S_ISDIR(st.st_mode)) {
 			diag_system_error(d, "'%s' exists and is not a folder; not replacing it", t->dir);
@@ -240,6 +516,9 @@ int output_tree_open(struct output_tree **out, const char *dir, int force, struc
 		diag_system_error(d, "cannot look at '%s': %s", t->dir, strerror(errno));
 		goto fail;
 	}
+	/* An earlier build committed but was stopped while applying. */
+	if (t->dir_exists && journal_apply(t) < 0)
+		goto fail;
 	have_manifest = t->dir_exists ? manifest_read(t) : 0;
 	t->had_manifest = have_manifest > 0;
 	if (have_manifest < 0) {
@@ -257,6 +536,7 @@ int output_tree_open(struct output_tree **out, const char *dir, int force, struc
 		for (i = 0; i < t->nr_old; i++)
 			t->old[i].hash[0] = '\0';
 	}
+	t->mode = t->had_manifest && !force ? MODE_UPDATE : MODE_WHOLE;
 
 	*out = t;
 	return 0;
@@ -268,8 +548,17 @@ fail:
 int output_tree_is_fresh(const struct output_tree *t, const char *path, const char *hash)
 {
 	const struct manifest_entry *e = manifest_find(t, path);
+	struct stat st;
+	char *full;
+	int yes;
 
-	return e && !strcmp(e->hash, hash);
+	if (!e || strcmp(e->hash, hash))
+		return 0;
+	/* Deleted by hand since: make it again. */
+	full = xasprintf("%s/%s", t->dir, path);
+	yes = !lstat(full, &st) && S_ISREG(st.st_mode);
+	free(full);
+	return yes;
 }
 
 size_t output_tree_previous(const struct output_tree *t)
@@ -279,19 +568,9 @@ size_t output_tree_previous(const struct output_tree *t)
 
 int output_tree_begin(struct output_tree *t)
 {
-	const char *slash = strrchr(t->dir, '/');
-	char *parent, *base;
 	mode_t mask;
 
-	parent = slash ? xstrndup(t->dir, (size_t)(slash - t->dir)) : xstrdup(".");
-	if (!*parent) {
-		free(parent);
-		parent = xstrdup("/");
-	}
-	base = slash ? xstrdup(slash + 1) : xstrdup(t->dir);
-	t->tmp = xasprintf("%s/.%s.new-XXXXXX", parent, base);
-	free(parent);
-	free(base);
+	t->tmp = xasprintf("%s/.%s.new-XXXXXX", t->parent, t->base);
 	if (!mkdtemp(t->tmp)) {
 		diag_system_error(t->d, "cannot make a folder beside '%s': %s", t->dir,
 				  strerror(errno));
@@ -306,102 +585,46 @@ int output_tree_begin(struct output_tree *t)
 	return 0;
 }
 
-static int make_dir(struct output_tree *t, char *full, size_t root_len)
-{
-	char *slash;
-	int ret;
-
-	if (!mkdir(full, 0777) || errno == EEXIST)
-		return 0;
-	if (errno != ENOENT || !(slash = strrchr(full, '/')) || (size_t)(slash - full) <= root_len)
-		goto fail;
-	*slash = '\0';
-	ret = make_dir(t, full, root_len);
-	*slash = '/';
-	if (ret < 0)
-		return -1;
-	if (!mkdir(full, 0777) || errno == EEXIST)
-		return 0;
-fail:
-	diag_system_error(t->d, "cannot make folder '%s': %s", full, strerror(errno));
-	return -1;
-}
-
-static int make_parents(struct output_tree *t, const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	char *full;
-	int ret;
-
-	if (!slash)
-		return 0;
-	if (t->last_dir && strlen(t->last_dir) == (size_t)(slash - path) &&
-	    !strncmp(t->last_dir, path, (size_t)(slash - path)))
-		return 0;
-	full = xasprintf("%s/%.*s", t->tmp, (int)(slash - path), path);
-	ret = make_dir(t, full, strlen(t->tmp));
-	free(full);
-	if (!ret) {
-		free(t->last_dir);
-		t->last_dir = xstrndup(path, (size_t)(slash - path));
-	}
-	return ret;
-}
-
-static void record(struct output_tree *t, const char *path, const char *hash)
+static void record(struct output_tree *t, const char *path, const char *hash, char *staged)
 {
 	struct manifest_entry *e;
 
 	ALLOC_GROW(t->cur, t->nr_cur + 1, t->alloc_cur);
 	e = &t->cur[t->nr_cur++];
 	e->path = xstrdup(path);
+	e->staged = staged;
 	snprintf(e->hash, sizeof(e->hash), "%s", hash);
-}
-
-static int copy_file(const char *from, const char *to)
-{
-	char buf[65536];
-	int in = open(from, O_RDONLY), outfd = -1, ret = -1;
-	ssize_t n;
-
-	if (in < 0)
-		return -1;
-	outfd = open(to, O_WRONLY | O_CREAT | O_EXCL, 0666);
-	if (outfd < 0)
-		goto out;
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write(outfd, buf, (size_t)n) != n)
-			goto out;
-	ret = n < 0 ? -1 : 0;
-out:
-	if (outfd >= 0 && close(outfd) < 0)
-		ret = -1;
-	close(in);
-	return ret;
 }
 
 int output_tree_reuse(struct output_tree *t, const char *path, const char *hash)
 {
-	const struct manifest_entry *e = manifest_find(t, path);
 	char *from, *to;
 	int ret = 1;
 
-	if (!e || strcmp(e->hash, hash))
+	if (!output_tree_is_fresh(t, path, hash))
 		return 0;
-	if (make_parents(t, path) < 0)
+	if (t->mode == MODE_UPDATE) {
+		/* It stays where it is. */
+		pthread_mutex_lock(&t->lock);
+		record(t, path, hash, NULL);
+		pthread_mutex_unlock(&t->lock);
+		return 1;
+	}
+	/* A whole new tree (--force never gets here): a hard link. */
+	pthread_mutex_lock(&t->lock);
+	ret = make_parents(t, t->tmp, path) < 0 ? -1 : 1;
+	pthread_mutex_unlock(&t->lock);
+	if (ret < 0)
 		return -1;
 	from = xasprintf("%s/%s", t->dir, path);
 	to = xasprintf("%s/%s", t->tmp, path);
-	if (link(from, to) < 0) {
-		if (errno == ENOENT)
-			ret = 0;   /* deleted by hand since: render it again */
-		else if (copy_file(from, to) < 0) {
-			unlink(to);
-			ret = 0;
-		}
+	if (link(from, to) < 0)
+		ret = 0;
+	if (ret == 1) {
+		pthread_mutex_lock(&t->lock);
+		record(t, path, hash, NULL);
+		pthread_mutex_unlock(&t->lock);
 	}
-	if (ret == 1)
-		record(t, path, hash);
 	free(from);
 	free(to);
 	return ret;
@@ -410,60 +633,44 @@ int output_tree_reuse(struct output_tree *t, const char *path, const char *hash)
 int output_tree_write(struct output_tree *t, const char *path, const char *hash,
 		      const char *buf, size_t len)
 {
-	char *full;
-	int fd, ret = 0;
+	char *full, *staged = NULL;
+	int ret = 0;
 
-	if (make_parents(t, path) < 0)
-		return -1;
-	full = xasprintf("%s/%s", t->tmp, path);
-	fd = open(full, O_WRONLY | O_CREAT | O_EXCL, 0666);
-	if (fd < 0) {
-		diag_system_error(t->d, "cannot write '%s': %s", full, strerror(errno));
-		free(full);
-		return -1;
+	pthread_mutex_lock(&t->lock);
+	if (t->mode == MODE_UPDATE) {
+		staged = xasprintf("%zu", t->nr_staged++);
+		full = xasprintf("%s/%s", t->tmp, staged);
+	} else {
+		ret = make_parents(t, t->tmp, path);
+		full = xasprintf("%s/%s", t->tmp, path);
 	}
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			diag_system_error(t->d, "cannot write '%s': %s", full, strerror(errno));
-			ret = -1;
-			break;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	if (close(fd) < 0 && !ret) {
+	pthread_mutex_unlock(&t->lock);
+	if (!ret && write_all(full, buf, len) < 0) {
+		pthread_mutex_lock(&t->lock);
 		diag_system_error(t->d, "cannot write '%s': %s", full, strerror(errno));
+		pthread_mutex_unlock(&t->lock);
 		ret = -1;
 	}
-	if (!ret) {
-		record(t, path, hash);
-		t->nr_written++;
-	}
 	free(full);
-	return ret;
+	if (ret) {
+		free(staged);
+		return -1;
+	}
+	pthread_mutex_lock(&t->lock);
+	record(t, path, hash, staged);
+	t->nr_written++;
+	pthread_mutex_unlock(&t->lock);
+	return 0;
 }
 
-static int write_manifest(struct output_tree *t)
+/* The manifest's bytes: every output by path, with its hash. */
+static void manifest_text(const struct output_tree *t, struct strbuf *sb)
 {
-	struct strbuf sb = STRBUF_INIT;
 	size_t i;
-	int ret;
 
-	strbuf_addstr(&sb, "pr-publish-manifest 1\n");
+	strbuf_addstr(sb, "pr-publish-manifest 1\n");
 	for (i = 0; i < t->nr_cur; i++)
-		strbuf_addf(&sb, "%s %s\n", t->cur[i].hash, t->cur[i].path);
-	ret = output_tree_write(t, OUTPUT_MANIFEST, "", sb.buf, sb.len);
-	/* The manifest is not an output of its own. */
-	if (!ret) {
-		t->nr_cur--;
-		t->nr_written--;
-		free(t->cur[t->nr_cur].path);
-	}
-	strbuf_release(&sb);
-	return ret;
+		strbuf_addf(sb, "%s %s\n", t->cur[i].hash, t->cur[i].path);
 }
 
 /* Moves tmp into dir's place. */
@@ -518,10 +725,63 @@ static int swap_in(struct output_tree *t)
 	return 0;
 }
 
+/* Incremental: stage the manifest, write the journal, commit, apply. */
+static int update_in_place(struct output_tree *t, const struct manifest_entry *sorted)
+{
+	struct strbuf sb = STRBUF_INIT, man = STRBUF_INIT;
+	char *tmp_journal = xasprintf("%s.tmp", t->journal), *full;
+	const char *crash = getenv("PR_PUBLISH_TEST_INTERRUPT");
+	size_t i, j;
+	int ret = -1, fd;
+
+	manifest_text(t, &man);
+	full = xasprintf("%s/manifest", t->tmp);
+	if (write_all(full, man.buf, man.len) < 0) {
+		diag_system_error(t->d, "cannot write '%s': %s", full, strerror(errno));
+		free(full);
+		goto out;
+	}
+	free(full);
+	strbuf_addstr(&sb, "pr-publish-journal 1\n");
+	strbuf_addf(&sb, "S %s\n", t->tmp);
+	for (i = 0; i < t->nr_cur; i++)
+		if (sorted[i].staged)
+			strbuf_addf(&sb, "R %s %s\n", sorted[i].staged, sorted[i].path);
+	for (i = j = 0; i < t->nr_old; i++) {
+		while (j < t->nr_cur && strcmp(sorted[j].path, t->old[i].path) < 0)
+			j++;
+		if (j == t->nr_cur || strcmp(sorted[j].path, t->old[i].path))
+			strbuf_addf(&sb, "D %s\n", t->old[i].path);
+	}
+	strbuf_addf(&sb, "R manifest %s\n", OUTPUT_MANIFEST);
+	strbuf_addstr(&sb, "end\n");
+	unlink(tmp_journal);
+	if (write_all(tmp_journal, sb.buf, sb.len) < 0 ||
+	    (fd = open(tmp_journal, O_RDONLY)) < 0 || (fsync(fd), close(fd)) < 0 ||
+	    rename(tmp_journal, t->journal) < 0) {
+		diag_system_error(t->d, "cannot write '%s': %s", t->journal, strerror(errno));
+		unlink(tmp_journal);
+		goto out;
+	}
+	/* Committed: from here on the next build finishes what this one
+	 * may not. */
+	free(t->tmp);
+	t->tmp = NULL;
+	if (crash && !strcmp(crash, "after-journal"))
+		_exit(3);
+	ret = journal_apply(t);
+out:
+	free(tmp_journal);
+	strbuf_release(&sb);
+	strbuf_release(&man);
+	return ret;
+}
+
 int output_tree_commit(struct output_tree *t, struct output_stats *stats)
 {
 	struct manifest_entry *sorted;
 	size_t i, j;
+	int ret;
 
 	stats->removed = 0;
 	stats->unchanged = 0;
@@ -550,9 +810,24 @@ int output_tree_commit(struct output_tree *t, struct output_stats *stats)
 	stats->reused = t->nr_cur - t->nr_written;
 	if (t->had_manifest && !t->nr_written && !stats->removed) {
 		stats->unchanged = 1;
-		return 0;   /* output_tree_free() drops the copy */
+		return 0;   /* output_tree_free() drops the staging folder */
 	}
-	if (write_manifest(t) < 0 || swap_in(t) < 0)
+	if (t->mode == MODE_UPDATE) {
+		ret = update_in_place(t, t->cur);
+	} else {
+		struct strbuf man = STRBUF_INIT;
+		char *full = xasprintf("%s/%s", t->tmp, OUTPUT_MANIFEST);
+
+		manifest_text(t, &man);
+		ret = write_all(full, man.buf, man.len);
+		if (ret < 0)
+			diag_system_error(t->d, "cannot write '%s': %s", full, strerror(errno));
+		free(full);
+		strbuf_release(&man);
+		if (!ret)
+			ret = swap_in(t);
+	}
+	if (ret < 0)
 		return -1;
 	t->committed = 1;
 	return 0;
@@ -568,12 +843,22 @@ void output_tree_free(struct output_tree *t)
 		output_remove_tree(t->tmp);
 	for (i = 0; i < t->nr_old; i++)
 		free(t->old[i].path);
-	for (i = 0; i < t->nr_cur; i++)
+	for (i = 0; i < t->nr_cur; i++) {
 		free(t->cur[i].path);
+		free(t->cur[i].staged);
+	}
+	for (i = 0; i < t->nr_dirs; i++)
+		free(t->dirs[i]);
+	if (t->lock_fd >= 0)
+		close(t->lock_fd);
+	pthread_mutex_destroy(&t->lock);
+	free(t->dirs);
 	free(t->old);
 	free(t->cur);
-	free(t->last_dir);
 	free(t->tmp);
+	free(t->journal);
+	free(t->parent);
+	free(t->base);
 	free(t->dir);
 	free(t);
 }

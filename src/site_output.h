@@ -1,22 +1,41 @@
 /*
- * site_output.h - the output tree of a build: written aside, swapped in whole.
+ * site_output.h - the output tree of a build: written aside, then committed.
  *
- * A build never writes into the published folder.  output_tree_open() makes
- * a sibling temporary folder (".public.new-XXXXXX" beside "public"); every
- * output goes there, either freshly rendered (output_tree_write()) or carried
- * over from the previous build by a hard link when its input has not changed
- * (output_tree_reuse()).  output_tree_commit() writes the manifest and swaps
- * the new folder in with one rename (renameat2(RENAME_EXCHANGE) on Linux,
- * else rename aside and in), then deletes the old one.  Until then the
- * previous output is untouched: an interrupted or failed build changes
- * nothing there (output_tree_free() without a commit removes the temporary
- * folder).
+ * A build never writes into the published folder before it commits; new
+ * files go to a sibling staging folder (".public.new-XXXXXX" beside
+ * "public").  Two ways to commit:
+ *
+ *  - a whole tree (the first build, --force, a folder without manifest):
+ *    every output is written into the staging folder at its path and the
+ *    folder is swapped in with one rename (renameat2(RENAME_EXCHANGE), else
+ *    rename aside and in); files nobody made go with the old folder;
+ *  - an update (every other build): only changed outputs are staged, under
+ *    plain numbers; then a journal (".public.journal" beside "public")
+ *    lists every rename and deletion and ends with "end", and renaming it
+ *    into place commits the build.  The journal is then applied; applying
+ *    is idempotent, so a build stopped halfway through is finished by the
+ *    next one (output_tree_open()) before anything else.  Readers may see
+ *    the folder half updated while a journal is applied, never before.
+ *
+ * Until the commit the previous output is untouched: a failed or
+ * interrupted build changes nothing there (output_tree_free() without a
+ * commit removes the staging folder).  No fsync but the journal's: this
+ * protects against a build that stops, not against a power cut.
+ *
+ * One build of a folder at a time: output_tree_open() takes an flock on
+ * $TMPDIR/pr-publish-build-<hash of the folder's real path>.lock (no lock
+ * file in an archive's working tree) and fails, reported, when another
+ * build holds it.
  *
  * The manifest (.pr-publish-manifest in the output) lists every output with
- * the SHA-256 of what it was made from (the renderer's key, the kind of
- * output and its input document), so that the next build knows which files
- * it may carry over.  A folder that exists, is not empty and has no manifest
- * was not made by us and is never replaced.
+ * the SHA-256 of what it was made from (see build.h), so that the next build
+ * knows which files it may keep.  An output the manifest lists but the
+ * folder lacks (deleted by hand) is made again; a file added by hand stays
+ * until a --force build.  A folder that exists, is not empty and has no
+ * manifest was not made by us and is never replaced.
+ *
+ * Writing (output_tree_reuse(), output_tree_write()) may happen on several
+ * threads at once; everything else on one.
  */
 #ifndef PR_SITE_OUTPUT_H
 #define PR_SITE_OUTPUT_H

@@ -134,10 +134,10 @@
   <xsl:template name="feed-html">
     <xsl:variable name="lang" select="string(@lang)"/>
     <p><strong><xsl:call-template name="dateline-text"/> –</strong></p>
-    <xsl:apply-templates select="release/body/*" mode="body"/>
-    <xsl:if test="release/notes">
+    <xsl:apply-templates select="pr:release()/body/*" mode="body"/>
+    <xsl:if test="pr:release()/notes">
       <h2><xsl:value-of select="pr:label('notes', $lang)"/></h2>
-      <xsl:apply-templates select="release/notes/*" mode="body"/>
+      <xsl:apply-templates select="pr:release()/notes/*" mode="body"/>
     </xsl:if>
   </xsl:template>
 

@@ -12,7 +12,8 @@
   Every input has @lang, @path (the page's own path from the site root),
   @root ("../../", the way back to the root, so links work from disk and
   under any folder), <site> (titles, publisher, languages, base URL) and
-  <alternate lang path> for the same page in other languages.  Links
+  <alternate lang path> for the same page in other languages; a release
+  page's <item> gets its <release> from pr:release() (src/render.h).  Links
   between pages are relative; canonical, hreflang and Open Graph URLs are
   absolute ($base).  UI strings come from labels.xml through pr:label().
 -->
@@ -172,7 +173,7 @@
     <xsl:variable name="url" select="concat($base, @path)"/>
     <xsl:variable name="locale" select="string($site/language[@code = $lang]/@locale)"/>
     <xsl:variable name="dateline"><xsl:for-each select="$item"><xsl:call-template name="dateline-text"/></xsl:for-each></xsl:variable>
-    <xsl:variable name="withdrawn" select="boolean($item/release/withdrawn)"/>
+    <xsl:variable name="withdrawn" select="boolean(pr:release($item)/withdrawn)"/>
     <xsl:if test="$withdrawn">
       <meta name="robots" content="noindex"/>
     </xsl:if>
@@ -271,7 +272,7 @@
   </xsl:template>
 
   <xsl:template match="item" mode="article">
-    <xsl:variable name="rel" select="release"/>
+    <xsl:variable name="rel" select="pr:release()"/>
     <article class="release">
       <p class="type"><xsl:value-of select="pr:label(string(@type), $lang)"/></p>
       <h1><xsl:apply-templates select="headline/node()" mode="inline"/></h1>

@@ -4,7 +4,7 @@
   @lang, @rss and @atom (the feeds' paths), @page (the listing it follows),
   @label (the field of work or source, if any), @updated (the newest item's
   date: lastBuildDate comes from the data, never the clock), <site>, and the
-  newest <item>s, each with its whole <release>.
+  newest <item>s; each item's whole release comes from pr:release().
 
   Dates are RFC 822 in English and UTC whatever the language (pr:rfc822);
   the guid is a tag: URI made of id and language, so it survives
@@ -64,7 +64,7 @@
       <description>
         <xsl:choose>
           <xsl:when test="summary"><xsl:value-of select="summary"/></xsl:when>
-          <xsl:otherwise><xsl:value-of select="release/body/p[1]"/></xsl:otherwise>
+          <xsl:otherwise><xsl:value-of select="pr:release()/body/p[1]"/></xsl:otherwise>
         </xsl:choose>
       </description>
       <xsl:variable name="html"><xsl:call-template name="feed-html"/></xsl:variable>

@@ -134,7 +134,7 @@ test_expect_success 'runaway recursion stops at the template depth limit' '
 test_expect_success 'runaway XPath stops at the operation limit' '
 	write_sheet <<-\EOF &&
 	<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
-	  <xsl:template match="/"><html><xsl:value-of select="count(//node()[count(//node()[count(//node()[count(//node()) &gt; 0]) &gt; 0]) &gt; 0])"/></html></xsl:template>
+	  <xsl:template match="/"><html><xsl:value-of select="count(//node()[count(//node()[count(//node()[count(//node()[count(//node()[count(//node()) &gt; 0]) &gt; 0]) &gt; 0]) &gt; 0]) &gt; 0])"/></html></xsl:template>
 	</xsl:stylesheet>
 	EOF
 	run_expect 3 pr-publish build --out sandbox &&

@@ -59,11 +59,36 @@ test_expect_success 'a file in the way is an error, and stays' '
 	test "$(cat afile)" = x
 '
 
-test_expect_success 'a build that writes replaces the whole folder in one step' '
+test_expect_success 'a forced build replaces the whole folder in one step' '
 	echo stale >public/stale.html &&
 	run_expect 0 pr-publish build --force &&
 	! test -e public/stale.html &&
 	diff -r snapshot public
+'
+
+test_expect_success 'two builds of one folder at once: the second stops, nothing changes' '
+	cp -R public before-lock &&
+	h=$(printf "%s" "$(pwd -P)/public" | sha256sum | cut -c1-16) &&
+	flock "${TMPDIR:-/tmp}/pr-publish-build-$h.lock" sh -c "pr-publish build --force >lock.out 2>lock.err; echo \$? >lock.rc" &&
+	test "$(cat lock.rc)" = 3 &&
+	grep "another build of .public. is running" lock.err &&
+	diff -r before-lock public
+'
+
+test_expect_success 'interrupted after committing: the next build finishes the job' '
+	sed "s|<headline>OSCE and Republic of Korea conference|<headline>Interrupted conference|" \
+		releases/2020/2020-10-15-korea-conference.en.xml >new &&
+	mv new releases/2020/2020-10-15-korea-conference.en.xml &&
+	PR_PUBLISH_TEST_INTERRUPT=after-journal run_expect 3 pr-publish build &&
+	test -f .public.journal &&
+	diff -r before-lock public &&
+	run_expect 0 pr-publish build &&
+	grep "is up to date" err &&
+	! test -e .public.journal &&
+	! ls -a | grep "^\.public\.new" &&
+	grep -F "<h1>Interrupted conference" public/en/2020/2020-10-15-korea-conference.html &&
+	run_expect 0 pr-publish build --out full &&
+	diff -r full public
 '
 
 test_done

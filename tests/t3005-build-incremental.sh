@@ -90,6 +90,20 @@ test_expect_success 'a deleted release: its pages go, listings follow, the rest 
 	grep "^fr/index.html$" kept
 '
 
+test_expect_success 'a file deleted by hand from the output is made again' '
+	rm public/fr/index.html &&
+	run_expect 0 pr-publish build &&
+	grep "^build: 1 pages, 0 feeds, 0 other files rewritten" err &&
+	test -f public/fr/index.html
+'
+
+test_expect_success 'one thread or several: the same bytes' '
+	PR_PUBLISH_THREADS=1 run_expect 0 pr-publish build --out one &&
+	PR_PUBLISH_THREADS=3 run_expect 0 pr-publish build --out three &&
+	diff -r one public && diff -r three public &&
+	rm -rf one three
+'
+
 test_expect_success 'a changed stylesheet renders everything again' '
 	mkdir stylesheets && cp "$REPO"/stylesheets/* stylesheets/ &&
 	echo "/* changed */" >>stylesheets/style.css &&

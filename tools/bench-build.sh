@@ -1,72 +1,67 @@
 #!/bin/sh
 # bench-build.sh - how long `pr-publish build` takes on a large archive.
 #
-# Makes an archive of about N release files (default 3,000) from the
-# samples: each sample release (with its translations) is copied under new
-# ids on dates spread over ten years, so that the archive, field and source
-# listings fill as in a real newsroom.  Then times, in a fresh output folder:
-#   full      the first build (everything rendered)
+# Makes a synthetic archive of BENCH_N release files (default 12,500) with
+# tools/gen-archive.py (fixed seed: ~500 words each, 1-3 fields of work,
+# ~10% translations into the other languages), then times, in a fresh
+# output folder:
+#   full      the first build: validation, pages, indexes, feeds
 #   noop      a rebuild with nothing changed
 #   one       a rebuild after one release's headline changed
-#   force     a full rebuild with --force (checked byte-identical to 'one')
-# usage: tools/bench-build.sh [N]
+# with the wall time and the peak memory (maximum resident set) of each,
+# checks that one thread (PR_PUBLISH_THREADS=1) gives the same bytes as
+# the default (one thread per core), and compares with xsltproc: the same
+# html.xsl over the input documents of 1,000 release pages, dumped by the
+# build (PR_PUBLISH_DUMP_INPUTS, which copies each release into its input
+# document), run one file after another by a single xsltproc process.
+# xsltproc lacks pr-publish's extension functions, so it gets EXSLT
+# stand-ins (tools/xsltproc-shim.xsl) that do less work than the real ones;
+# the comparison is of the transformations, not of the whole build.
+# usage: BENCH_N=2000 tools/bench-build.sh
 set -eu
-n=${1:-3000}
+n=${BENCH_N:-${1:-12500}}
 repo=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cp "$repo/site.xml" "$tmp/"
-python3 - "$repo" "$tmp" "$n" <<'PY'
-import datetime, glob, os, re, sys
-repo, out, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-groups = {}
-for p in sorted(glob.glob(os.path.join(repo, "releases", "*", "*.xml"))):
-    t = open(p, encoding="utf-8").read()
-    rid = re.search(r'\bid="([^"]+)"', t).group(1)
-    groups.setdefault(rid, []).append(t)
-ids = sorted(groups)
-start = datetime.date(2015, 1, 1)
-made = i = 0
-while made < n:
-    old = ids[i % len(ids)]
-    day = start + datetime.timedelta(days=(i * 7919) % 3650)
-    d = day.isoformat()
-    new = "%s-%s-%05d" % (d, old[11:], i)
-    for t in groups[old]:
-        lang = re.search(r'xml:lang="([^"]+)"', t).group(1)
-        t = t.replace('id="%s"' % old, 'id="%s"' % new, 1)
-        t = re.sub(r"(<dateline>\s*<date>)[^<]*", r"\g<1>" + d, t)
-        t = re.sub(r"(<embargo>)[0-9-]{10}", r"\g<1>" + d, t)
-        t = re.sub(r'(<correction date=")[^"]*', r"\g<1>" + (day + datetime.timedelta(days=2)).isoformat(), t)
-        t = re.sub(r"(<event\b.*?</event>)", "", t, flags=re.S)
-        folder = os.path.join(out, "releases", d[:4])
-        os.makedirs(folder, exist_ok=True)
-        with open(os.path.join(folder, "%s.%s.xml" % (new, lang)), "w", encoding="utf-8") as f:
-            f.write(t)
-        made += 1
-    i += 1
-print(i, made)
-PY
+python3 "$repo/tools/gen-archive.py" "$repo/site.xml" "$tmp" "$n" >/dev/null
 files=$(find "$tmp/releases" -name '*.xml' | wc -l)
 export PR_PUBLISH_NOW=2026-11-25T12:00:00Z PR_PUBLISH_STYLESHEETS="$repo/stylesheets"
 
+# run LABEL ARGS...: one build, its wall time and peak memory.
 run() {
 	label=$1
 	shift
-	start=$(date +%s.%N)
-	(cd "$tmp" && "$repo/pr-publish" build "$@") >"$tmp/out" 2>"$tmp/err" || {
-		echo "build failed:"; head "$tmp/err"; exit 1; }
-	end=$(date +%s.%N)
-	printf '  %-6s %6.2fs  %s\n' "$label" "$(echo "$end - $start" | bc)" "$(tail -1 "$tmp/err")"
+	/usr/bin/time -f '%e %M' -o "$tmp/time" "$repo/pr-publish" build "$@" \
+		>"$tmp/out" 2>"$tmp/err" || { echo "build failed:"; head "$tmp/err"; exit 1; }
+	set -- $(tail -1 "$tmp/time")
+	printf '  %-5s %7.2fs %6d MB  %s\n' "$label" "$1" $(($2 / 1024)) \
+		"$(grep '^build:' "$tmp/err" | sed 's/ -> .*//; s/^build: //')"
 }
 
-echo "build: $files release files ($(du -sh "$tmp/releases" | cut -f1))"
+cd "$tmp"
+echo "build: $files release files ($(du -sh "$tmp/releases" | cut -f1)), $(nproc) cores"
 run full
 run noop
 f=$(find "$tmp/releases" -name '*.en.xml' | sort | sed -n 10p)
 sed 's|<headline>|<headline>Changed: |' "$f" >"$tmp/x" && mv "$tmp/x" "$f"
 run one
-cp -R "$tmp/public" "$tmp/incremental"
-run force --force
-diff -r "$tmp/incremental" "$tmp/public" >/dev/null && echo "  force == one: byte-identical"
 echo "  outputs: $(find "$tmp/public" -type f | wc -l) files, $(du -sh "$tmp/public" | cut -f1)"
+
+PR_PUBLISH_THREADS=1 run full1 --out "$tmp/one-thread"
+diff -r "$tmp/one-thread" "$tmp/public" >/dev/null && echo "  1 thread == $(nproc) threads, incremental == full: byte-identical"
+rm -rf "$tmp/one-thread"
+
+if ! command -v xsltproc >/dev/null; then
+	echo "  xsltproc: not installed (apt-get install xsltproc); comparison skipped"
+	exit 0
+fi
+mkdir "$tmp/inputs"
+PR_PUBLISH_DUMP_INPUTS="$tmp/inputs" "$repo/pr-publish" build -q --out "$tmp/dumped"
+sed "s|HTML_XSL|$repo/stylesheets/html.xsl|" "$repo/tools/xsltproc-shim.xsl" >"$tmp/shim.xsl"
+find "$tmp/inputs" -path '*/20??/*.html.xml' | sort | head -1000 >"$tmp/list"
+start=$(date +%s.%N)
+xsltproc "$tmp/shim.xsl" $(cat "$tmp/list") >/dev/null
+end=$(date +%s.%N)
+printf '  xsltproc: %d release pages, one process, %.2fs\n' "$(wc -l <"$tmp/list")" \
+	"$(echo "$end - $start" | bc)"
