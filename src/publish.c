@@ -1,4 +1,5 @@
 /* publish.c - publishing into a git archive; see publish.h. */
+#define _GNU_SOURCE /* renameat2, RENAME_EXCHANGE */
 #include "publish.h"
 
 #include <dirent.h>
@@ -19,6 +20,7 @@
 #include "datetime.h"
 #include "release.h"
 #include "render.h"
+#include "site_output.h"
 #include "util.h"
 #include "xmldoc.h"
 #include "xmlutil.h"
@@ -101,8 +103,132 @@ static void free_releases(struct tree_releases *tr)
 	free(tr->rels);
 }
 
-/* A tree of the files under dir, the manifest left out. */
-static int tree_from_dir(git_repository *repo, const char *dir, git_oid *out, struct diag *d)
+/*
+ * The site's files as a git tree.  Hashing every file of a large site on
+ * every publication would cost more than the publication; like git's
+ * index, a stat cache remembers each file's blob by (size, mtime, inode),
+ * and a build writes a changed file as a new inode, so only what the build
+ * rewrote is hashed again.
+ */
+struct stat_entry {
+	char *path;
+	git_oid id;
+	long long size, mtime_sec, mtime_nsec, ino;
+};
+
+struct stat_cache {
+	struct stat_entry *e;
+	size_t nr, alloc;
+	struct stat_entry *fresh;   /* what this run saw, written back */
+	size_t nr_fresh, alloc_fresh;
+};
+
+static int stat_entry_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct stat_entry *)a)->path, ((const struct stat_entry *)b)->path);
+}
+
+static char *stat_cache_path(struct archive *a)
+{
+	return xasprintf("%spr-publish-site.cache", git_repository_commondir(a->repo));
+}
+
+static void stat_cache_load(struct stat_cache *c, struct archive *a)
+{
+	char *path = stat_cache_path(a), line[4096];
+	FILE *f = fopen(path, "r");
+
+	memset(c, 0, sizeof(*c));
+	free(path);
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char hex[GIT_OID_HEXSZ + 1];
+		struct stat_entry e;
+		int n = 0;
+		size_t len;
+
+		memset(&e, 0, sizeof(e));
+		if (sscanf(line, "%40s %lld %lld %lld %lld %n", hex, &e.size, &e.mtime_sec,
+			   &e.mtime_nsec, &e.ino, &n) != 5 || !n || git_oid_fromstr(&e.id, hex) < 0)
+			continue;
+		len = strlen(line + n);
+		if (len && line[n + len - 1] == '\n')
+			len--;
+		e.path = xstrndup(line + n, len);
+		ALLOC_GROW(c->e, c->nr + 1, c->alloc);
+		c->e[c->nr++] = e;
+	}
+	fclose(f);
+	if (c->nr)
+		qsort(c->e, c->nr, sizeof(*c->e), stat_entry_cmp);
+}
+
+static void stat_cache_save(struct stat_cache *c, struct archive *a)
+{
+	char *path = stat_cache_path(a), *tmp = xasprintf("%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	size_t i;
+
+	if (f) {
+		for (i = 0; i < c->nr_fresh; i++) {
+			char hex[GIT_OID_HEXSZ + 1];
+			const struct stat_entry *e = &c->fresh[i];
+			git_oid_tostr(hex, sizeof(hex), &e->id);
+			fprintf(f, "%s %lld %lld %lld %lld %s\n", hex, e->size, e->mtime_sec,
+				e->mtime_nsec, e->ino, e->path);
+		}
+		if (fclose(f) == 0)
+			rename(tmp, path);
+		else
+			unlink(tmp);
+	}
+	free(tmp);
+	free(path);
+}
+
+static void stat_cache_release(struct stat_cache *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nr; i++)
+		free(c->e[i].path);
+	for (i = 0; i < c->nr_fresh; i++)
+		free(c->fresh[i].path);
+	free(c->e);
+	free(c->fresh);
+}
+
+/* The blob of the file at rel (relative to the site's root) as it is now. */
+static int blob_of(git_repository *repo, struct stat_cache *c, const char *full,
+		   const char *rel, const struct stat *st, git_oid *out)
+{
+	struct stat_entry probe, *hit, *e;
+
+	probe.path = (char *)rel;
+	hit = c->nr ? bsearch(&probe, c->e, c->nr, sizeof(*c->e), stat_entry_cmp) : NULL;
+	if (hit && hit->size == (long long)st->st_size &&
+	    hit->mtime_sec == (long long)st->st_mtim.tv_sec &&
+	    hit->mtime_nsec == (long long)st->st_mtim.tv_nsec && hit->ino == (long long)st->st_ino) {
+		*out = hit->id;
+	} else if (git_blob_create_from_disk(out, repo, full) < 0) {
+		return -1;
+	}
+	ALLOC_GROW(c->fresh, c->nr_fresh + 1, c->alloc_fresh);
+	e = &c->fresh[c->nr_fresh++];
+	e->path = xstrdup(rel);
+	e->id = *out;
+	e->size = (long long)st->st_size;
+	e->mtime_sec = (long long)st->st_mtim.tv_sec;
+	e->mtime_nsec = (long long)st->st_mtim.tv_nsec;
+	e->ino = (long long)st->st_ino;
+	return 0;
+}
+
+/* A tree of the files under dir (rel: its path in the site), hidden files
+ * (the manifest, temporary folders) left out. */
+static int tree_from_dir(git_repository *repo, struct stat_cache *c, const char *dir,
+			 const char *rel, git_oid *out, struct diag *d)
 {
 	git_treebuilder *tb = NULL;
 	DIR *dh = opendir(dir);
@@ -118,25 +244,25 @@ static int tree_from_dir(git_repository *repo, const char *dir, git_oid *out, st
 	while ((de = readdir(dh))) {
 		struct stat st;
 		git_oid id;
-		char *path;
+		char *path, *sub;
 		int err = 0;
 
 		if (de->d_name[0] == '.')
-			continue;  /* ., .., the manifest, temporary folders */
-		path = xasprintf("%s/%s", dir, de->d_name);
-		if (lstat(path, &st) < 0) {
-			free(path);
 			continue;
+		path = xasprintf("%s/%s", dir, de->d_name);
+		sub = *rel ? xasprintf("%s/%s", rel, de->d_name) : xstrdup(de->d_name);
+		if (lstat(path, &st) == 0) {
+			if (S_ISDIR(st.st_mode)) {
+				if (tree_from_dir(repo, c, path, sub, &id, d) < 0 ||
+				    git_treebuilder_insert(NULL, tb, de->d_name, &id, GIT_FILEMODE_TREE) < 0)
+					err = -1;
+			} else if (S_ISREG(st.st_mode)) {
+				if (blob_of(repo, c, path, sub, &st, &id) < 0 ||
+				    git_treebuilder_insert(NULL, tb, de->d_name, &id, GIT_FILEMODE_BLOB) < 0)
+					err = -1;
+			}
 		}
-		if (S_ISDIR(st.st_mode)) {
-			if (tree_from_dir(repo, path, &id, d) < 0 ||
-			    git_treebuilder_insert(NULL, tb, de->d_name, &id, GIT_FILEMODE_TREE) < 0)
-				err = -1;
-		} else if (S_ISREG(st.st_mode)) {
-			if (git_blob_create_from_disk(&id, repo, path) < 0 ||
-			    git_treebuilder_insert(NULL, tb, de->d_name, &id, GIT_FILEMODE_BLOB) < 0)
-				err = -1;
-		}
+		free(sub);
 		free(path);
 		if (err < 0)
 			goto out;
@@ -149,6 +275,19 @@ out:
 		archive_report_git_error(d, "cannot store the rendered site");
 	git_treebuilder_free(tb);
 	closedir(dh);
+	return ret;
+}
+
+static int site_tree(struct archive *a, const char *dir, git_oid *out, struct diag *d)
+{
+	struct stat_cache c;
+	int ret;
+
+	stat_cache_load(&c, a);
+	ret = tree_from_dir(a->repo, &c, dir, "", out, d);
+	if (!ret)
+		stat_cache_save(&c, a);
+	stat_cache_release(&c);
 	return ret;
 }
 
@@ -174,11 +313,12 @@ struct renderer *publish_renderer(const char *root, struct diag *d)
 }
 
 /*
- * Renders the site of the commit `source` into o->out_dir and makes a
- * commit of it on top of the site branch's tip: *site_commit, *site_tip.
+ * Renders the site of the commit `source` into dir (the staging folder) and
+ * makes a commit of it on top of the site branch's tip: *site_commit,
+ * *site_tip.
  */
 static int render_commit(struct archive *a, const struct site *site, const char *root,
-			 const git_oid *source, const struct publish_options *o,
+			 const git_oid *source, const char *dir, const struct publish_options *o,
 			 git_oid *site_commit, git_oid *site_tip, struct diag *d)
 {
 	struct tree_releases tr;
@@ -188,7 +328,7 @@ static int render_commit(struct archive *a, const struct site *site, const char 
 	git_commit *commit = NULL;
 	git_tree *tree = NULL, *rels_tree = NULL;
 	git_tree_entry *entry = NULL;
-	git_oid site_tree;
+	git_oid site_tree_id;
 	char hex[GIT_OID_HEXSZ + 1], *msg = NULL;
 	int have_tip, ret = EXIT_SYSTEM;
 
@@ -211,11 +351,11 @@ static int render_commit(struct archive *a, const struct site *site, const char 
 	if (!r)
 		goto out;
 	memset(&bo, 0, sizeof(bo));
-	bo.out_dir = o->out_dir;
+	bo.out_dir = dir;
 	bo.now = o->now;
 	if (build_site(&res, &bo, site, tr.rels, tr.nr, r, d) < 0)
 		goto out;
-	if (tree_from_dir(a->repo, o->out_dir, &site_tree, d) < 0)
+	if (site_tree(a, dir, &site_tree_id, d) < 0)
 		goto out;
 	memset(site_tip, 0, sizeof(*site_tip));
 	have_tip = git_reference_name_to_id(site_tip, a->repo, PUBLISH_SITE_BRANCH) == 0;
@@ -226,7 +366,7 @@ static int render_commit(struct archive *a, const struct site *site, const char 
 			"Source: %s\n", hex, res.releases, res.embargoed,
 			res.next_embargo ? "; next embargo lifts at " : "",
 			res.next_embargo ? res.next_embargo : "", hex);
-	if (archive_commit_tree(a, &site_tree, have_tip ? site_tip : NULL, msg, site_commit, d))
+	if (archive_commit_tree(a, &site_tree_id, have_tip ? site_tip : NULL, msg, site_commit, d))
 		goto out;
 	ret = 0;
 out:
@@ -239,6 +379,159 @@ out:
 	git_tree_free(tree);
 	git_commit_free(commit);
 	return ret;
+}
+
+/* ---- the rendered site, staged beside its folder ------------------------ */
+
+/*
+ * The site is rendered into a staging folder beside the published one
+ * (".public.publish" beside "public") and swapped in only after main and the
+ * site branch have moved: a publication that fails, loses every race or is
+ * killed before it is committed never shows on the published site.  The
+ * staging folder starts as a copy of the published one made of hard links
+ * (build never writes into a file it carries over: it writes a new folder
+ * and swaps it in), so rendering stays incremental.  Only a publisher
+ * holding the archive's lock uses it: one found there is left by a killed
+ * publisher and is removed.
+ */
+struct staging {
+	struct output_tree *guard;  /* build's own check and lock of the folder */
+	char *out;    /* the published folder, without trailing slashes */
+	char *dir;    /* <parent>/.<base>.publish */
+	char *glob;   /* <parent>, and the prefix of what build leaves beside dir */
+	char *prefix;
+};
+
+static void staging_release(struct staging *st)
+{
+	output_tree_free(st->guard);
+	free(st->out);
+	free(st->dir);
+	free(st->glob);
+	free(st->prefix);
+}
+
+/* Removes st->dir and what a build of it left beside it (".public.publish"
+ * and "..public.publish.*"). */
+static void staging_sweep(struct staging *st)
+{
+	DIR *dh = opendir(st->glob);
+	struct dirent *de;
+
+	if (!dh)
+		return;
+	while ((de = readdir(dh))) {
+		if (starts_with(de->d_name, st->prefix) ||
+		    (de->d_name[0] == '.' && starts_with(de->d_name + 1, st->prefix))) {
+			char *path = xasprintf("%s/%s", st->glob, de->d_name);
+			output_remove_tree(path);
+			free(path);
+		}
+	}
+	closedir(dh);
+}
+
+/* The published folder's files as hard links in dst (a new folder). */
+static int link_tree(const char *src, const char *dst)
+{
+	DIR *dh = opendir(src);
+	struct dirent *de;
+	int ret = 0;
+
+	if (!dh || mkdir(dst, 0777) < 0) {
+		if (dh)
+			closedir(dh);
+		return -1;
+	}
+	while (!ret && (de = readdir(dh))) {
+		struct stat sb;
+		char *from, *to;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		from = xasprintf("%s/%s", src, de->d_name);
+		to = xasprintf("%s/%s", dst, de->d_name);
+		if (lstat(from, &sb) < 0)
+			ret = -1;
+		else if (S_ISDIR(sb.st_mode))
+			ret = link_tree(from, to);
+		else if (S_ISREG(sb.st_mode) && link(from, to) < 0)
+			ret = -1;
+		free(from);
+		free(to);
+	}
+	closedir(dh);
+	return ret;
+}
+
+static int staging_prepare(struct staging *st, const char *out_dir, struct diag *d)
+{
+	const char *slash;
+	size_t len = strlen(out_dir);
+	char *base;
+
+	memset(st, 0, sizeof(*st));
+	while (len > 1 && out_dir[len - 1] == '/')
+		len--;
+	st->out = xstrndup(out_dir, len);
+	slash = strrchr(st->out, '/');
+	st->glob = slash ? xstrndup(st->out, (size_t)(slash - st->out)) : xstrdup(".");
+	if (!*st->glob) {
+		free(st->glob);
+		st->glob = xstrdup("/");
+	}
+	base = xstrdup(slash ? slash + 1 : st->out);
+	st->prefix = xasprintf(".%s.publish", base);
+	st->dir = xasprintf("%s/%s", st->glob, st->prefix);
+	free(base);
+	/* The same refusal as build (a folder we did not make is never
+	 * replaced), and build's own lock on the folder, held until the swap. */
+	if (output_tree_open(&st->guard, st->out, 0, d) < 0)
+		return -1;
+	staging_sweep(st);
+	if (!access(st->out, F_OK) && link_tree(st->out, st->dir) < 0)
+		output_remove_tree(st->dir);  /* then build renders everything */
+	return 0;
+}
+
+/* Removes what a killed publisher left beside out_dir; the lock is held. */
+static void staging_sweep_stale(const char *out_dir)
+{
+	struct staging st;
+	const char *slash;
+	size_t len = strlen(out_dir);
+
+	memset(&st, 0, sizeof(st));
+	while (len > 1 && out_dir[len - 1] == '/')
+		len--;
+	st.out = xstrndup(out_dir, len);
+	slash = strrchr(st.out, '/');
+	st.glob = slash ? xstrndup(st.out, (size_t)(slash - st.out)) : xstrdup(".");
+	st.prefix = xasprintf(".%s.publish", slash ? slash + 1 : st.out);
+	if (*st.glob && slash != st.out)
+		staging_sweep(&st);
+	staging_release(&st);
+}
+
+/* Puts the staged site in place of the published one; signals are held. */
+static int staging_swap(struct staging *st, struct diag *d)
+{
+	if (!renameat2(AT_FDCWD, st->dir, AT_FDCWD, st->out, RENAME_EXCHANGE))
+		return 0;  /* st->dir now holds the previous site: swept afterwards */
+	if (errno == ENOENT && !rename(st->dir, st->out))
+		return 0;  /* no published folder yet */
+	if (errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP || errno == EPERM) {
+		char *aside = xasprintf("%s.old", st->dir);
+		if (!rename(st->out, aside) && !rename(st->dir, st->out)) {
+			free(aside);
+			return 0;
+		}
+		rename(aside, st->out);
+		free(aside);
+	}
+	diag_system_error(d, "the publication is committed, but the site could not be put in "
+			  "'%s': %s; run 'pr-publish build'", st->out, strerror(errno));
+	return -1;
 }
 
 /* ---- the work tree ------------------------------------------------------ */
@@ -472,28 +765,64 @@ static char *commit_message(const struct draft *drafts, size_t nr)
 	return strbuf_detach(&msg);
 }
 
+/* The drafts that have become published files are dropped (unless a draft
+ * is the published file itself). */
+static void remove_drafts(struct archive *a, const struct draft *drafts, size_t nr)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++) {
+		char *full, *rdraft, *rfull;
+
+		if (!drafts[i].rel || drafts[i].unchanged)
+			continue;
+		full = a->workdir ? xasprintf("%s%s", a->workdir, drafts[i].canonical) : NULL;
+		rdraft = realpath(drafts[i].path, NULL);
+		rfull = full ? realpath(full, NULL) : NULL;
+		if (rdraft && (!rfull || strcmp(rdraft, rfull)))
+			unlink(drafts[i].path);
+		free(rdraft);
+		free(rfull);
+		free(full);
+	}
+}
+
 /*
  * Commits changes on the branch with the site rendered from it, all or
- * nothing; then brings the work tree along.  *main_out is the new commit.
+ * nothing; then brings the site folder, the work tree and the drafts along.
+ * *main_out is the new commit.
+ *
+ * The order is what a SIGKILL, which cannot be held off, may cut: main moves
+ * first (the publication happens there), then the site branch, the site
+ * folder, the work tree and index, and the drafts.  Each of those is
+ * derived and may lag main by one publication after a SIGKILL; none is ever
+ * ahead of it.  Other termination signals wait until all of it is done.
  */
 static int commit_with_site(struct archive *a, const struct site *site, const char *root,
 			    const char *branch, const struct archive_change *changes, size_t nr,
-			    const char *message, const struct publish_options *o, git_oid *main_out,
-			    struct diag *d)
+			    const char *message, const struct draft *drafts, size_t nr_drafts,
+			    const struct publish_options *o, git_oid *main_out, struct diag *d)
 {
+	struct staging st;
 	git_oid tip, site_commit, site_tip;
 	sigset_t old;
 	int attempt, ret;
 
+	if (staging_prepare(&st, o->out_dir, d) < 0) {
+		staging_release(&st);
+		return EXIT_SYSTEM;
+	}
 	for (attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
 		ret = archive_make_commit(a, branch, changes, nr, message, main_out, &tip, d);
 		if (ret == 1)
-			return 1;
+			goto out;
+		if (ret) {
+			ret = EXIT_SYSTEM;
+			goto out;
+		}
+		ret = render_commit(a, site, root, main_out, st.dir, o, &site_commit, &site_tip, d);
 		if (ret)
-			return EXIT_SYSTEM;
-		ret = render_commit(a, site, root, main_out, o, &site_commit, &site_tip, d);
-		if (ret)
-			return ret;
+			goto out;
 		hold_signals(&old);
 		ret = archive_move_ref(a, branch, main_out, &tip, message, d);
 		if (ret == 0) {
@@ -506,20 +835,33 @@ static int commit_with_site(struct archive *a, const struct site *site, const ch
 						     "pr-publish: render");
 				git_reference_free(ref);
 			}
+			if (staging_swap(&st, d))
+				ret = EXIT_SYSTEM;
 			for (i = 0; i < nr; i++)
 				if (update_worktree(a, changes[i].path, changes[i].data, changes[i].len, d))
 					ret = EXIT_SYSTEM;
+			remove_drafts(a, drafts, nr_drafts);
 			sigprocmask(SIG_SETMASK, &old, NULL);
-			return ret;
+			goto out;
 		}
 		sigprocmask(SIG_SETMASK, &old, NULL);
-		if (ret != ARCHIVE_RACE)
-			break;
+		if (ret != ARCHIVE_RACE) {
+			ret = EXIT_SYSTEM;
+			goto out;
+		}
+		usleep(1000u * (unsigned)(attempt + 1));
 	}
-	/* main did not move: put the rendered site back as it was. */
-	if (git_reference_name_to_id(&tip, a->repo, branch) == 0)
-		render_commit(a, site, root, &tip, o, &site_commit, &site_tip, d);
-	return EXIT_SYSTEM;
+	/* Every try lost: say so (a stale lock file of git's looks the same). */
+	diag_system_error(d, "'%s' kept moving or stayed locked (%d tries); nothing was "
+			  "published; if no git command is running, delete '%s%s.lock'", branch,
+			  MAX_ATTEMPTS, git_repository_commondir(a->repo), branch);
+	ret = EXIT_SYSTEM;
+out:
+	/* The staging folder (now the previous site, or a site never
+	 * committed) goes; the published folder was touched only on success. */
+	staging_sweep(&st);
+	staging_release(&st);
+	return ret;
 }
 
 int publish_drafts(struct archive *a, const struct site *site, const char *root,
@@ -539,6 +881,7 @@ int publish_drafts(struct archive *a, const struct site *site, const char *root,
 	lock = lock_archive(a, d);
 	if (lock < 0)
 		goto out;
+	staging_sweep_stale(o->out_dir);
 	if (archive_branch(a, &branch, d))
 		goto out;
 	if (git_reference_name_to_id(&tip, a->repo, branch) == 0 &&
@@ -589,6 +932,13 @@ int publish_drafts(struct archive *a, const struct site *site, const char *root,
 		if (drafts[i].unchanged) {
 			fprintf(stderr, "publish: %s (%s) is already published as it is\n",
 				drafts[i].rel->id, drafts[i].rel->lang);
+			/* Tried again after a publication was killed between moving
+			 * main and the work tree: bring the work tree and index along. */
+			if (update_worktree(a, drafts[i].canonical, drafts[i].rel->xml->buf,
+					    drafts[i].rel->xml->len, d)) {
+				ret = EXIT_SYSTEM;
+				goto out;
+			}
 			continue;
 		}
 		changes[nr_changes].path = drafts[i].canonical;
@@ -601,7 +951,8 @@ int publish_drafts(struct archive *a, const struct site *site, const char *root,
 		goto out;
 	}
 	message = commit_message(drafts, nr);
-	ret = commit_with_site(a, site, root, branch, changes, nr_changes, message, o, &commit_id, d);
+	ret = commit_with_site(a, site, root, branch, changes, nr_changes, message, drafts, nr,
+			       o, &commit_id, d);
 	if (ret == 1)
 		ret = EXIT_CLEAN;
 	if (ret)
@@ -609,15 +960,7 @@ int publish_drafts(struct archive *a, const struct site *site, const char *root,
 
 	for (i = 0; i < nr; i++) {
 		char hex[GIT_OID_HEXSZ + 1];
-		char *full = a->workdir ? xasprintf("%s%s", a->workdir, drafts[i].canonical) : NULL;
-		char *rdraft = realpath(drafts[i].path, NULL), *rfull = full ? realpath(full, NULL) : NULL;
 
-		/* The draft has become the published file; drop it unless it is it. */
-		if (!drafts[i].unchanged && rdraft && (!rfull || strcmp(rdraft, rfull)))
-			unlink(drafts[i].path);
-		free(rdraft);
-		free(rfull);
-		free(full);
 		if (drafts[i].unchanged)
 			continue;
 		git_oid_tostr(hex, sizeof(hex), &commit_id);
@@ -685,6 +1028,7 @@ int publish_withdraw(struct archive *a, const struct site *site, const char *roo
 		checker_free(c);
 		return EXIT_SYSTEM;
 	}
+	staging_sweep_stale(o->out_dir);
 	if (archive_branch(a, &branch, d))
 		goto out;
 	if (git_reference_name_to_id(&tip, a->repo, branch) < 0 ||
@@ -771,7 +1115,8 @@ int publish_withdraw(struct archive *a, const struct site *site, const char *roo
 		strbuf_addf(&msg, "Withdraw %s: %s\n", id, reason);
 		message = strbuf_detach(&msg);
 	}
-	ret = commit_with_site(a, site, root, branch, changes, nr, message, o, &commit_id, d);
+	ret = commit_with_site(a, site, root, branch, changes, nr, message, NULL, 0, o,
+			       &commit_id, d);
 	if (ret == 1)
 		ret = EXIT_CLEAN;
 	if (!ret && !o->quiet)
@@ -784,6 +1129,7 @@ out:
 	}
 	free(message);
 	free(branch);
+	checker_free(c);
 	git_tree_free(tip_tree);
 	git_commit_free(tip_commit);
 	close(lock);
@@ -802,10 +1148,20 @@ int publish_site(struct archive *a, const struct site *site, const char *root,
 		return EXIT_SYSTEM;
 	if (archive_branch(a, &branch, d) == 0 &&
 	    git_reference_name_to_id(&tip, a->repo, branch) == 0) {
-		ret = render_commit(a, site, root, &tip, o, &site_commit, &site_tip, d);
-		if (!ret && archive_move_ref(a, PUBLISH_SITE_BRANCH, &site_commit, &site_tip,
-					     "pr-publish: render", d))
-			ret = EXIT_SYSTEM;
+		struct staging st;
+		sigset_t old;
+
+		if (staging_prepare(&st, o->out_dir, d) == 0)
+			ret = render_commit(a, site, root, &tip, st.dir, o, &site_commit, &site_tip, d);
+		if (!ret) {
+			hold_signals(&old);
+			if (archive_move_ref(a, PUBLISH_SITE_BRANCH, &site_commit, &site_tip,
+					     "pr-publish: render", d) || staging_swap(&st, d))
+				ret = EXIT_SYSTEM;
+			sigprocmask(SIG_SETMASK, &old, NULL);
+		}
+		staging_sweep(&st);
+		staging_release(&st);
 	} else {
 		diag_system_error(d, "the archive has nothing published yet");
 	}

@@ -1,0 +1,299 @@
+#!/bin/sh
+test_description='crash safety: publish and build killed at many points
+
+pr-publish publish and pr-publish build are killed with SIGKILL and SIGTERM
+after delays spread over their run time.  After each kill the archive must
+be exactly as before or exactly as after the command:
+
+  main      the commit point: its tree is the one before, or the one an
+            uninterrupted publish makes (compared by tree, as commit ids
+            carry the time)
+  site      derived from main; the site branch and the site folder public/
+            may lag main by one publication after a SIGKILL (it cannot be
+            held off, and they move after main), never be ahead of it; the
+            next publication renders them from main again (checked)
+  draft     still there while main is before; after main moved it may be
+            left behind by a SIGKILL only
+  SIGTERM   held off during the final stretch: all before or all after
+
+and git fsck --strict is clean, no *.lock file of git is left, and the next
+publish or build succeeds.  PR_PUBLISH_KILLS sets the kills per signal and
+command (default 30).'
+. "$(dirname "$0")/lib/test-lib.sh"
+
+KOREA_EN=$REPO/releases/2020/2020-10-15-korea-conference.en.xml
+KILLS=${PR_PUBLISH_KILLS:-30}
+test -n "$PR_PUBLISH_SLOW" && KILLS=${PR_PUBLISH_KILLS:-4}
+
+# usage: release ID: the Korea release under another id, on stdout
+release() {
+	sed "s/2020-10-15-korea-conference/$1/" "$KOREA_EN"
+}
+
+# The state of archive DIR on stdout, one line per part:
+#   main TREE COUNT / site TREE / public HASH / draft HASH|none
+snapshot() {
+	echo "main $(git -C "$1" rev-parse -q --verify 'main^{tree}') $(git -C "$1" rev-list --count main)" &&
+	echo "site $(git -C "$1" rev-parse -q --verify 'site^{tree}' || echo none)" &&
+	echo "public $(listing "$1/public")" &&
+	if test -f "$1/$2"; then
+		echo "draft $(sha256sum <"$1/$2" | cut -c1-64)"
+	else
+		echo "draft none"
+	fi
+}
+
+# A checksum of every file under DIR and its path (or 'none').
+listing() {
+	if test -d "$1"; then
+		(cd "$1" && find . -type f -print0 | sort -z | xargs -0r sha256sum) | sha256sum | cut -c1-64
+	else
+		echo none
+	fi
+}
+
+# usage: part STATE-FILE NAME: the value of one part
+part() {
+	sed -n "s/^$2 //p" "$1"
+}
+
+# The site branch names its source, and public/ holds exactly its tree.
+site_is_current() {
+	git -C "$1" log -1 --format=%B site | grep -q "^Source: $(git -C "$1" rev-parse main)$" &&
+	git -C "$1" ls-tree -r site | awk '{ print $3 "  " $4 }' >site.list &&
+	(cd "$1/public" && find . -type f ! -name ".*" | sed "s|^\./||" | sort) >public.paths &&
+	sed "s|^|$PWD/$1/public/|" public.paths | git hash-object --no-filters --stdin-paths |
+	paste -d " " - public.paths | sed "s/ /  /" >public.list &&
+	sort -k2 site.list >site.sorted && sort -k2 public.list >public.sorted &&
+	test_cmp site.sorted public.sorted
+}
+
+no_git_locks() {
+	locks=$(find "$1/.git" -name "*.lock")
+	test -z "$locks" || { echo "stale git lock files: $locks"; return 1; }
+}
+
+# A SIGKILL while libgit2 writes the index (update_worktree, after main
+# moved) leaves .git/index.lock behind: git then refuses to run until it is
+# deleted, and the next publish cannot update the index.  It is recorded
+# (see the known breakage below) and deleted as git tells the user to; the
+# locks of refs must never be left.
+index_lock_after_kill() {
+	if test -f "$1/.git/index.lock"; then
+		echo "$sig $delay" >>index-locks &&
+		rm "$1/.git/index.lock"
+	fi
+}
+
+fsck_clean() {
+	git -C "$1" fsck --strict --no-progress >fsck.out 2>&1 || { cat fsck.out; return 1; }
+	! grep -E -i "^(error|warning|broken|missing)" fsck.out || { cat fsck.out; return 1; }
+}
+
+# The delay of kill number I of N, spread over 0..1.2*T seconds with a
+# jitter of up to 20 ms, so that every stretch of the run is hit.
+delay_of() {
+	awk -v i="$1" -v n="$2" -v t="$3" -v seed="$1$$" \
+		'BEGIN { srand(seed); printf "%.3f\n", t * 1.2 * i / n + rand() * 0.02 }'
+}
+
+# usage: timed CMD...: runs CMD, prints its wall time in seconds
+timed() {
+	start=$(date +%s.%N) && "$@" >/dev/null 2>&1 && end=$(date +%s.%N) &&
+	awk -v a="$start" -v b="$end" "BEGIN { printf \"%.3f\n\", b - a }"
+}
+
+test_expect_success 'an archive of 100 releases, published once' '
+	git init -q -b main arch &&
+	(cd arch &&
+	 git config user.name "Press Officer" && git config user.email officer@osce.example &&
+	 cp "$REPO/site.xml" . && printf "drafts/\npublic/\n" >.gitignore &&
+	 mkdir -p releases/2020 drafts &&
+	 for i in $(test_seq 100 199); do
+		release 2020-10-15-bulk-$i >releases/2020/2020-10-15-bulk-$i.en.xml || return 1
+	 done &&
+	 git add . && git commit -q -m "The archive" &&
+	 release 2020-10-15-first >drafts/2020-10-15-first.en.xml &&
+	 pr-publish publish -q drafts/2020-10-15-first.en.xml) &&
+	site_is_current arch
+'
+
+test_expect_success 'measure how long publish and build take' '
+	rm -rf probe && cp -a arch probe &&
+	release 2020-10-15-probe >probe/drafts/2020-10-15-probe.en.xml &&
+	T_PUBLISH=$(cd probe && timed pr-publish publish -q drafts/2020-10-15-probe.en.xml) &&
+	T_BUILD=$(cd probe && timed pr-publish build -q --force) &&
+	echo "publish takes ${T_PUBLISH}s, build --force ${T_BUILD}s" &&
+	test -n "$T_PUBLISH" && test -n "$T_BUILD" &&
+	rm -rf probe
+'
+
+# One kill of publish: usage: kill_publish SIGNAL I
+# Leaves the outcome in the file outcomes (before / after / after-lagging).
+kill_publish() {
+	test -n "$T5100_TRACE" && set -x
+	sig=$1 i=$2
+	id=2020-10-15-crash-$(echo "$sig" | tr A-Z a-z)-$i
+	draft=drafts/$id.en.xml
+	release "$id" >arch/$draft &&
+	snapshot arch "$draft" >before &&
+	# What an uninterrupted publish makes of the same state.
+	rm -rf ref && cp -a arch ref &&
+	(cd ref && pr-publish publish -q "$draft") &&
+	snapshot ref "$draft" >after &&
+	rm -rf ref &&
+	delay=$(delay_of "$i" "$KILLS" "$T_PUBLISH") || return 1
+	(cd arch && exec pr-publish publish -q "$draft") >/dev/null 2>&1 &
+	pid=$!
+	sleep "$delay"
+	kill -s "$sig" "$pid" 2>/dev/null
+	wait "$pid"
+	rc=$?
+	snapshot arch "$draft" >now &&
+	main=$(part now main) site=$(part now site) pub=$(part now public) dr=$(part now draft) &&
+	if test "$main" = "$(part before main)"; then
+		# Not published: nothing else may have moved either.
+		test_cmp before now || { echo "kill $sig after ${delay}s: main is before, the rest is not"; return 1; }
+		outcome=before
+	elif test "$main" = "$(part after main)"; then
+		outcome=after
+		case "$site" in
+		"$(part after site)") ;;
+		"$(part before site)") outcome=after-lagging ;;
+		*) echo "kill $sig after ${delay}s: site branch in between"; return 1 ;;
+		esac
+		case "$pub" in
+		"$(part after public)") ;;
+		"$(part before public)") outcome=after-lagging ;;
+		*) echo "kill $sig after ${delay}s: public/ in between"; return 1 ;;
+		esac
+		case "$dr" in
+		none) ;;
+		"$(part before draft)") outcome=after-lagging ;;
+		*) echo "kill $sig after ${delay}s: the draft was changed"; return 1 ;;
+		esac
+		if test "$sig" = TERM && test "$outcome" != after; then
+			echo "SIGTERM after ${delay}s was not held off: main moved, the rest did not"
+			cat before after now
+			return 1
+		fi
+	else
+		echo "kill $sig after ${delay}s (exit $rc): main is neither before nor after"
+		cat before after now
+		return 1
+	fi &&
+	echo "$sig $delay $rc $outcome" >>outcomes &&
+	fsck_clean arch &&
+	index_lock_after_kill arch &&
+	no_git_locks arch &&
+	# The officer tries again: it completes, or says it is done.
+	if test -f "arch/$draft"; then
+		(cd arch && pr-publish publish -q "$draft") 2>err &&
+		if test "$outcome" = after-lagging; then
+			grep -q "is already published as it is" err &&
+			rm "arch/$draft"
+		fi
+	fi &&
+	snapshot arch "$draft" >now &&
+	test "$(part now main)" = "$(part after main)" &&
+	test ! -e "arch/$draft" &&
+	no_git_locks arch &&
+	# The work tree and the index show what main has (build keeps its
+	# lock file .public.lock beside public/: untracked files are not looked at).
+	git -C arch status --porcelain --untracked-files=no >status &&
+	test_must_be_empty status &&
+	# A lagging site is brought forward by the next publication: the next
+	# kill_publish compares against a reference made from this state.
+	if test "$outcome" != after-lagging; then
+		site_is_current arch
+	fi
+}
+
+for sig in KILL TERM; do
+	test_expect_success "publish killed by SIG$sig $KILLS times: before or after, never between" '
+		for i in $(test_seq 1 $KILLS); do
+			kill_publish '$sig' $i || return 1
+		done
+	'
+done
+
+test_expect_success 'the kills hit every stretch: some before, some after' '
+	cut -d" " -f4 outcomes | sort | uniq -c >counts &&
+	cat counts &&
+	grep -q " before$" counts &&
+	grep -q " after" counts
+'
+
+test_expect_success 'after all the kills, one more publication brings everything up to date' '
+	release 2020-10-15-last >arch/drafts/2020-10-15-last.en.xml &&
+	(cd arch && pr-publish publish -q drafts/2020-10-15-last.en.xml) &&
+	site_is_current arch &&
+	fsck_clean arch && no_git_locks arch &&
+	test -z "$(git -C arch status --porcelain --untracked-files=no)" &&
+	test -z "$(ls -A arch/drafts)" &&
+	# no staging folder of a killed publisher is left behind
+	test -z "$(find arch -maxdepth 1 -name ".public.publish*")" &&
+	# every publication landed, one commit each
+	n=$(grep -c . outcomes) &&
+	test "$(git -C arch rev-list --count main)" = $((n + 3))
+'
+
+test_expect_failure 'a SIGKILL never leaves .git/index.lock behind' '
+	test_when_finished "cat index-locks 2>/dev/null; true" &&
+	test ! -s index-locks
+'
+
+# One kill of build: usage: kill_build SIGNAL I
+kill_build() {
+	sig=$1 i=$2
+	# Something to do: a release more in the work tree, every other time
+	# a full render.
+	id=2020-10-15-build-$(echo "$sig" | tr A-Z a-z)-$i &&
+	release "$id" >"arch/releases/2020/$id.en.xml" &&
+	force= &&
+	if test $((i % 2)) = 0; then force=--force; fi &&
+	before=$(listing arch/public) &&
+	rm -rf ref && cp -a arch ref &&
+	(cd ref && pr-publish build -q $force) &&
+	after=$(listing ref/public) &&
+	rm -rf ref &&
+	test "$before" != "$after" &&
+	delay=$(delay_of "$i" "$KILLS" "$T_BUILD") || return 1
+	(cd arch && exec pr-publish build -q $force) >/dev/null 2>&1 &
+	pid=$!
+	sleep "$delay"
+	kill -s "$sig" "$pid" 2>/dev/null
+	wait "$pid"
+	rc=$?
+	now=$(listing arch/public) &&
+	case "$now" in
+	"$before") echo "build $sig $delay $rc before" >>build-outcomes ;;
+	"$after") echo "build $sig $delay $rc after" >>build-outcomes ;;
+	*) echo "build killed by $sig after ${delay}s (exit $rc): public/ in between"; return 1 ;;
+	esac &&
+	(cd arch && pr-publish build -q) &&
+	test "$(listing arch/public)" = "$after"
+}
+
+for sig in KILL TERM; do
+	test_expect_success "build killed by SIG$sig $KILLS times: public/ before or after, never between" '
+		for i in $(test_seq 1 $KILLS); do
+			kill_build '$sig' $i || return 1
+		done &&
+		cut -d" " -f5 build-outcomes | sort | uniq -c
+	'
+done
+
+test_expect_success 'the build kills hit both sides' '
+	grep -q " before$" build-outcomes && grep -q " after$" build-outcomes
+'
+
+# site_output.c removes its temporary folder only when build returns: a
+# killed build leaves .public.new-XXXXXX beside public/, and nothing removes
+# it later (reported; build.c and site_output.c are being reworked).
+test_expect_failure 'no temporary folder of a killed build is left behind' '
+	ls -a arch | grep "^\.public\.new-" >left
+	test_must_be_empty left
+'
+
+test_done
