@@ -346,16 +346,6 @@ static void group_add(struct group *g, struct entry *e)
 	g->items[g->nr++] = e;
 }
 
-static int has_ref(char *const *refs, size_t nr, const char *key)
-{
-	size_t i;
-
-	for (i = 0; i < nr; i++)
-		if (!strcmp(refs[i], key))
-			return 1;
-	return 0;
-}
-
 /* Groups are made in a fixed order (language, type, key) and never move
  * afterwards: jobs point at them. */
 static void make_groups(struct plan *p)
@@ -390,25 +380,48 @@ static void make_groups(struct plan *p)
 			}
 			group_add(month, es[i]);
 		}
+		/* One pass over the entries per taxonomy, then the groups in
+		 * the site's order of terms. */
 		for (t = 0; t < 2; t++) {
 			enum taxonomy tax = t ? TAXONOMY_SOURCES : TAXONOMY_FIELDS;
-			for (k = 0; k < site->nr_terms[tax]; k++) {
-				const struct site_term *term = &site->terms[tax][k];
-				struct group *tg = NULL;
+			size_t nt = site->nr_terms[tax];
+			struct entry ***lists = xcalloc(nt + 1, sizeof(*lists));
+			size_t *nrs = xcalloc(nt + 1, sizeof(*nrs)), *allocs = xcalloc(nt + 1, sizeof(*allocs));
 
-				for (i = 0; i < n; i++) {
-					const struct release_summary *rel = es[i]->rel;
-					int in = t ? has_ref(rel->sources, rel->nr_sources, term->key)
-						   : has_ref(rel->fields, rel->nr_fields, term->key);
-					if (!in)
+			for (i = 0; i < n; i++) {
+				const struct release_summary *rel = es[i]->rel;
+				char *const *refs = t ? rel->sources : rel->fields;
+				size_t nr_refs = t ? rel->nr_sources : rel->nr_fields, r;
+
+				for (r = 0; r < nr_refs; r++) {
+					const struct site_term *term = site_term(site, tax, refs[r]);
+					if (!term)
 						continue;
-					if (!tg)
-						tg = new_group(p, t ? GROUP_SOURCE : GROUP_FIELD, lang,
-							       term->key,
-							       site_term_label(site, term, lang_code(p, lang))->text);
-					group_add(tg, es[i]);
+					k = (size_t)(term - site->terms[tax]);
+					if (nrs[k] && lists[k][nrs[k] - 1] == es[i])
+						continue;
+					ALLOC_GROW(lists[k], nrs[k] + 1, allocs[k]);
+					lists[k][nrs[k]++] = es[i];
 				}
 			}
+			for (k = 0; k < nt; k++) {
+				const struct site_term *term = &site->terms[tax][k];
+				struct group *tg;
+
+				if (!nrs[k])
+					continue;
+				tg = new_group(p, t ? GROUP_SOURCE : GROUP_FIELD, lang, term->key,
+					       site_term_label(site, term, lang_code(p, lang))->text);
+				tg->items = lists[k];
+				tg->nr = nrs[k];
+				tg->alloc = allocs[k];
+			}
+			for (k = 0; k < nt; k++)
+				if (!nrs[k])
+					free(lists[k]);
+			free(lists);
+			free(nrs);
+			free(allocs);
 		}
 	}
 	for (i = 0; i < p->nr_groups; i++) {

@@ -88,8 +88,9 @@ static char *cache_path_of(const char *out)
 /* Validates every release, reading again only those whose file changed
  * since the cache was written; their summaries go to *sums. */
 static int load_summaries(struct site *site, time_t now, struct summary_cache *cache,
-			  struct diag *d, struct release_summary ***sums, size_t *nr)
+			  struct diag *d, struct release_summary ***sums, size_t *nr, int *changed)
 {
+	size_t from_cache = 0;
 	struct file_list files = { NULL, 0, 0 };
 	struct validator *v;
 	char *root = common_archive_root(site);
@@ -122,6 +123,7 @@ static int load_summaries(struct site *site, time_t now, struct summary_cache *c
 		}
 		if (s) {
 			validator_add_summary(v, s);
+			from_cache++;
 		} else {
 			size_t before = d->errors + d->warnings;
 			struct release *rel;
@@ -140,6 +142,8 @@ static int load_summaries(struct site *site, time_t now, struct summary_cache *c
 		ALLOC_GROW(*sums, *nr + 1, alloc);
 		(*sums)[(*nr)++] = s;
 	}
+	/* Something read again, or gone: the cache is to be written. */
+	*changed = from_cache != *nr || from_cache != summary_cache_size(cache);
 	validator_finish(v);
 	validator_free(v);
 	files_release(&files);
@@ -198,6 +202,7 @@ int cmd_build(int argc, const char **argv)
 	struct build_loader loader;
 	struct renderer *r = NULL;
 	char site_hash[OUTPUT_HASH_HEX + 1], *cache_path = NULL;
+	int cache_changed = 1;
 	struct site *site = NULL;
 	struct timespec start;
 	char *root = NULL, *sheets = NULL, *default_out = NULL;
@@ -249,7 +254,7 @@ int cmd_build(int argc, const char **argv)
 	/* --force reads every file again, and writes the cache anew. */
 	if (!force)
 		cache = summary_cache_load(cache_path, site_hash);
-	ret = load_summaries(site, opts.now, cache, &d, &sums, &nr);
+	ret = load_summaries(site, opts.now, cache, &d, &sums, &nr, &cache_changed);
 	summary_cache_free(cache);
 	if (ret) {
 		diag_summary(&d, "build");
@@ -281,7 +286,8 @@ int cmd_build(int argc, const char **argv)
 	if (progress.shown)
 		fprintf(stderr, "\r\033[K");
 	/* A cache that cannot be written only makes the next build slower. */
-	summary_cache_write(cache_path, site_hash, sums, nr);
+	if (cache_changed)
+		summary_cache_write(cache_path, site_hash, sums, nr);
 	if (d.warnings)
 		diag_summary(&d, "build");
 	if (!common.quiet) {

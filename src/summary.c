@@ -18,7 +18,7 @@
 /* Bump when a summary's fields or their meaning change, or when a rule of
  * validate.c changes what a clean file is: an older cache is then
  * ignored. */
-#define SUMMARY_CACHE_MAGIC "pr-publish-summary-cache 2\n"
+#define SUMMARY_CACHE_MAGIC "pr-publish-summary-cache 3\n"
 
 /* ---- making one --------------------------------------------------------- */
 
@@ -322,6 +322,7 @@ static void put_record(struct strbuf *sb, const struct release_summary *s)
 	put_num(sb, (long long)s->key.ino);
 	put_num(sb, (long long)s->key.dev);
 	put_str(sb, s->content);
+	put_str(sb, s->item);
 	put_num(sb, s->line);
 	put_num(sb, s->column);
 	for (i = 0; i < SUMMARY_NR_FACTS; i++) {
@@ -361,6 +362,12 @@ static struct release_summary *get_record(struct reader *r)
 	else
 		memcpy(s->content, content, OUTPUT_HASH_HEX + 1);
 	free(content);
+	content = get_req(r);
+	if (!hex64(content))
+		r->bad = 1;
+	else
+		memcpy(s->item, content, OUTPUT_HASH_HEX + 1);
+	free(content);
 	s->line = (long)get_num(r);
 	s->column = (long)get_num(r);
 	for (i = 0; i < SUMMARY_NR_FACTS; i++) {
@@ -388,7 +395,6 @@ static struct release_summary *get_record(struct reader *r)
 		return NULL;
 	}
 	s->clean = 1;
-	item_hash(s);
 	return s;
 }
 
@@ -501,6 +507,11 @@ struct release_summary *summary_cache_take(struct summary_cache *c, const char *
 			hi = mid;
 	}
 	return NULL;
+}
+
+size_t summary_cache_size(const struct summary_cache *c)
+{
+	return c ? c->nr : 0;
 }
 
 void summary_cache_free(struct summary_cache *c)

@@ -74,6 +74,8 @@ struct summary_cache *summary_cache_load(const char *path, const char *site_hash
  * takes it over (it is removed from the cache). */
 struct release_summary *summary_cache_take(struct summary_cache *c, const char *path,
 					   const struct summary_key *key);
+/* How many summaries it held when loaded. */
+size_t summary_cache_size(const struct summary_cache *c);
 void summary_cache_free(struct summary_cache *c);
 
 /* Writes the clean summaries of sums to path, atomically.  0 or -1 with
