@@ -15,12 +15,17 @@
 #include "util.h"
 #include "xmlutil.h"
 
+/* Part of every output's hash: bump it when what an input document is
+ * made of, or how it is described to the hash, changes. */
+#define BUILD_HASH_SCHEME "pr-publish-build-hash 2"
+
 /* Room for "2020-10-15T08:00:00Z" and then some, so no snprintf can cut. */
 #define INSTANT_SIZE 64
 
 /* One published language version of a release. */
 struct entry {
-	const struct release *rel;
+	const struct release_summary *rel;
+	size_t src;             /* its index in the build's sources */
 	size_t lang;            /* index in site->languages */
 	char *path;             /* "en/2020/2020-10-15-x.html" */
 	char published[INSTANT_SIZE];     /* the embargo's instant, else the date at 00:00Z */
@@ -29,7 +34,8 @@ struct entry {
 	struct entry **versions;   /* every language version, self included */
 	size_t nr_versions;
 	int withdrawn;          /* a notice at its address, in no listing or feed */
-	char content[OUTPUT_HASH_HEX + 1];   /* SHA-256 of the release file's bytes */
+	xmlDocPtr texts;        /* headline, subtitle, summary parsed; made when first needed */
+	int texts_done;
 };
 
 enum group_type {
@@ -73,7 +79,7 @@ struct job {
 	enum job_type type;
 	size_t lang;
 	const struct group *group;
-	const struct entry *entry;
+	struct entry *entry;
 	size_t page;            /* 1-based, JOB_LIST */
 	enum index_type index;
 	char *paths[2];         /* its outputs: one, or RSS and Atom */
@@ -100,8 +106,12 @@ struct plan {
 	xmlNodePtr *site_nodes;    /* per language, the <site> element to copy */
 	xmlDocPtr scratch;         /* owns site_nodes */
 	struct output_tree *tree;
-	struct render_release *lookup;   /* for pr:release(), sorted by id, lang */
+	const struct build_loader *loader;
+	struct group **group_index;   /* sorted by type, lang, key: find_group() */
+	pthread_mutex_t texts_lock;   /* entry->texts */
 	int inline_releases;       /* copy releases into inputs (PR_PUBLISH_DUMP_INPUTS) */
+	const struct render_release *inline_rels;   /* the releases loaded for it */
+	size_t nr_inline_rels;
 	char key[OUTPUT_HASH_HEX + 1];   /* the renderer's key and the site file's bytes */
 	/* Phase two runs on several threads; the first failure stops them. */
 	pthread_mutex_t lock;
@@ -216,7 +226,7 @@ static int entry_ptr_by_id(const void *a, const void *b)
 	return x->lang < y->lang ? -1 : x->lang > y->lang;
 }
 
-static void collect_entries(struct plan *p, struct release *const *rels, size_t nr)
+static void collect_entries(struct plan *p, struct release_summary *const *rels, size_t nr)
 {
 	struct entry **by_id;
 	time_t next = 0;
@@ -224,7 +234,7 @@ static void collect_entries(struct plan *p, struct release *const *rels, size_t 
 
 	p->entries = xcalloc(nr + 1, sizeof(*p->entries));
 	for (i = 0; i < nr; i++) {
-		const struct release *rel = rels[i];
+		const struct release_summary *rel = rels[i];
 		struct entry *e;
 		time_t t = 0;
 		struct date local;
@@ -247,8 +257,9 @@ static void collect_entries(struct plan *p, struct release *const *rels, size_t 
 		}
 		e = &p->entries[p->nr_entries++];
 		e->rel = rel;
+		e->src = i;
 		e->lang = lang_index(p->site, rel->lang);
-		e->withdrawn = rel->withdrawn != NULL;
+		e->withdrawn = rel->withdrawn;
 		e->path = xasprintf("%s/%.4s/%s.html", rel->lang, rel->date, rel->id);
 		if (rel->embargo && t)
 			iso_instant(t, e->published);
@@ -335,16 +346,6 @@ static void group_add(struct group *g, struct entry *e)
 	g->items[g->nr++] = e;
 }
 
-static int has_ref(const struct release_ref *refs, size_t nr, const char *key)
-{
-	size_t i;
-
-	for (i = 0; i < nr; i++)
-		if (!strcmp(refs[i].key, key))
-			return 1;
-	return 0;
-}
-
 /* Groups are made in a fixed order (language, type, key) and never move
  * afterwards: jobs point at them. */
 static void make_groups(struct plan *p)
@@ -379,25 +380,48 @@ static void make_groups(struct plan *p)
 			}
 			group_add(month, es[i]);
 		}
+		/* One pass over the entries per taxonomy, then the groups in
+		 * the site's order of terms. */
 		for (t = 0; t < 2; t++) {
 			enum taxonomy tax = t ? TAXONOMY_SOURCES : TAXONOMY_FIELDS;
-			for (k = 0; k < site->nr_terms[tax]; k++) {
-				const struct site_term *term = &site->terms[tax][k];
-				struct group *tg = NULL;
+			size_t nt = site->nr_terms[tax];
+			struct entry ***lists = xcalloc(nt + 1, sizeof(*lists));
+			size_t *nrs = xcalloc(nt + 1, sizeof(*nrs)), *allocs = xcalloc(nt + 1, sizeof(*allocs));
 
-				for (i = 0; i < n; i++) {
-					const struct release *rel = es[i]->rel;
-					int in = t ? has_ref(rel->sources, rel->nr_sources, term->key)
-						   : has_ref(rel->fields, rel->nr_fields, term->key);
-					if (!in)
+			for (i = 0; i < n; i++) {
+				const struct release_summary *rel = es[i]->rel;
+				char *const *refs = t ? rel->sources : rel->fields;
+				size_t nr_refs = t ? rel->nr_sources : rel->nr_fields, r;
+
+				for (r = 0; r < nr_refs; r++) {
+					const struct site_term *term = site_term(site, tax, refs[r]);
+					if (!term)
 						continue;
-					if (!tg)
-						tg = new_group(p, t ? GROUP_SOURCE : GROUP_FIELD, lang,
-							       term->key,
-							       site_term_label(site, term, lang_code(p, lang))->text);
-					group_add(tg, es[i]);
+					k = (size_t)(term - site->terms[tax]);
+					if (nrs[k] && lists[k][nrs[k] - 1] == es[i])
+						continue;
+					ALLOC_GROW(lists[k], nrs[k] + 1, allocs[k]);
+					lists[k][nrs[k]++] = es[i];
 				}
 			}
+			for (k = 0; k < nt; k++) {
+				const struct site_term *term = &site->terms[tax][k];
+				struct group *tg;
+
+				if (!nrs[k])
+					continue;
+				tg = new_group(p, t ? GROUP_SOURCE : GROUP_FIELD, lang, term->key,
+					       site_term_label(site, term, lang_code(p, lang))->text);
+				tg->items = lists[k];
+				tg->nr = nrs[k];
+				tg->alloc = allocs[k];
+			}
+			for (k = 0; k < nt; k++)
+				if (!nrs[k])
+					free(lists[k]);
+			free(lists);
+			free(nrs);
+			free(allocs);
 		}
 	}
 	for (i = 0; i < p->nr_groups; i++) {
@@ -407,16 +431,50 @@ static void make_groups(struct plan *p)
 	}
 }
 
-static const struct group *find_group(const struct plan *p, enum group_type type, size_t lang,
-				      const char *key)
+static int group_cmp3(enum group_type type, size_t lang, const char *key, const struct group *g)
+{
+	if (type != g->type)
+		return type < g->type ? -1 : 1;
+	if (lang != g->lang)
+		return lang < g->lang ? -1 : 1;
+	if (!key || !g->key)
+		return !key ? (g->key ? -1 : 0) : 1;
+	return strcmp(key, g->key);
+}
+
+static int group_ptr_cmp(const void *a, const void *b)
+{
+	const struct group *x = *(struct group *const *)a, *y = *(struct group *const *)b;
+
+	return group_cmp3(x->type, x->lang, x->key, y);
+}
+
+/* The groups sorted by type, language and key, for find_group(). */
+static void index_groups(struct plan *p)
 {
 	size_t i;
 
-	for (i = 0; i < p->nr_groups; i++) {
-		const struct group *g = &p->groups[i];
-		if (g->type == type && g->lang == lang &&
-		    ((!g->key && !key) || (g->key && key && !strcmp(g->key, key))))
-			return g;
+	p->group_index = xcalloc(p->nr_groups + 1, sizeof(*p->group_index));
+	for (i = 0; i < p->nr_groups; i++)
+		p->group_index[i] = &p->groups[i];
+	if (p->nr_groups)
+		qsort(p->group_index, p->nr_groups, sizeof(*p->group_index), group_ptr_cmp);
+}
+
+static const struct group *find_group(const struct plan *p, enum group_type type, size_t lang,
+				      const char *key)
+{
+	size_t lo = 0, hi = p->nr_groups;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = group_cmp3(type, lang, key, p->group_index[mid]);
+		if (!c)
+			return p->group_index[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
 	}
 	return NULL;
 }
@@ -524,20 +582,20 @@ static void add_copy(xmlNodePtr parent, const xmlNode *node)
 }
 
 static void add_terms(struct plan *p, xmlNodePtr item, const struct entry *e, enum taxonomy tax,
-		      const char *el, const struct release_ref *refs, size_t nr)
+		      const char *el, char *const *refs, size_t nr)
 {
 	const char *code = lang_code(p, e->lang);
 	size_t i;
 
 	for (i = 0; i < nr; i++) {
-		const struct site_term *term = site_term(p->site, tax, refs[i].key);
+		const struct site_term *term = site_term(p->site, tax, refs[i]);
 		const struct site_label *label = term ? site_term_label(p->site, term, code) : NULL;
-		xmlNodePtr n = add_text_el(item, el, label ? label->text : refs[i].key);
+		xmlNodePtr n = add_text_el(item, el, label ? label->text : refs[i]);
 
-		set_attr(n, "key", refs[i].key);
+		set_attr(n, "key", refs[i]);
 		if (tax != TAXONOMY_COUNTRIES) {
 			char *path = xasprintf("%s/%s/%s/index.html", code,
-					       tax == TAXONOMY_FIELDS ? "fields" : "sources", refs[i].key);
+					       tax == TAXONOMY_FIELDS ? "fields" : "sources", refs[i]);
 			set_attr(n, "path", path);
 			free(path);
 		}
@@ -546,10 +604,54 @@ static void add_terms(struct plan *p, xmlNodePtr item, const struct entry *e, en
 
 enum item_detail { ITEM_SHORT, ITEM_FULL };
 
-static xmlNodePtr add_item(struct plan *p, xmlNodePtr parent, const struct entry *e,
+/* The headline, subtitle and summary of e as nodes (children of the root
+ * of e->texts), parsed from the summary's XML once, on first use. */
+static const xmlNode *entry_texts(struct plan *p, struct entry *e)
+{
+	const xmlNode *root;
+
+	pthread_mutex_lock(&p->texts_lock);
+	if (!e->texts_done) {
+		struct strbuf sb = STRBUF_INIT;
+		const struct release_summary *s = e->rel;
+
+		strbuf_addstr(&sb, "<s>");
+		if (s->headline)
+			strbuf_addstr(&sb, s->headline);
+		if (s->subtitle)
+			strbuf_addstr(&sb, s->subtitle);
+		if (s->summary)
+			strbuf_addstr(&sb, s->summary);
+		strbuf_addstr(&sb, "</s>");
+		/* Our own serialisation of validated elements: no DTD, no
+		 * entities but the predefined ones, no network. */
+		e->texts = xmlReadMemory(sb.buf, (int)sb.len, NULL, "UTF-8",
+					 XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+		e->texts_done = 1;
+		strbuf_release(&sb);
+	}
+	pthread_mutex_unlock(&p->texts_lock);
+	root = e->texts ? xmlDocGetRootElement(e->texts) : NULL;
+	return root ? root->children : NULL;
+}
+
+/* The root of the loaded release of e, when the dump copies it in. */
+static const xmlNode *inline_root(const struct plan *p, const struct entry *e)
+{
+	size_t i;
+
+	for (i = 0; i < p->nr_inline_rels; i++)
+		if (!strcmp(p->inline_rels[i].id, e->rel->id) &&
+		    !strcmp(p->inline_rels[i].lang, e->rel->lang))
+			return p->inline_rels[i].root;
+	return NULL;
+}
+
+static xmlNodePtr add_item(struct plan *p, xmlNodePtr parent, struct entry *e,
 			   enum item_detail detail)
 {
-	const struct release *rel = e->rel;
+	const struct release_summary *rel = e->rel;
+	const xmlNode *t;
 	xmlNodePtr item = add_el(parent, "item");
 	char ym[8];
 	size_t i;
@@ -565,20 +667,20 @@ static xmlNodePtr add_item(struct plan *p, xmlNodePtr parent, const struct entry
 	set_attr(item, "published", e->published);
 	set_attr(item, "updated", e->updated);
 	set_attr(item, "guid", e->guid);
-	add_copy(item, rel->headline);
-	add_copy(item, rel->subtitle);
-	add_copy(item, rel->summary);
+	for (t = entry_texts(p, e); t; t = t->next)
+		if (t->type == XML_ELEMENT_NODE)
+			add_copy(item, t);
 	for (i = 0; i < rel->nr_places; i++)
-		add_text_el(item, "place", rel->places[i].key);
+		add_text_el(item, "place", rel->places[i]);
 	add_terms(p, item, e, TAXONOMY_FIELDS, "field", rel->fields, rel->nr_fields);
 	add_terms(p, item, e, TAXONOMY_SOURCES, "source", rel->sources, rel->nr_sources);
 	if (detail == ITEM_FULL) {
 		add_terms(p, item, e, TAXONOMY_COUNTRIES, "country", rel->countries,
 			  rel->nr_countries);
 		/* The stylesheets reach the release through pr:release(); its
-		 * bytes are in the job's hash through e->content. */
+		 * bytes are in the job's hash through its content hash. */
 		if (p->inline_releases)
-			add_copy(item, rel->root);
+			add_copy(item, inline_root(p, e));
 	}
 	return item;
 }
@@ -792,7 +894,7 @@ static xmlDocPtr doc_feed(struct plan *p, const struct job *j, char **rss, char 
 
 static xmlDocPtr doc_release(struct plan *p, const struct job *j)
 {
-	const struct entry *e = j->entry;
+	struct entry *e = j->entry;
 	xmlNodePtr root;
 	xmlDocPtr doc = new_input(p, "page", "release", e->lang, e->path, &root);
 	size_t k;
@@ -825,22 +927,109 @@ static void count(struct plan *p, enum count_as as, int written)
 		(*wrote[as])++;
 }
 
-/* The hash an output is known by: the renderer's key, the site file, the
- * kind of output, its input document and the release files it shows in
- * full (not in the document: pr:release() reaches them). */
-static void hash_input(const struct plan *p, const char *what, const char *bytes, size_t len,
-		       const struct entry *const *full, size_t nr_full, char hex[OUTPUT_HASH_HEX + 1])
-{
+/* The hash an output is known by: the renderer's key and the site file
+ * (p->key), the kind of output, and everything its input document is made
+ * of, described without making it: the job's own facts, each item's
+ * summary (its item hash) and, for what shows a release in full, the
+ * SHA-256 of the release file's bytes (pr:release() reaches those, not the
+ * document).  What derives from these and the site file (paths, labels,
+ * guids, dates) is covered by them. */
+struct job_hasher {
 	struct output_sha256 sha;
-	size_t i;
+};
 
-	output_sha256_init(&sha);
-	output_sha256_add(&sha, p->key, OUTPUT_HASH_HEX);
-	output_sha256_add(&sha, what, strlen(what) + 1);
-	output_sha256_add(&sha, bytes, len);
-	for (i = 0; i < nr_full; i++)
-		output_sha256_add(&sha, full[i]->content, OUTPUT_HASH_HEX);
-	output_sha256_hex(&sha, hex);
+static void jh_str(struct job_hasher *h, const char *s)
+{
+	if (!s)
+		output_sha256_add(&h->sha, "\001", 1);
+	else
+		output_sha256_add(&h->sha, s, strlen(s) + 1);
+}
+
+static void jh_num(struct job_hasher *h, size_t n)
+{
+	unsigned long long v = n;
+
+	output_sha256_add(&h->sha, &v, sizeof(v));
+}
+
+static void jh_item(struct job_hasher *h, const struct entry *e, int full)
+{
+	output_sha256_add(&h->sha, e->rel->item, OUTPUT_HASH_HEX);
+	if (full)
+		output_sha256_add(&h->sha, e->rel->content, OUTPUT_HASH_HEX);
+}
+
+static void describe_job(const struct plan *p, const struct job *j, struct job_hasher *h)
+{
+	size_t limit = p->site->feed_items > 0 ? (size_t)p->site->feed_items : 30;
+	size_t size = p->site->page_size > 0 ? (size_t)p->site->page_size : 20;
+	const struct group *g = j->group;
+	size_t i, k, lang;
+
+	jh_num(h, (size_t)j->type);
+	jh_num(h, j->lang);
+	switch (j->type) {
+	case JOB_CSS:
+	case JOB_ROOT:
+		break;
+	case JOB_SITEMAP:
+		for (lang = 0; lang < p->site->nr_languages; lang++) {
+			const struct group *home = find_group(p, GROUP_HOME, lang, NULL);
+			jh_str(h, home && home->nr ? home->items[0]->updated : NULL);
+		}
+		for (i = 0; i < p->nr_entries; i++) {
+			const struct entry *e = &p->entries[i];
+			if (e->withdrawn)
+				continue;
+			jh_str(h, e->path);
+			jh_str(h, e->updated);
+			jh_num(h, e->nr_versions);
+			for (k = 0; k < e->nr_versions; k++) {
+				jh_num(h, (size_t)e->versions[k]->withdrawn);
+				jh_str(h, e->versions[k]->path);
+			}
+		}
+		break;
+	case JOB_INDEX:
+		jh_num(h, (size_t)j->index);
+		for (i = 0; i < p->nr_groups; i++) {
+			const struct group *o = &p->groups[i];
+			if (o->lang != j->lang)
+				continue;
+			jh_num(h, (size_t)o->type);
+			jh_str(h, o->key);
+			jh_num(h, o->nr);
+		}
+		break;
+	case JOB_LIST:
+		jh_num(h, (size_t)g->type);
+		jh_str(h, g->key);
+		jh_num(h, j->page);
+		jh_num(h, g->pages);
+		jh_num(h, g->nr);
+		for (lang = 0; lang < p->site->nr_languages; lang++)
+			jh_num(h, find_group(p, g->type, lang, g->key) != NULL);
+		for (i = (j->page - 1) * size; i < g->nr && i < j->page * size; i++)
+			jh_item(h, g->items[i], 0);
+		break;
+	case JOB_FEED:
+		jh_num(h, (size_t)g->type);
+		jh_str(h, g->key);
+		for (i = 0; i < g->nr && i < limit; i++)
+			jh_item(h, g->items[i], 1);
+		break;
+	case JOB_RELEASE:
+		jh_item(h, j->entry, 1);
+		jh_num(h, j->entry->nr_versions);
+		for (k = 0; k < j->entry->nr_versions; k++) {
+			const struct entry *v = j->entry->versions[k];
+			jh_str(h, v->path);
+			jh_str(h, v->rel->lang);
+			jh_str(h, v->rel->original_lang);
+		}
+		break;
+	}
 }
 
 /* The input document of a job (NULL for the CSS) and the paths of its one
@@ -918,7 +1107,7 @@ static size_t job_full_entries(const struct plan *p, const struct job *j,
 
 	switch (j->type) {
 	case JOB_RELEASE:
-		*out = &j->entry;
+		*out = (const struct entry *const *)&j->entry;
 		return 1;
 	case JOB_FEED:
 		*out = (const struct entry *const *)j->group->items;
@@ -929,30 +1118,104 @@ static size_t job_full_entries(const struct plan *p, const struct job *j,
 	}
 }
 
+static int lookup_cmp(const void *a, const void *b);
+
+/* The paths of a job's one or two outputs (the caller's). */
+static void job_paths(const struct plan *p, const struct job *j, char *paths[2])
+{
+	paths[1] = NULL;
+	switch (j->type) {
+	case JOB_CSS:
+		paths[0] = xstrdup("style.css");
+		break;
+	case JOB_ROOT:
+		paths[0] = xstrdup("index.html");
+		break;
+	case JOB_SITEMAP:
+		paths[0] = xstrdup("sitemap.xml");
+		break;
+	case JOB_INDEX:
+		paths[0] = xasprintf("%s/%s/index.html", lang_code(p, j->lang), index_names[j->index]);
+		break;
+	case JOB_LIST:
+		paths[0] = group_page_path(j->group, j->page);
+		break;
+	case JOB_FEED:
+		paths[0] = xasprintf("%srss.xml", j->group->dir);
+		paths[1] = xasprintf("%satom.xml", j->group->dir);
+		break;
+	case JOB_RELEASE:
+		paths[0] = xstrdup(j->entry->path);
+		break;
+	}
+}
+
 /* Phase one: every output's path and the hash of what it is made from. */
 static void hash_job(struct plan *p, struct job *j)
 {
 	enum render_kind kinds[2];
 	enum count_as as;
 	int n = job_outputs(j, kinds, &as), k;
-	xmlDocPtr doc = job_doc(p, j, j->paths);
-	const struct entry *const *full;
-	size_t nr_full = job_full_entries(p, j, &full);
-	xmlBufferPtr buf;
+	struct job_hasher base;
 
-	if (!doc) {
+	job_paths(p, j, j->paths);
+	output_sha256_init(&base.sha);
+	output_sha256_add(&base.sha, p->key, OUTPUT_HASH_HEX);
+	if (j->type == JOB_CSS) {
 		size_t len;
 		const char *css = render_css(p->r, &len);
-		hash_input(p, "css", css, len, NULL, 0, j->hash[0]);
+		output_sha256_add(&base.sha, "css", 4);
+		output_sha256_add(&base.sha, css, len);
+		output_sha256_hex(&base.sha, j->hash[0]);
 		return;
 	}
-	buf = xmlBufferCreate();
-	xmlNodeDump(buf, doc, xmlDocGetRootElement(doc), 0, 0);
-	for (k = 0; k < n; k++)
-		hash_input(p, kind_names[kinds[k]], (const char *)xmlBufferContent(buf),
-			   (size_t)xmlBufferLength(buf), full, nr_full, j->hash[k]);
-	xmlBufferFree(buf);
-	xmlFreeDoc(doc);
+	describe_job(p, j, &base);
+	for (k = 0; k < n; k++) {
+		struct job_hasher h = base;
+		output_sha256_add(&h.sha, kind_names[kinds[k]], strlen(kind_names[kinds[k]]) + 1);
+		output_sha256_hex(&h.sha, j->hash[k]);
+	}
+}
+
+/* The releases a job shows in full, loaded: a table for pr:release(),
+ * sorted by id and language.  0, or -1 with a message in err. */
+static int load_full(struct plan *p, const struct job *j, struct render_release **out,
+		     struct release ***loaded, size_t *nr, struct strbuf *err)
+{
+	const struct entry *const *full;
+	size_t n = job_full_entries(p, j, &full), i;
+
+	*out = xcalloc(n + 1, sizeof(**out));
+	*loaded = xcalloc(n + 1, sizeof(**loaded));
+	*nr = 0;
+	for (i = 0; i < n; i++) {
+		struct release *rel;
+
+		if (p->loader->load(p->loader->data, full[i]->src, &rel, err) < 0)
+			return -1;
+		(*loaded)[i] = rel;
+		(*out)[i].id = full[i]->rel->id;
+		(*out)[i].lang = full[i]->rel->lang;
+		(*out)[i].root = rel->root;
+		*nr = i + 1;
+	}
+	if (n)
+		qsort(*out, n, sizeof(**out), lookup_cmp);
+	return 0;
+}
+
+static void unload_full(struct plan *p, const struct job *j, struct render_release *table,
+			struct release **loaded, size_t nr)
+{
+	const struct entry *const *full;
+	size_t i;
+
+	job_full_entries(p, j, &full);
+	for (i = 0; i < nr; i++)
+		if (p->loader->unload)
+			p->loader->unload(p->loader->data, full[i]->src, loaded[i]);
+	free(loaded);
+	free(table);
 }
 
 static void fail_job(struct plan *p, const char *msg)
@@ -972,6 +1235,9 @@ static int run_job(struct plan *p, struct job *j, struct strbuf *err)
 	enum count_as as;
 	int n = job_outputs(j, kinds, &as), k, ret = 0;
 	int reused[2] = { 0, 0 };
+	struct render_release *table = NULL;
+	struct release **loaded = NULL;
+	size_t nr_loaded = 0;
 	xmlDocPtr doc = NULL;
 	char *paths[2];
 
@@ -983,6 +1249,12 @@ static int run_job(struct plan *p, struct job *j, struct strbuf *err)
 	}
 	if ((n == 1 || reused[1]) && reused[0])
 		return 0;
+	/* Only now, and only for this job, the releases it shows in full. */
+	if (load_full(p, j, &table, &loaded, &nr_loaded, err) < 0) {
+		fail_job(p, err->buf);
+		unload_full(p, j, table, loaded, nr_loaded);
+		return -1;
+	}
 	doc = job_doc(p, j, paths);
 	for (k = 0; k < n && !ret; k++) {
 		char *out;
@@ -993,7 +1265,8 @@ static int run_job(struct plan *p, struct job *j, struct strbuf *err)
 		if (!doc) {
 			const char *css = render_css(p->r, &len);
 			ret = output_tree_write(p->tree, j->paths[k], j->hash[k], css, len);
-		} else if (render_apply_quiet(p->r, kinds[k], doc, &out, &len, err) < 0) {
+		} else if (render_apply_releases(p->r, kinds[k], doc, table, nr_loaded, &out, &len,
+						 err) < 0) {
 			fail_job(p, err->buf);
 			ret = -1;
 		} else {
@@ -1005,6 +1278,7 @@ static int run_job(struct plan *p, struct job *j, struct strbuf *err)
 	}
 	if (doc)
 		xmlFreeDoc(doc);
+	unload_full(p, j, table, loaded, nr_loaded);
 	free(paths[0]);
 	free(paths[1]);
 	return ret;
@@ -1027,7 +1301,7 @@ static size_t thread_count(void)
 	return n < 1 ? 1 : n > 8 ? 8 : (size_t)n;
 }
 
-enum phase { PHASE_CONTENT, PHASE_HASH, PHASE_RUN };
+enum phase { PHASE_HASH, PHASE_RUN };
 
 struct worker_pool {
 	struct plan *p;
@@ -1053,14 +1327,7 @@ static void *worker(void *data)
 		if (!n || (w->phase == PHASE_RUN && p->failed))
 			break;
 		for (; n; n--, i++) {
-			if (w->phase == PHASE_CONTENT) {
-				struct entry *e = &p->entries[i];
-				struct output_sha256 sha;
-
-				output_sha256_init(&sha);
-				output_sha256_add(&sha, e->rel->xml->buf, e->rel->xml->len);
-				output_sha256_hex(&sha, e->content);
-			} else if (w->phase == PHASE_HASH) {
+			if (w->phase == PHASE_HASH) {
 				hash_job(p, &p->jobs[i]);
 			} else if (!p->failed && run_job(p, &p->jobs[i], &err) < 0) {
 				fail_job(p, NULL);
@@ -1109,7 +1376,18 @@ static void dump_inputs(struct plan *p, const char *dir)
 	p->inline_releases = 1;
 	for (i = 0; i < p->nr_jobs; i++) {
 		char *paths[2], *file, *slash;
-		xmlDocPtr doc = job_doc(p, &p->jobs[i], paths);
+		struct render_release *table = NULL;
+		struct release **loaded = NULL;
+		size_t nr_loaded = 0;
+		struct strbuf err = STRBUF_INIT;
+		xmlDocPtr doc;
+
+		load_full(p, &p->jobs[i], &table, &loaded, &nr_loaded, &err);
+		p->inline_rels = table;
+		p->nr_inline_rels = nr_loaded;
+		doc = job_doc(p, &p->jobs[i], paths);
+		p->inline_rels = NULL;
+		p->nr_inline_rels = 0;
 
 		if (doc) {
 			file = xasprintf("%s/%s.xml", dir, paths[0]);
@@ -1122,6 +1400,8 @@ static void dump_inputs(struct plan *p, const char *dir)
 			free(file);
 			xmlFreeDoc(doc);
 		}
+		unload_full(p, &p->jobs[i], table, loaded, nr_loaded);
+		strbuf_release(&err);
 		free(paths[0]);
 		free(paths[1]);
 	}
@@ -1161,7 +1441,10 @@ static void plan_release(struct plan *p)
 		free(p->entries[i].path);
 		free(p->entries[i].guid);
 		free(p->entries[i].versions);
+		if (p->entries[i].texts)
+			xmlFreeDoc(p->entries[i].texts);
 	}
+	free(p->group_index);
 	free(p->entries);
 	for (i = 0; p->by_lang && i < p->site->nr_languages; i++)
 		free(p->by_lang[i]);
@@ -1183,14 +1466,13 @@ static void plan_release(struct plan *p)
 		xmlFreeDoc(p->scratch);
 	free(p->base);
 	free(p->host);
-	free(p->lookup);
 	free(p->error);
 	output_tree_free(p->tree);
 }
 
-int build_site(struct build_result *out, const struct build_options *opts,
-	       const struct site *site, struct release *const *rels, size_t nr,
-	       struct renderer *r, struct diag *d)
+int build_site_summaries(struct build_result *out, const struct build_options *opts,
+			 const struct site *site, struct release_summary *const *sums, size_t nr,
+			 const struct build_loader *loader, struct renderer *r, struct diag *d)
 {
 	struct plan p;
 	size_t i, nr_outputs = 0, fresh = 0, threads = thread_count();
@@ -1200,14 +1482,17 @@ int build_site(struct build_result *out, const struct build_options *opts,
 	memset(out, 0, sizeof(*out));
 	memset(&p, 0, sizeof(p));
 	pthread_mutex_init(&p.lock, NULL);
+	pthread_mutex_init(&p.texts_lock, NULL);
 	p.site = site;
 	p.opts = opts;
 	p.r = r;
 	p.d = d;
 	p.res = out;
+	p.loader = loader;
 	base_and_host(&p);
-	collect_entries(&p, rels, nr);
+	collect_entries(&p, sums, nr);
 	make_groups(&p);
+	index_groups(&p);
 	make_jobs(&p);
 
 	p.scratch = xmlNewDoc((const xmlChar *)"1.0");
@@ -1217,20 +1502,11 @@ int build_site(struct build_result *out, const struct build_options *opts,
 		p.site_nodes[i] = make_site_node(&p, i);
 		xmlAddChild(xmlDocGetRootElement(p.scratch), p.site_nodes[i]);
 	}
-	/* What pr:release() finds, read-only from here on. */
-	p.lookup = xcalloc(p.nr_entries + 1, sizeof(*p.lookup));
-	for (i = 0; i < p.nr_entries; i++) {
-		p.lookup[i].id = p.entries[i].rel->id;
-		p.lookup[i].lang = p.entries[i].rel->lang;
-		p.lookup[i].root = p.entries[i].rel->root;
-	}
-	if (p.nr_entries)
-		qsort(p.lookup, p.nr_entries, sizeof(*p.lookup), lookup_cmp);
-	render_set_releases(r, p.lookup, p.nr_entries);
 	{
 		struct output_sha256 sha;
 
 		output_sha256_init(&sha);
+		output_sha256_add(&sha, BUILD_HASH_SCHEME, sizeof(BUILD_HASH_SCHEME));
 		output_sha256_add(&sha, render_key(r), OUTPUT_HASH_HEX);
 		output_sha256_add(&sha, site->xml->buf, site->xml->len);
 		output_sha256_hex(&sha, p.key);
@@ -1240,7 +1516,6 @@ int build_site(struct build_result *out, const struct build_options *opts,
 
 	if (output_tree_open(&p.tree, opts->out_dir, opts->force, d) < 0)
 		goto out;
-	run_parallel(&p, PHASE_CONTENT, p.nr_entries, threads);
 	run_parallel(&p, PHASE_HASH, p.nr_jobs, threads);
 	for (i = 0; i < p.nr_jobs; i++) {
 		struct job *j = &p.jobs[i];
@@ -1290,9 +1565,37 @@ int build_site(struct build_result *out, const struct build_options *opts,
 		goto out;
 	ret = 0;
 out:
-	render_set_releases(r, NULL, 0);
 	plan_release(&p);
+	pthread_mutex_destroy(&p.texts_lock);
 	pthread_mutex_destroy(&p.lock);
+	return ret;
+}
+
+/* build_site(): the releases are loaded already. */
+static int loaded_load(void *data, size_t i, struct release **out, struct strbuf *err)
+{
+	struct release *const *rels = data;
+
+	(void)err;
+	*out = rels[i];
+	return 0;
+}
+
+int build_site(struct build_result *out, const struct build_options *opts,
+	       const struct site *site, struct release *const *rels, size_t nr,
+	       struct renderer *r, struct diag *d)
+{
+	struct release_summary **sums = xcalloc(nr + 1, sizeof(*sums));
+	struct build_loader loader = { loaded_load, NULL, (void *)rels };
+	size_t i;
+	int ret;
+
+	for (i = 0; i < nr; i++)
+		sums[i] = summary_from_release(rels[i]);
+	ret = build_site_summaries(out, opts, site, sums, nr, &loader, r, d);
+	for (i = 0; i < nr; i++)
+		summary_free(sums[i]);
+	free(sums);
 	return ret;
 }
 

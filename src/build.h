@@ -35,6 +35,7 @@
 #include "render.h"
 #include "site.h"
 #include "site_output.h"
+#include "summary.h"
 
 struct build_options {
 	const char *out_dir;
@@ -61,5 +62,22 @@ int build_site(struct build_result *out, const struct build_options *opts,
 	       const struct site *site, struct release *const *rels, size_t nr,
 	       struct renderer *r, struct diag *d);
 void build_result_release(struct build_result *res);
+
+/* Where the full text of a release comes from when an output that shows
+ * it in full is rendered (its page, a feed it is in); nothing else needs
+ * it.  load() gives the release of source i (0, or -1 with a message in
+ * err; it must check that the bytes are still those summarised), and
+ * unload(), when not NULL, takes it back.  Called from several threads. */
+struct build_loader {
+	int (*load)(void *data, size_t i, struct release **out, struct strbuf *err);
+	void (*unload)(void *data, size_t i, struct release *rel);
+	void *data;
+};
+
+/* build_site() from summaries (validated; lent): a release is parsed only
+ * while an output that shows it in full is rendered. */
+int build_site_summaries(struct build_result *out, const struct build_options *opts,
+			 const struct site *site, struct release_summary *const *sums, size_t nr,
+			 const struct build_loader *loader, struct renderer *r, struct diag *d);
 
 #endif

@@ -68,36 +68,82 @@ static double seconds_since(const struct timespec *start)
 	return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
 }
 
-/* Loads and validates every release; the loaded ones go to *rels. */
-static int load_releases(struct site *site, time_t now, struct diag *d, struct release ***rels,
-			 size_t *nr)
+/* The summary cache of out_dir: ".<name>.cache" beside it, like the
+ * journal (never inside: the output is published as it is). */
+static char *cache_path_of(const char *out)
 {
+	char *dir = xstrdup(out), *slash, *path;
+
+	while (strlen(dir) > 1 && ends_with(dir, "/"))
+		dir[strlen(dir) - 1] = '\0';
+	slash = strrchr(dir, '/');
+	if (slash)
+		path = xasprintf("%.*s/.%s.cache", (int)(slash - dir), dir, slash + 1);
+	else
+		path = xasprintf(".%s.cache", dir);
+	free(dir);
+	return path;
+}
+
+/* Validates every release, reading again only those whose file changed
+ * since the cache was written; their summaries go to *sums. */
+static int load_summaries(struct site *site, time_t now, struct summary_cache *cache,
+			  struct diag *d, struct release_summary ***sums, size_t *nr, int *changed)
+{
+	size_t from_cache = 0;
 	struct file_list files = { NULL, 0, 0 };
 	struct validator *v;
 	char *root = common_archive_root(site);
 	char *dir = strcmp(root, ".") ? xasprintf("%s/releases", root) : xstrdup("releases");
+	char today[16];
+	struct date t;
 	size_t i, alloc = 0;
 	int system_error = 0;
 
-	*rels = NULL;
+	*sums = NULL;
 	*nr = 0;
+	date_from_time(now, &t);
+	snprintf(today, sizeof(today), "%04d-%02d-%02d", t.year, t.month, t.day);
 	if (files_collect(&files, dir, d) < 0)
 		system_error = 1;
 	v = validator_new(site, d, now);
 	for (i = 0; i < files.nr; i++) {
-		struct release *rel;
-		int ret;
+		struct release_summary *s = NULL;
+		struct summary_key key;
+		int have_key = !summary_key_of(files.paths[i], &key);
 
 		d->files++;
-		ret = release_load(&rel, files.paths[i], d);
-		if (ret == XMLDOC_SYSTEM)
-			system_error = 1;
-		if (ret)
-			continue;
-		validator_check_release(v, rel);
-		ALLOC_GROW(*rels, *nr + 1, alloc);
-		(*rels)[(*nr)++] = rel;
+		if (have_key && cache)
+			s = summary_cache_take(cache, files.paths[i], &key);
+		/* A date still to come depends on the clock: such a file is
+		 * checked again every time. */
+		if (s && (strcmp(s->date, today) > 0 || (s->updated && strcmp(s->updated, today) > 0))) {
+			summary_free(s);
+			s = NULL;
+		}
+		if (s) {
+			validator_add_summary(v, s);
+			from_cache++;
+		} else {
+			size_t before = d->errors + d->warnings;
+			struct release *rel;
+			int ret = release_load(&rel, files.paths[i], d);
+
+			if (ret == XMLDOC_SYSTEM)
+				system_error = 1;
+			if (ret)
+				continue;
+			validator_check_release(v, rel);
+			s = summary_from_release(rel);
+			s->key = key;
+			s->clean = have_key && d->errors + d->warnings == before;
+			release_free(rel);
+		}
+		ALLOC_GROW(*sums, *nr + 1, alloc);
+		(*sums)[(*nr)++] = s;
 	}
+	/* Something read again, or gone: the cache is to be written. */
+	*changed = from_cache != *nr || from_cache != summary_cache_size(cache);
 	validator_finish(v);
 	validator_free(v);
 	files_release(&files);
@@ -108,13 +154,55 @@ static int load_releases(struct site *site, time_t now, struct diag *d, struct r
 	return diag_failed(d) ? EXIT_FINDINGS : 0;
 }
 
+/* Parses a release again for an output that shows it in full, and makes
+ * sure its bytes are those that were validated. */
+static int file_load(void *data, size_t i, struct release **out, struct strbuf *err)
+{
+	struct release_summary *const *sums = data;
+	const struct release_summary *s = sums[i];
+	struct output_sha256 sha;
+	char hex[OUTPUT_HASH_HEX + 1];
+	struct diag quiet;
+
+	diag_init(&quiet, DIAG_FORMAT_TEXT);
+	quiet.quiet = 1;
+	*out = NULL;
+	if (release_load_unchecked(out, s->path, &quiet) < 0) {
+		strbuf_reset(err);
+		strbuf_addf(err, "cannot read '%s' again", s->path);
+		return -1;
+	}
+	output_sha256_init(&sha);
+	output_sha256_add(&sha, (*out)->xml->buf, (*out)->xml->len);
+	output_sha256_hex(&sha, hex);
+	if (strcmp(hex, s->content)) {
+		release_free(*out);
+		*out = NULL;
+		strbuf_reset(err);
+		strbuf_addf(err, "'%s' changed while the site was built; build again", s->path);
+		return -1;
+	}
+	return 0;
+}
+
+static void file_unload(void *data, size_t i, struct release *rel)
+{
+	(void)data;
+	(void)i;
+	release_free(rel);
+}
+
 int cmd_build(int argc, const char **argv)
 {
 	struct build_options opts;
 	struct build_result res;
 	struct progress progress = { 0, 0 };
-	struct release **rels = NULL;
+	struct release_summary **sums = NULL;
+	struct summary_cache *cache = NULL;
+	struct build_loader loader;
 	struct renderer *r = NULL;
+	char site_hash[OUTPUT_HASH_HEX + 1], *cache_path = NULL;
+	int cache_changed = 1;
 	struct site *site = NULL;
 	struct timespec start;
 	char *root = NULL, *sheets = NULL, *default_out = NULL;
@@ -151,7 +239,23 @@ int cmd_build(int argc, const char **argv)
 	if (ret)
 		goto out;
 
-	ret = load_releases(site, opts.now, &d, &rels, &nr);
+	root = common_archive_root(site);
+	if (!out_dir)
+		out_dir = default_out = strcmp(root, ".") ? xasprintf("%s/public", root)
+							   : xstrdup("public");
+	{
+		struct output_sha256 sha;
+
+		output_sha256_init(&sha);
+		output_sha256_add(&sha, site->xml->buf, site->xml->len);
+		output_sha256_hex(&sha, site_hash);
+	}
+	cache_path = cache_path_of(out_dir);
+	/* --force reads every file again, and writes the cache anew. */
+	if (!force)
+		cache = summary_cache_load(cache_path, site_hash);
+	ret = load_summaries(site, opts.now, cache, &d, &sums, &nr, &cache_changed);
+	summary_cache_free(cache);
 	if (ret) {
 		diag_summary(&d, "build");
 		if (ret == EXIT_FINDINGS)
@@ -159,21 +263,20 @@ int cmd_build(int argc, const char **argv)
 		goto out;
 	}
 
-	root = common_archive_root(site);
 	sheets = render_find_stylesheets(root, &d);
 	if (!sheets || render_new(&r, sheets, &d) < 0) {
 		ret = EXIT_SYSTEM;
 		goto out;
 	}
-	if (!out_dir)
-		out_dir = default_out = strcmp(root, ".") ? xasprintf("%s/public", root)
-							   : xstrdup("public");
 	opts.out_dir = out_dir;
 	opts.force = force;
 	progress.on = !common.quiet && isatty(STDERR_FILENO);
 	opts.progress = show_progress;
 	opts.progress_data = &progress;
-	if (build_site(&res, &opts, site, rels, nr, r, &d) < 0) {
+	loader.load = file_load;
+	loader.unload = file_unload;
+	loader.data = sums;
+	if (build_site_summaries(&res, &opts, site, sums, nr, &loader, r, &d) < 0) {
 		if (progress.shown)
 			fputc('\n', stderr);
 		fprintf(stderr, "pr-publish build: failed; '%s' was left as it was\n", out_dir);
@@ -182,6 +285,9 @@ int cmd_build(int argc, const char **argv)
 	}
 	if (progress.shown)
 		fprintf(stderr, "\r\033[K");
+	/* A cache that cannot be written only makes the next build slower. */
+	if (cache_changed)
+		summary_cache_write(cache_path, site_hash, sums, nr);
 	if (d.warnings)
 		diag_summary(&d, "build");
 	if (!common.quiet) {
@@ -205,8 +311,9 @@ out:
 	build_result_release(&res);
 	render_free(r);
 	for (i = 0; i < nr; i++)
-		release_free(rels[i]);
-	free(rels);
+		summary_free(sums[i]);
+	free(sums);
+	free(cache_path);
 	free(default_out);
 	free(sheets);
 	free(root);

@@ -107,6 +107,21 @@ int release_parse_memory(struct release **out, const char *name, const char *buf
 	return finish(out, x, d);
 }
 
+int release_load_unchecked(struct release **out, const char *path, struct diag *d)
+{
+	struct xmldoc *x;
+	int ret;
+
+	*out = NULL;
+	ret = xmldoc_load_file(&x, path, d);
+	if (ret)
+		return ret;
+	*out = xcalloc(1, sizeof(**out));
+	(*out)->xml = x;
+	extract(*out);
+	return 0;
+}
+
 void release_free(struct release *rel)
 {
 	if (!rel)

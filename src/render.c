@@ -68,6 +68,12 @@ struct renderer {
  * and sends every message to the buffer of the thread that caused it. */
 static _Thread_local struct strbuf *thread_errors;
 
+/* render_apply_releases(): what pr:release() finds during this thread's
+ * transformation, instead of the renderer's table. */
+static _Thread_local const struct render_release *call_releases;
+static _Thread_local size_t call_nr_releases;
+static _Thread_local int call_has_releases;
+
 /* ---- dates -------------------------------------------------------------- */
 
 struct date_lang {
@@ -633,14 +639,20 @@ static void fn_release(xmlXPathParserContextPtr ctxt, int nargs)
 		}
 		item = arg->nodesetval && arg->nodesetval->nodeNr ? arg->nodesetval->nodeTab[0] : NULL;
 	}
-	if (r && r->nr_releases && item && item->type == XML_ELEMENT_NODE) {
+	const struct render_release *table = r ? r->releases : NULL;
+	size_t nr_table = r ? r->nr_releases : 0;
+
+	if (call_has_releases) {
+		table = call_releases;
+		nr_table = call_nr_releases;
+	}
+	if (r && nr_table && item && item->type == XML_ELEMENT_NODE) {
 		xmlChar *id = xmlGetProp(item, (const xmlChar *)"id");
 		xmlChar *lang = xmlGetProp(item, (const xmlChar *)"lang");
 
 		if (id && lang) {
 			struct render_release probe = { (const char *)id, (const char *)lang, NULL };
-			found = bsearch(&probe, r->releases, r->nr_releases, sizeof(probe),
-					release_cmp);
+			found = bsearch(&probe, table, nr_table, sizeof(probe), release_cmp);
 		}
 		xmlFree(id);
 		xmlFree(lang);
@@ -987,6 +999,22 @@ out:
 		xmlFreeDoc(res);
 	if (ctxt)
 		xsltFreeTransformContext(ctxt);
+	return ret;
+}
+
+int render_apply_releases(const struct renderer *r, enum render_kind kind, xmlDocPtr input,
+			  const struct render_release *rels, size_t nr, char **out, size_t *len,
+			  struct strbuf *err)
+{
+	int ret;
+
+	call_releases = rels;
+	call_nr_releases = nr;
+	call_has_releases = 1;
+	ret = render_apply_quiet(r, kind, input, out, len, err);
+	call_has_releases = 0;
+	call_releases = NULL;
+	call_nr_releases = 0;
 	return ret;
 }
 

@@ -92,6 +92,13 @@ void render_set_releases(struct renderer *r, const struct render_release *rels, 
 int render_apply_quiet(const struct renderer *r, enum render_kind kind, xmlDocPtr input,
 		       char **out, size_t *len, struct strbuf *err);
 
+/* render_apply_quiet() with pr:release() finding rels (sorted as for
+ * render_set_releases(), lent for the call) instead of the renderer's
+ * table: each thread brings the releases its output needs. */
+int render_apply_releases(const struct renderer *r, enum render_kind kind, xmlDocPtr input,
+			  const struct render_release *rels, size_t nr, char **out, size_t *len,
+			  struct strbuf *err);
+
 /* The same formatting the stylesheets get, for C callers and tests:
  * "15 October 2020" in lang (English when lang is unknown); NULL when date
  * is not YYYY-MM-DD.  The result is the caller's. */

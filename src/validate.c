@@ -242,14 +242,12 @@ static int ref_cmp(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static char *joined_keys(const struct release_ref *refs, size_t nr)
+/* Sorted, without repeats, joined by ' '. */
+static char *joined_strs(const char **keys, size_t nr)
 {
-	const char **keys = xcalloc(nr + 1, sizeof(*keys));
 	struct strbuf sb = STRBUF_INIT;
 	size_t i;
 
-	for (i = 0; i < nr; i++)
-		keys[i] = refs[i].key;
 	qsort(keys, nr, sizeof(*keys), ref_cmp);
 	for (i = 0; i < nr; i++) {
 		if (i && !strcmp(keys[i], keys[i - 1]))
@@ -258,8 +256,33 @@ static char *joined_keys(const struct release_ref *refs, size_t nr)
 			strbuf_addch(&sb, ' ');
 		strbuf_addstr(&sb, keys[i]);
 	}
-	free(keys);
 	return strbuf_detach(&sb);
+}
+
+static char *joined_keys(const struct release_ref *refs, size_t nr)
+{
+	const char **keys = xcalloc(nr + 1, sizeof(*keys));
+	char *s;
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		keys[i] = refs[i].key;
+	s = joined_strs(keys, nr);
+	free(keys);
+	return s;
+}
+
+static char *joined_list(char *const *list, size_t nr)
+{
+	const char **keys = xcalloc(nr + 1, sizeof(*keys));
+	char *s;
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		keys[i] = list[i];
+	s = joined_strs(keys, nr);
+	free(keys);
+	return s;
 }
 
 /* ---- the rules on one release ------------------------------------------ */
@@ -646,6 +669,30 @@ static void add_summary(struct validator *v, const struct release *rel, int cont
 			s->fact_line[i] = loc.line;
 			s->fact_column[i] = loc.column;
 		}
+	}
+}
+
+void validator_add_summary(struct validator *v, const struct release_summary *rs)
+{
+	struct summary *s;
+	size_t i;
+
+	ALLOC_GROW(v->sums, v->nr_sums + 1, v->alloc_sums);
+	s = &v->sums[v->nr_sums++];
+	memset(s, 0, sizeof(*s));
+	s->path = xstrdup(rs->path);
+	s->id = xstrdup(rs->id);
+	s->lang = xstrdup(rs->lang);
+	s->date = xstrdup(rs->date);
+	s->embargo = rs->embargo ? xstrdup(rs->embargo) : NULL;
+	s->sources = joined_list(rs->sources, rs->nr_sources);
+	s->fields = joined_list(rs->fields, rs->nr_fields);
+	s->countries = joined_list(rs->countries, rs->nr_countries);
+	s->line = rs->line;
+	s->column = rs->column;
+	for (i = 0; i < NR_FACTS; i++) {
+		s->fact_line[i] = rs->fact_line[i];
+		s->fact_column[i] = rs->fact_column[i];
 	}
 }
 

@@ -19,6 +19,7 @@
 #include "diag.h"
 #include "release.h"
 #include "site.h"
+#include "summary.h"
 
 struct validator;
 
@@ -34,6 +35,9 @@ void validator_check_release(struct validator *v, const struct release *rel);
 /* Takes part in the rules across files without being checked itself: a
  * published language version that a draft must agree with. */
 void validator_add_context(struct validator *v, const struct release *rel);
+/* Takes part in the rules across files as an already checked release
+ * (from the summary cache, summary.h). */
+void validator_add_summary(struct validator *v, const struct release_summary *s);
 /* The rules across files; call once after the last file. */
 void validator_finish(struct validator *v);
 

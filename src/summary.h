@@ -1,0 +1,86 @@
+/*
+ * summary.h - what a build needs to know of a release without its tree,
+ * and the cache that keeps it between builds.
+ *
+ * A struct release_summary holds everything the listings, feeds, sitemap
+ * and the rules across files (validate.h) use of one release file: its
+ * id, language, dates, taxonomy, the headline, subtitle and summary as
+ * serialised XML, where its facts are written (for findings), and the
+ * SHA-256 of its bytes.  A page or feed that shows a release in full
+ * parses it again when it is rendered, and checks that the bytes still
+ * hash to what was validated.
+ *
+ * The cache (".<out>.cache" beside the output folder) maps each file's
+ * (path, size, mtime in ns, inode) to its summary.  A build reads and
+ * validates again only the files whose key changed; the cache is only
+ * trusted for a file whose key matches exactly, and a cache that is not
+ * ours, of another version or another site file, or damaged in any way
+ * (a checksum covers it) is ignored and rebuilt.  A file is only cached
+ * when its validation found nothing at all, so warnings are shown again.
+ */
+#ifndef PR_SUMMARY_H
+#define PR_SUMMARY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "release.h"
+#include "site_output.h"
+
+enum summary_fact {
+	SUMMARY_FACT_DATE,
+	SUMMARY_FACT_EMBARGO,
+	SUMMARY_FACT_SOURCES,
+	SUMMARY_FACT_FIELDS,
+	SUMMARY_FACT_COUNTRIES,
+	SUMMARY_NR_FACTS,
+};
+
+/* What identifies a file's version without reading it. */
+struct summary_key {
+	uint64_t size, mtime_ns, ino, dev;
+};
+
+struct release_summary {
+	char *path;
+	char *id, *lang, *type, *original_lang, *date, *embargo, *updated;
+	int withdrawn;
+	char *headline, *subtitle, *summary;   /* the elements as XML, or NULL */
+	char **places, **sources, **fields, **countries;
+	size_t nr_places, nr_sources, nr_fields, nr_countries;
+	long line, column;                     /* of the id attribute */
+	long fact_line[SUMMARY_NR_FACTS], fact_column[SUMMARY_NR_FACTS];
+	char content[OUTPUT_HASH_HEX + 1];     /* SHA-256 of the file's bytes */
+	char item[OUTPUT_HASH_HEX + 1];        /* SHA-256 of all of the above */
+	struct summary_key key;
+	int clean;      /* validated without any finding: may be cached */
+};
+
+/* The summary of a loaded release (its bytes are rel->xml->buf); the
+ * caller's, summary_free. */
+struct release_summary *summary_from_release(const struct release *rel);
+void summary_free(struct release_summary *s);
+
+/* The key of the file at path (stat), 0 or -1 with errno. */
+int summary_key_of(const char *path, struct summary_key *out);
+
+struct summary_cache;
+
+/* Reads the cache at path made for the site file whose SHA-256 is
+ * site_hash; an absent, foreign or damaged cache gives an empty one.
+ * Never fails; the result is the caller's (summary_cache_free). */
+struct summary_cache *summary_cache_load(const char *path, const char *site_hash);
+/* The cached summary of path when its key is key, else NULL.  The caller
+ * takes it over (it is removed from the cache). */
+struct release_summary *summary_cache_take(struct summary_cache *c, const char *path,
+					   const struct summary_key *key);
+/* How many summaries it held when loaded. */
+size_t summary_cache_size(const struct summary_cache *c);
+void summary_cache_free(struct summary_cache *c);
+
+/* Writes the clean summaries of sums to path, atomically.  0 or -1 with
+ * errno. */
+int summary_cache_write(const char *path, const char *site_hash,
+			struct release_summary *const *sums, size_t nr);
+
+#endif

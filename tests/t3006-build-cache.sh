@@ -1,0 +1,79 @@
+#!/bin/sh
+test_description='build: the summary cache beside the output is used only when it matches'
+. "$(dirname "$0")/lib/test-lib.sh"
+
+KOREA=releases/2020/2020-10-15-korea-conference.en.xml
+
+test_expect_success 'a build writes the cache beside the output, not in it' '
+	make_archive &&
+	cp -R "$REPO/releases/." releases/ &&
+	pr-publish build -q &&
+	test -s .public.cache &&
+	head -1 .public.cache | grep "^pr-publish-summary-cache " &&
+	! test -e public/.public.cache
+'
+
+test_expect_success 'a rebuild from the cache makes the same bytes as one without' '
+	pr-publish build -q --out nocache-first &&
+	rm .nocache-first.cache &&
+	pr-publish build -q --force --out forced &&
+	diff -r public nocache-first &&
+	diff -r public forced &&
+	rm -rf nocache-first forced .forced.cache
+'
+
+test_expect_success 'a changed file is read again (same size, new mtime)' '
+	sed "s|<headline>OSCE and Republic of Korea conference|<headline>OSCE and Republic of Korea CONFERENCE|" \
+		$KOREA >new && test $(wc -c <new) = $(wc -c <$KOREA) && mv new $KOREA &&
+	run_expect 0 pr-publish build &&
+	grep -F "OSCE and Republic of Korea CONFERENCE" public/en/2020/2020-10-15-korea-conference.html &&
+	grep -F "OSCE and Republic of Korea CONFERENCE" public/en/index.html
+'
+
+test_expect_success 'a file changed to be invalid is validated again' '
+	cp $KOREA keep &&
+	sed "s|<field ref=\"countering-terrorism\"/>|<field ref=\"countering-terrorizm\"/>|" keep >$KOREA &&
+	run_expect 1 pr-publish build &&
+	grep "field-unknown" err &&
+	cp keep $KOREA
+'
+
+test_expect_success 'a corrupt cache is ignored, and rebuilt' '
+	pr-publish build -q &&
+	cp public/en/index.html before.html &&
+	sed "s/OSCE/XXXX/g" .public.cache >bad && mv bad .public.cache &&
+	run_expect 0 pr-publish build &&
+	test_cmp before.html public/en/index.html &&
+	head -c 100 .public.cache >bad && mv bad .public.cache &&
+	run_expect 0 pr-publish build &&
+	test_cmp before.html public/en/index.html &&
+	echo "not a cache" >.public.cache &&
+	run_expect 0 pr-publish build --force &&
+	test_cmp before.html public/en/index.html &&
+	grep "^sum " .public.cache
+'
+
+test_expect_success 'a cache for another site file is not used' '
+	sed "s|<headline>OSCE and Republic of Korea CONFERENCE|<headline>OSCE and Korea|" $KOREA >new &&
+	touch -r $KOREA new && mv new $KOREA &&
+	cp .public.cache old-cache &&
+	printf "\n" >>site.xml &&
+	run_expect 0 pr-publish build &&
+	grep -F "<h1>OSCE and Korea" public/en/2020/2020-10-15-korea-conference.html
+'
+
+test_expect_success 'the cache is trusted only for the exact key: --force reads every file' '
+	sed "s|<headline>OSCE and Korea|<headline>OSCE und Korea|" $KOREA >new &&
+	touch -r $KOREA new && mv new $KOREA &&
+	run_expect 0 pr-publish build --force &&
+	grep -F "<h1>OSCE und Korea" public/en/2020/2020-10-15-korea-conference.html &&
+	pr-publish build -q --out plain && rm .plain.cache &&
+	diff -r public plain
+'
+
+test_expect_success 'a clock that goes back checks future dates again' '
+	PR_PUBLISH_NOW=2020-10-01T00:00:00Z run_expect 1 pr-publish build &&
+	grep "date-future" err
+'
+
+test_done
