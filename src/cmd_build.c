@@ -7,8 +7,10 @@
 
 #include "build.h"
 #include "cli.h"
+#include "archive.h"
 #include "datetime.h"
 #include "files.h"
+#include "publish.h"
 #include "render.h"
 #include "util.h"
 #include "validate.h"
@@ -16,11 +18,13 @@
 static struct common_options common;
 static const char *out_dir;
 static int force;
+static int commit;
 
 const struct option build_options[] = {
 	COMMON_OPTIONS(&common),
 	OPT_STRING('o', "out", &out_dir, "DIR", "where the site goes (default: public/ beside site.xml)"),
 	OPT_FLAG('f', "force", &force, "render every output, not only those whose input changed"),
+	OPT_FLAG(0, "commit", &commit, "render the git archive's branch and commit it on branch 'site'"),
 	OPT_END(),
 };
 
@@ -215,6 +219,7 @@ int cmd_build(int argc, const char **argv)
 	memset(&res, 0, sizeof(res));
 	out_dir = NULL;
 	force = 0;
+	commit = 0;
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	nr_args = options_parse(argc, argv, build_options, &build_help);
 	if (nr_args == OPTIONS_HELP)
@@ -243,6 +248,27 @@ int cmd_build(int argc, const char **argv)
 	if (!out_dir)
 		out_dir = default_out = strcmp(root, ".") ? xasprintf("%s/public", root)
 							   : xstrdup("public");
+	if (commit) {
+		/* What publishing does with the site, without publishing: for
+		 * cron, when an embargo lifts. */
+		struct publish_options po;
+		struct archive *a = NULL;
+
+		memset(&po, 0, sizeof(po));
+		po.now = opts.now;
+		po.quiet = common.quiet;
+		po.out_dir = out_dir;
+		if (archive_open(&a, root, ARCHIVE_OPEN_DISCOVER, &d)) {
+			ret = EXIT_SYSTEM;
+			goto out;
+		}
+		ret = publish_site(a, site, root, &po, &d);
+		archive_free(a);
+		if (!ret && !common.quiet)
+			fprintf(stderr, "build: the site of the archive's branch is in '%s' and on "
+				"branch 'site'\n", out_dir);
+		goto out;
+	}
 	{
 		struct output_sha256 sha;
 

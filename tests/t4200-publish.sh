@@ -122,4 +122,18 @@ test_expect_success 'publish --push sends the branch and the site to the central
 	test "$(git -C central.git rev-parse site)" = "$(git -C arch rev-parse site)"
 '
 
+test_expect_success 'an embargoed release is committed but reaches the site when its time comes' '
+	new_archive emb &&
+	sed "s/2020-10-15-korea-conference/2026-11-25-embargoed/; s|<date>2020-10-15</date>|<date>2026-11-25</date>|; s|</dateline>|</dateline>\n  <embargo>2026-11-25T15:00:00+01:00</embargo>|" \
+		"$KOREA_EN" >emb/drafts/2026-11-25-embargoed.en.xml &&
+	(cd emb && pr-publish publish -q drafts/2026-11-25-embargoed.en.xml) &&
+	git -C emb cat-file -e main:releases/2026/2026-11-25-embargoed.en.xml &&
+	! git -C emb ls-tree -r --name-only site | grep embargoed &&
+	test ! -e emb/public/en/2026/2026-11-25-embargoed.html &&
+	(cd emb && PR_PUBLISH_NOW=2026-11-25T14:01:00Z pr-publish build -q --commit) &&
+	git -C emb ls-tree -r --name-only site | grep "^en/2026/2026-11-25-embargoed.html$" &&
+	test -f emb/public/en/2026/2026-11-25-embargoed.html &&
+	git -C emb log -1 --format=%B site | grep "Source: $(git -C emb rev-parse main)"
+'
+
 test_done
