@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
@@ -443,6 +444,26 @@ out:
 
 /* ---- opening, writing, committing --------------------------------------- */
 
+/* Folders .<base>.new-XXXXXX of a build that was killed: ours (we hold the
+ * lock of this output), and no longer of use to anyone. */
+static void sweep_stale(struct output_tree *t)
+{
+	char *prefix = xasprintf(".%s.new-", t->base);
+	DIR *dh = opendir(t->parent);
+	struct dirent *de;
+
+	while (dh && (de = readdir(dh))) {
+		if (!strncmp(de->d_name, prefix, strlen(prefix))) {
+			char *path = xasprintf("%s/%s", t->parent, de->d_name);
+			output_remove_tree(path);
+			free(path);
+		}
+	}
+	if (dh)
+		closedir(dh);
+	free(prefix);
+}
+
 int output_tree_open(struct output_tree **out, const char *dir, int force, struct diag *d)
 {
 	struct output_tree *t = xcalloc(1, sizeof(*t));
@@ -505,6 +526,7 @@ int output_tree_open(struct output_tree **out, const char *dir, int force, struc
 		goto fail;
 	}
 	free(lock_path);
+	sweep_stale(t);
 
 	if (!lstat(t->dir, &st)) {
 		if (!S_ISDIR(st.st_mode)) {
@@ -779,6 +801,7 @@ out:
 
 int output_tree_commit(struct output_tree *t, struct output_stats *stats)
 {
+	sigset_t held_mask;
 	struct manifest_entry *sorted;
 	size_t i, j;
 	int ret;
@@ -812,6 +835,20 @@ int output_tree_commit(struct output_tree *t, struct output_stats *stats)
 		stats->unchanged = 1;
 		return 0;   /* output_tree_free() drops the staging folder */
 	}
+	/* From here the old site is being replaced: a SIGTERM or ^C waits
+	 * until it is done, so that it finds the site before or after.  (A
+	 * SIGKILL during an update leaves the journal, which the next build
+	 * applies first.) */
+	{
+		sigset_t hold;
+
+		sigemptyset(&hold);
+		sigaddset(&hold, SIGINT);
+		sigaddset(&hold, SIGTERM);
+		sigaddset(&hold, SIGHUP);
+		sigaddset(&hold, SIGQUIT);
+		pthread_sigmask(SIG_BLOCK, &hold, &held_mask);
+	}
 	if (t->mode == MODE_UPDATE) {
 		ret = update_in_place(t, t->cur);
 	} else {
@@ -827,6 +864,7 @@ int output_tree_commit(struct output_tree *t, struct output_stats *stats)
 		if (!ret)
 			ret = swap_in(t);
 	}
+	pthread_sigmask(SIG_SETMASK, &held_mask, NULL);
 	if (ret < 0)
 		return -1;
 	t->committed = 1;
