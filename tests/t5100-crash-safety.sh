@@ -20,11 +20,11 @@ be exactly as before or exactly as after the command:
 
 and git fsck --strict is clean, no *.lock file of git is left, and the next
 publish or build succeeds.  PR_PUBLISH_KILLS sets the kills per signal and
-command (default 30).'
+command (default 12; CI runs 30).'
 . "$(dirname "$0")/lib/test-lib.sh"
 
 KOREA_EN=$REPO/releases/2020/2020-10-15-korea-conference.en.xml
-KILLS=${PR_PUBLISH_KILLS:-30}
+KILLS=${PR_PUBLISH_KILLS:-12}
 test -n "$PR_PUBLISH_SLOW" && KILLS=${PR_PUBLISH_KILLS:-4}
 
 # usage: release ID: the Korea release under another id, on stdout
