@@ -526,7 +526,6 @@ int output_tree_open(struct output_tree **out, const char *dir, int force, struc
 		goto fail;
 	}
 	free(lock_path);
-	sweep_stale(t);
 
 	if (!lstat(t->dir, &st)) {
 		if (!S_ISDIR(st.st_mode)) {
@@ -541,6 +540,8 @@ int output_tree_open(struct output_tree **out, const char *dir, int force, struc
 	/* An earlier build committed but was stopped while applying. */
 	if (t->dir_exists && journal_apply(t) < 0)
 		goto fail;
+	/* Only now: a committed journal renames files out of its folder. */
+	sweep_stale(t);
 	have_manifest = t->dir_exists ? manifest_read(t) : 0;
 	t->had_manifest = have_manifest > 0;
 	if (have_manifest < 0) {
