@@ -598,11 +598,16 @@ static void record(struct output_tree *t, const char *path, const char *hash, ch
 
 int output_tree_reuse(struct output_tree *t, const char *path, const char *hash)
 {
+	if (!output_tree_is_fresh(t, path, hash))
+		return 0;
+	return output_tree_keep(t, path, hash);
+}
+
+int output_tree_keep(struct output_tree *t, const char *path, const char *hash)
+{
 	char *from, *to;
 	int ret = 1;
 
-	if (!output_tree_is_fresh(t, path, hash))
-		return 0;
 	if (t->mode == MODE_UPDATE) {
 		/* It stays where it is. */
 		pthread_mutex_lock(&t->lock);
