@@ -18,7 +18,7 @@
 /* Bump when a summary's fields or their meaning change, or when a rule of
  * validate.c changes what a clean file is: an older cache is then
  * ignored. */
-#define SUMMARY_CACHE_MAGIC "pr-publish-summary-cache 3\n"
+#define SUMMARY_CACHE_MAGIC "pr-publish-summary-cache 4\n"
 
 /* ---- making one --------------------------------------------------------- */
 
@@ -236,17 +236,31 @@ struct summary_cache {
 	size_t nr;
 };
 
-/* FNV-1a, 64 bits: catches damage, cheaply; the cache is not a defence
- * against someone who can write beside the output (they could write the
- * output itself). */
+/* FNV-1a style, 64 bits, on four interleaved lanes of 8-byte words (a
+ * byte at a time, the multiplications of a 10 MB cache were one chain):
+ * catches damage, cheaply; the cache is not a defence against someone who
+ * can write beside the output (they could write the output itself). */
 static uint64_t checksum(const char *p, size_t len)
 {
-	uint64_t h = 1469598103934665603ull;
-	size_t i;
+	const uint64_t prime = 1099511628211ull;
+	uint64_t lane[4] = { 1469598103934665603ull, 0x9e3779b97f4a7c15ull,
+			     0xc2b2ae3d27d4eb4full, 0x165667b19e3779f9ull };
+	uint64_t h;
+	size_t i = 0, k;
 
-	for (i = 0; i < len; i++) {
-		h ^= (unsigned char)p[i];
-		h *= 1099511628211ull;
+	for (; len - i >= 32; i += 32)
+		for (k = 0; k < 4; k++) {
+			uint64_t w;
+			memcpy(&w, p + i + 8 * k, 8);
+			lane[k] = (lane[k] ^ w) * prime;
+			lane[k] ^= lane[k] >> 29;
+		}
+	for (; i < len; i++)
+		lane[0] = (lane[0] ^ (unsigned char)p[i]) * prime;
+	h = (uint64_t)len * prime;
+	for (k = 0; k < 4; k++) {
+		h = (h ^ lane[k]) * prime;
+		h ^= h >> 32;
 	}
 	return h;
 }
