@@ -85,6 +85,7 @@ struct job {
 	char *paths[2];         /* its outputs: one, or RSS and Atom */
 	char hash[2][OUTPUT_HASH_HEX + 1];
 	int written[2];         /* 1 rendered, 0 carried over (phase two) */
+	int fresh[2];           /* the previous build made it from this hash */
 };
 
 struct plan {
@@ -1241,8 +1242,9 @@ static int run_job(struct plan *p, struct job *j, struct strbuf *err)
 	xmlDocPtr doc = NULL;
 	char *paths[2];
 
+	/* Freshness was found once, after phase one: not looked at again. */
 	for (k = 0; k < n; k++) {
-		reused[k] = output_tree_reuse(p->tree, j->paths[k], j->hash[k]);
+		reused[k] = j->fresh[k] ? output_tree_keep(p->tree, j->paths[k], j->hash[k]) : 0;
 		if (reused[k] < 0)
 			return -1;
 		j->written[k] = 0;
@@ -1525,7 +1527,8 @@ int build_site_summaries(struct build_result *out, const struct build_options *o
 
 		for (k = 0; k < n; k++) {
 			nr_outputs++;
-			fresh += output_tree_is_fresh(p.tree, j->paths[k], j->hash[k]);
+			j->fresh[k] = output_tree_is_fresh(p.tree, j->paths[k], j->hash[k]);
+			fresh += (size_t)j->fresh[k];
 		}
 	}
 	/* Nothing to render and nothing gone: leave the folder alone. */

@@ -9,9 +9,10 @@
 
 #include "util.h"
 
+/* By name, after the type byte. */
 static int name_cmp(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return strcmp(*(char *const *)a + 1, *(char *const *)b + 1);
 }
 
 static void add(struct file_list *list, char *path)
@@ -42,28 +43,41 @@ static int walk(struct file_list *list, const char *dir, struct diag *d, int dep
 		diag_system_error(d, "cannot read directory '%s': %s", dir, strerror(errno));
 		return -1;
 	}
+	/* Each name carries its type from readdir in its first byte (no
+	 * lstat per file, where the file system tells). */
 	while ((de = readdir(dh))) {
+		char *name;
+
 		if (de->d_name[0] == '.')
 			continue;
 		ALLOC_GROW(names, nr + 1, alloc);
-		names[nr++] = xstrdup(de->d_name);
+		name = xmalloc(strlen(de->d_name) + 2);
+		name[0] = (char)(de->d_type == DT_REG ? 'f' : de->d_type == DT_DIR ? 'd'
+								   : de->d_type == DT_UNKNOWN ? '?' : 'o');
+		strcpy(name + 1, de->d_name);
+		names[nr++] = name;
 	}
 	closedir(dh);
 	if (nr)
 		qsort(names, nr, sizeof(*names), name_cmp);
 	for (i = 0; i < nr; i++) {
 		struct stat st;
-		char *path = xasprintf("%s%s%s", dir, ends_with(dir, "/") ? "" : "/", names[i]);
+		const char *name = names[i] + 1;
+		char *path = xasprintf("%s%s%s", dir, ends_with(dir, "/") ? "" : "/", name);
+		char type = names[i][0];
 
-		if (lstat(path, &st) < 0) {
-			free(path);
-			continue;
+		if (type == '?') {
+			if (lstat(path, &st) < 0) {
+				free(path);
+				continue;
+			}
+			type = S_ISDIR(st.st_mode) ? 'd' : S_ISREG(st.st_mode) ? 'f' : 'o';
 		}
-		if (S_ISDIR(st.st_mode)) {
+		if (type == 'd') {
 			if (walk(list, path, d, depth + 1) < 0)
 				ret = -1;
 			free(path);
-		} else if (S_ISREG(st.st_mode) && is_release_name(names[i])) {
+		} else if (type == 'f' && is_release_name(name)) {
 			add(list, path);
 		} else {
 			free(path);

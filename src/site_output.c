@@ -9,6 +9,7 @@
 #include <ftw.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,93 @@ static void sha_block(struct output_sha256 *s, const unsigned char *p)
 	s->h[4] += e, s->h[5] += f, s->h[6] += g, s->h[7] += h;
 }
 
+/* The same compression with the SHA extensions of x86 (SHA-NI), where the
+ * processor has them: several times faster, and a build hashes every
+ * output's description on every run.  PR_PUBLISH_NO_SHA_NI=1 keeps to the
+ * portable code (for comparing the two). */
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
+#include <immintrin.h>
+#define HAVE_SHA_NI_CODE 1
+
+__attribute__((target("sha,sse4.1,ssse3"))) static void sha_blocks_ni(struct output_sha256 *s,
+								    const unsigned char *p,
+								    size_t blocks)
+{
+	const __m128i mask = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+	__m128i state0, state1, tmp, msg, w[4], abef, cdgh;
+	int g;
+
+	tmp = _mm_loadu_si128((const __m128i *)&s->h[0]);
+	state1 = _mm_loadu_si128((const __m128i *)&s->h[4]);
+	tmp = _mm_shuffle_epi32(tmp, 0xB1);              /* CDAB */
+	state1 = _mm_shuffle_epi32(state1, 0x1B);        /* EFGH */
+	state0 = _mm_alignr_epi8(tmp, state1, 8);        /* ABEF */
+	state1 = _mm_blend_epi16(state1, tmp, 0xF0);     /* CDGH */
+	for (; blocks; blocks--, p += 64) {
+		abef = state0;
+		cdgh = state1;
+		for (g = 0; g < 16; g++) {
+			__m128i cur;
+
+			if (g < 4) {
+				cur = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 16 * g)), mask);
+			} else {
+				/* W[t-16] + s0(W[t-15]) + W[t-7], then + s1(W[t-2]). */
+				cur = _mm_sha256msg1_epu32(w[g & 3], w[(g + 1) & 3]);
+				cur = _mm_add_epi32(cur, _mm_alignr_epi8(w[(g + 3) & 3], w[(g + 2) & 3], 4));
+				cur = _mm_sha256msg2_epu32(cur, w[(g + 3) & 3]);
+			}
+			w[g & 3] = cur;
+			msg = _mm_add_epi32(cur, _mm_loadu_si128((const __m128i *)&sha_k[4 * g]));
+			state1 = _mm_sha256rnds2_epu32(state1, state0, msg);
+			msg = _mm_shuffle_epi32(msg, 0x0E);
+			state0 = _mm_sha256rnds2_epu32(state0, state1, msg);
+		}
+		state0 = _mm_add_epi32(state0, abef);
+		state1 = _mm_add_epi32(state1, cdgh);
+	}
+	tmp = _mm_shuffle_epi32(state0, 0x1B);           /* FEBA */
+	state1 = _mm_shuffle_epi32(state1, 0xB1);        /* DCHG */
+	state0 = _mm_blend_epi16(tmp, state1, 0xF0);     /* DCBA */
+	state1 = _mm_alignr_epi8(state1, tmp, 8);        /* HGFE */
+	_mm_storeu_si128((__m128i *)&s->h[0], state0);
+	_mm_storeu_si128((__m128i *)&s->h[4], state1);
+}
+
+static int sha_ni_usable(void)
+{
+	static int known = -1;   /* the same answer on every thread */
+	int v = __atomic_load_n(&known, __ATOMIC_RELAXED);
+
+	if (v < 0) {
+		unsigned int a, b, c, d;
+		const char *off = getenv("PR_PUBLISH_NO_SHA_NI");
+
+		v = 0;
+		if (!(off && *off && strcmp(off, "0")) && __get_cpuid(1, &a, &b, &c, &d) &&
+		    (c & bit_SSE4_1) && (c & bit_SSSE3) && __get_cpuid_count(7, 0, &a, &b, &c, &d) &&
+		    (b & (1u << 29)))
+			v = 1;
+		__atomic_store_n(&known, v, __ATOMIC_RELAXED);
+	}
+	return v;
+}
+#endif
+
+/* Compresses n whole blocks at p into s->h. */
+static void sha_blocks(struct output_sha256 *s, const unsigned char *p, size_t n)
+{
+#ifdef HAVE_SHA_NI_CODE
+	if (sha_ni_usable()) {
+		sha_blocks_ni(s, p, n);
+		return;
+	}
+#endif
+	for (; n; n--, p += 64)
+		sha_block(s, p);
+}
+
 void output_sha256_init(struct output_sha256 *s)
 {
 	static const unsigned int init[8] = {
@@ -81,9 +169,10 @@ void output_sha256_add(struct output_sha256 *s, const void *data, size_t len)
 		size_t n = 64 - s->fill < len ? 64 - s->fill : len;
 
 		if (!s->fill && len >= 64) {
-			sha_block(s, p);
-			p += 64;
-			len -= 64;
+			size_t whole = len / 64;
+			sha_blocks(s, p, whole);
+			p += 64 * whole;
+			len -= 64 * whole;
 			continue;
 		}
 		memcpy(s->block + s->fill, p, n);
@@ -91,7 +180,7 @@ void output_sha256_add(struct output_sha256 *s, const void *data, size_t len)
 		p += n;
 		len -= n;
 		if (s->fill == 64) {
-			sha_block(s, s->block);
+			sha_blocks(s, s->block, 1);
 			s->fill = 0;
 		}
 	}
@@ -119,6 +208,7 @@ struct manifest_entry {
 	char *path;
 	char hash[OUTPUT_HASH_HEX + 1];
 	char *staged;       /* incremental: its name in the staging folder */
+	int exists;         /* a regular file in the folder (scan_outputs()) */
 };
 
 enum tree_mode {
@@ -145,6 +235,7 @@ struct output_tree {
 	char **dirs;        /* folders made in the new tree, sorted */
 	size_t nr_dirs, alloc_dirs;
 	pthread_mutex_t lock;         /* writes come from several threads */
+	int scanned;                  /* old[].exists is known */
 };
 
 static int entry_cmp(const void *a, const void *b)
@@ -568,20 +659,74 @@ fail:
 	return -1;
 }
 
+/* Marks the manifest's entries that are regular files in the folder
+ * below full (rel: its path in the output, "" or ending in '/'): one
+ * readdir per folder instead of an lstat per output. */
+static void scan_dir(struct output_tree *t, struct strbuf *full, struct strbuf *rel)
+{
+	DIR *dh = opendir(full->buf);
+	struct dirent *de;
+	size_t full_len = full->len, rel_len = rel->len;
+
+	if (!dh)
+		return;
+	while ((de = readdir(dh))) {
+		unsigned char type = de->d_type;
+		struct manifest_entry *e;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		strbuf_addstr(full, de->d_name);
+		strbuf_addstr(rel, de->d_name);
+		if (type == DT_UNKNOWN) {
+			struct stat st;
+			type = lstat(full->buf, &st) < 0 ? DT_UNKNOWN
+			       : S_ISDIR(st.st_mode)    ? DT_DIR
+			       : S_ISREG(st.st_mode)    ? DT_REG
+							: DT_UNKNOWN;
+		}
+		if (type == DT_DIR) {
+			strbuf_addch(full, '/');
+			strbuf_addch(rel, '/');
+			scan_dir(t, full, rel);
+		} else if (type == DT_REG && (e = manifest_find(t, rel->buf))) {
+			e->exists = 1;
+		}
+		full->len = full_len;
+		full->buf[full_len] = '\0';
+		rel->len = rel_len;
+		rel->buf[rel_len] = '\0';
+	}
+	closedir(dh);
+}
+
+static void scan_outputs(struct output_tree *t)
+{
+	struct strbuf full = STRBUF_INIT, rel = STRBUF_INIT;
+
+	pthread_mutex_lock(&t->lock);
+	if (!t->scanned) {
+		strbuf_addf(&full, "%s/", t->dir);
+		strbuf_addstr(&rel, "");
+		scan_dir(t, &full, &rel);
+		t->scanned = 1;
+	}
+	pthread_mutex_unlock(&t->lock);
+	strbuf_release(&full);
+	strbuf_release(&rel);
+}
+
 int output_tree_is_fresh(const struct output_tree *t, const char *path, const char *hash)
 {
 	const struct manifest_entry *e = manifest_find(t, path);
-	struct stat st;
-	char *full;
-	int yes;
 
 	if (!e || strcmp(e->hash, hash))
 		return 0;
-	/* Deleted by hand since: make it again. */
-	full = xasprintf("%s/%s", t->dir, path);
-	yes = !lstat(full, &st) && S_ISREG(st.st_mode);
-	free(full);
-	return yes;
+	/* Deleted by hand since: make it again.  The folder is read once,
+	 * when a first output may be kept. */
+	if (!t->scanned)
+		scan_outputs((struct output_tree *)t);
+	return e->exists;
 }
 
 size_t output_tree_previous(const struct output_tree *t)
@@ -621,11 +766,16 @@ static void record(struct output_tree *t, const char *path, const char *hash, ch
 
 int output_tree_reuse(struct output_tree *t, const char *path, const char *hash)
 {
+	if (!output_tree_is_fresh(t, path, hash))
+		return 0;
+	return output_tree_keep(t, path, hash);
+}
+
+int output_tree_keep(struct output_tree *t, const char *path, const char *hash)
+{
 	char *from, *to;
 	int ret = 1;
 
-	if (!output_tree_is_fresh(t, path, hash))
-		return 0;
 	if (t->mode == MODE_UPDATE) {
 		/* It stays where it is. */
 		pthread_mutex_lock(&t->lock);
@@ -755,7 +905,8 @@ static int update_in_place(struct output_tree *t, const struct manifest_entry *s
 	char *tmp_journal = xasprintf("%s.tmp", t->journal), *full;
 	const char *crash = getenv("PR_PUBLISH_TEST_INTERRUPT");
 	size_t i, j;
-	int ret = -1, fd;
+	int ret = -1, fd, held = 0;
+	sigset_t hold, old_mask;
 
 	manifest_text(t, &man);
 	full = xasprintf("%s/manifest", t->tmp);
@@ -778,6 +929,18 @@ static int update_in_place(struct output_tree *t, const struct manifest_entry *s
 	}
 	strbuf_addf(&sb, "R manifest %s\n", OUTPUT_MANIFEST);
 	strbuf_addstr(&sb, "end\n");
+	/* From the journal's rename to the end of applying it, termination
+	 * signals wait: a SIGTERM leaves the folder before or after, never
+	 * half applied (a SIGKILL cannot be held off; the next build then
+	 * finishes the journal). */
+	sigemptyset(&hold);
+	sigaddset(&hold, SIGINT);
+	sigaddset(&hold, SIGTERM);
+	sigaddset(&hold, SIGHUP);
+	sigaddset(&hold, SIGQUIT);
+	sigaddset(&hold, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &hold, &old_mask);
+	held = 1;
 	unlink(tmp_journal);
 	if (write_all(tmp_journal, sb.buf, sb.len) < 0 ||
 	    (fd = open(tmp_journal, O_RDONLY)) < 0 || (fsync(fd), close(fd)) < 0 ||
@@ -794,6 +957,8 @@ static int update_in_place(struct output_tree *t, const struct manifest_entry *s
 		_exit(3);
 	ret = journal_apply(t);
 out:
+	if (held)
+		pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 	free(tmp_journal);
 	strbuf_release(&sb);
 	strbuf_release(&man);

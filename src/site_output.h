@@ -88,6 +88,9 @@ int output_tree_begin(struct output_tree *t);
  * hash: 1 when done, 0 when the caller must render it, -1 on I/O errors
  * (reported). */
 int output_tree_reuse(struct output_tree *t, const char *path, const char *hash);
+/* output_tree_reuse() for an output that output_tree_is_fresh() found
+ * fresh in this build: not looked at again. */
+int output_tree_keep(struct output_tree *t, const char *path, const char *hash);
 /* Writes len bytes at path (relative, '/'-separated, no "..") in the new
  * tree.  0 or -1 (reported). */
 int output_tree_write(struct output_tree *t, const char *path, const char *hash,
