@@ -905,8 +905,7 @@ static int update_in_place(struct output_tree *t, const struct manifest_entry *s
 	char *tmp_journal = xasprintf("%s.tmp", t->journal), *full;
 	const char *crash = getenv("PR_PUBLISH_TEST_INTERRUPT");
 	size_t i, j;
-	int ret = -1, fd, held = 0;
-	sigset_t hold, old_mask;
+	int ret = -1, fd;
 
 	manifest_text(t, &man);
 	full = xasprintf("%s/manifest", t->tmp);
@@ -929,18 +928,9 @@ static int update_in_place(struct output_tree *t, const struct manifest_entry *s
 	}
 	strbuf_addf(&sb, "R manifest %s\n", OUTPUT_MANIFEST);
 	strbuf_addstr(&sb, "end\n");
-	/* From the journal's rename to the end of applying it, termination
-	 * signals wait: a SIGTERM leaves the folder before or after, never
-	 * half applied (a SIGKILL cannot be held off; the next build then
-	 * finishes the journal). */
-	sigemptyset(&hold);
-	sigaddset(&hold, SIGINT);
-	sigaddset(&hold, SIGTERM);
-	sigaddset(&hold, SIGHUP);
-	sigaddset(&hold, SIGQUIT);
-	sigaddset(&hold, SIGPIPE);
-	pthread_sigmask(SIG_BLOCK, &hold, &old_mask);
-	held = 1;
+	/* Termination signals are held by output_tree_commit() from here to
+	 * the end of applying the journal (a SIGKILL cannot be held off; the
+	 * next build then finishes the journal). */
 	unlink(tmp_journal);
 	if (write_all(tmp_journal, sb.buf, sb.len) < 0 ||
 	    (fd = open(tmp_journal, O_RDONLY)) < 0 || (fsync(fd), close(fd)) < 0 ||
@@ -957,8 +947,6 @@ static int update_in_place(struct output_tree *t, const struct manifest_entry *s
 		_exit(3);
 	ret = journal_apply(t);
 out:
-	if (held)
-		pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 	free(tmp_journal);
 	strbuf_release(&sb);
 	strbuf_release(&man);
@@ -1013,6 +1001,7 @@ int output_tree_commit(struct output_tree *t, struct output_stats *stats)
 		sigaddset(&hold, SIGTERM);
 		sigaddset(&hold, SIGHUP);
 		sigaddset(&hold, SIGQUIT);
+		sigaddset(&hold, SIGPIPE);
 		pthread_sigmask(SIG_BLOCK, &hold, &held_mask);
 	}
 	if (t->mode == MODE_UPDATE) {
