@@ -163,6 +163,8 @@ static int hook_pre_commit(struct diag *d, time_t now)
 	struct archive *a = NULL;
 	struct gitcheck *gc = NULL;
 	git_index *index = NULL;
+	git_diff *diff = NULL;
+	git_diff_options dopts = GIT_DIFF_OPTIONS_INIT;
 	git_oid tree_id;
 	git_tree *staged = NULL, *head_tree = NULL;
 	git_object *head = NULL;
@@ -184,20 +186,22 @@ static int hook_pre_commit(struct diag *d, time_t now)
 	if (git_revparse_single(&head, a->repo, "HEAD^{tree}") == 0)
 		head_tree = (git_tree *)head;
 	head = NULL;
-	count = git_index_entrycount(index);
+	/* What the index changes against HEAD: one diff, not a lookup per
+	 * entry (libgit2 does not cache large trees, so 12,500 lookups in a
+	 * folder of thousands of releases would parse that folder each time). */
+	dopts.flags |= GIT_DIFF_SKIP_BINARY_CHECK;
+	if (git_diff_tree_to_index(&diff, a->repo, head_tree, index, &dopts) < 0) {
+		archive_report_git_error(d, "cannot compare the index with HEAD");
+		goto out;
+	}
+	count = git_diff_num_deltas(diff);
 	for (i = 0; i < count; i++) {
-		const git_index_entry *e = git_index_get_byindex(index, i);
-		git_tree_entry *old = NULL;
-		int same;
+		const git_diff_delta *delta = git_diff_get_delta(diff, i);
 
-		if (!e || GIT_INDEX_ENTRY_STAGE(e) != 0)
+		if (delta->status == GIT_DELTA_DELETED)
 			continue;
-		same = head_tree && git_tree_entry_bypath(&old, head_tree, e->path) == 0 &&
-		       git_oid_equal(git_tree_entry_id(old), &e->id) &&
-		       (unsigned)git_tree_entry_filemode(old) == e->mode;
-		git_tree_entry_free(old);
-		if (!same)
-			gitcheck_list_add(&changes, e->path, &e->id, e->mode);
+		gitcheck_list_add(&changes, delta->new_file.path, &delta->new_file.id,
+				  delta->new_file.mode);
 	}
 	/* The staged state as a tree (written to the object database only):
 	 * the translations and site.xml the changes are checked against. */
@@ -211,6 +215,7 @@ static int hook_pre_commit(struct diag *d, time_t now)
 out:
 	gitcheck_free(gc);
 	gitcheck_list_release(&changes);
+	git_diff_free(diff);
 	git_tree_free(staged);
 	git_tree_free(head_tree);
 	git_index_free(index);
