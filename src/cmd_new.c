@@ -12,6 +12,7 @@
 #include "datetime.h"
 #include "utf8.h"
 #include "util.h"
+#include "xmlutil.h"
 
 /* The schema allows 80; room is left for a "-2" when the name is taken. */
 #define ID_MAX 76
@@ -136,22 +137,6 @@ static char *make_id(const char *date, const char *headline)
 	return strbuf_detach(&id);
 }
 
-static void xml_escaped(struct strbuf *out, const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '<')
-			strbuf_addstr(out, "&lt;");
-		else if (*s == '>')
-			strbuf_addstr(out, "&gt;");
-		else if (*s == '&')
-			strbuf_addstr(out, "&amp;");
-		else if (*s == '"')
-			strbuf_addstr(out, "&quot;");
-		else
-			strbuf_addch(out, *s);
-	}
-}
-
 static void write_skeleton(struct strbuf *xml, const char *id, const char *lang,
 			   const char *date, const char *headline)
 {
@@ -160,13 +145,13 @@ static void write_skeleton(struct strbuf *xml, const char *id, const char *lang,
 	strbuf_reset(xml);
 	strbuf_addf(xml, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		    "<release id=\"%s\" xml:lang=\"%s\">\n  <headline>", id, lang);
-	xml_escaped(xml, *headline ? headline : "Headline");
+	xml_escape_text(xml, *headline ? headline : "Headline");
 	strbuf_addf(xml, "</headline>\n  <dateline>\n    <date>%s</date>\n", date);
 	if (!opt.places.nr)
 		strbuf_addstr(xml, "    <place>Vienna</place>\n");
 	for (k = 0; k < opt.places.nr; k++) {
 		strbuf_addstr(xml, "    <place>");
-		xml_escaped(xml, opt.places.items[k]);
+		xml_escape_text(xml, opt.places.items[k]);
 		strbuf_addstr(xml, "</place>\n");
 	}
 	strbuf_addstr(xml, "  </dateline>\n  <sources>\n");

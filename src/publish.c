@@ -991,20 +991,6 @@ out:
 
 /* ---- withdrawing -------------------------------------------------------- */
 
-static void xml_escape(struct strbuf *out, const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '<')
-			strbuf_addstr(out, "&lt;");
-		else if (*s == '>')
-			strbuf_addstr(out, "&gt;");
-		else if (*s == '&')
-			strbuf_addstr(out, "&amp;");
-		else
-			strbuf_addch(out, *s);
-	}
-}
-
 int publish_withdraw(struct archive *a, const struct site *site, const char *root,
 		     const char *id, const char *lang, const char *reason,
 		     const struct publish_options *o, struct diag *d)
@@ -1083,7 +1069,7 @@ int publish_withdraw(struct archive *a, const struct site *site, const char *roo
 		 * the site's first; the spelling of it is checked in that. */
 		strbuf_addf(&out, "  <withdrawn date=\"%04d-%02d-%02d\" xml:lang=\"%s\">", today.year,
 			    today.month, today.day, lang ? lang : site->languages[0].code);
-		xml_escape(&out, reason);
+		xml_escape_text(&out, reason);
 		strbuf_addstr(&out, "</withdrawn>\n");
 		strbuf_addstr(&out, end);
 		if (release_parse_memory(&rel, path, out.buf, out.len, d) ||

@@ -111,3 +111,19 @@ int xml_is_blank(const char *s)
 	}
 	return 1;
 }
+
+void xml_escape_text(struct strbuf *out, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '<')
+			strbuf_addstr(out, "&lt;");
+		else if (*s == '>')
+			strbuf_addstr(out, "&gt;");
+		else if (*s == '&')
+			strbuf_addstr(out, "&amp;");
+		else if (*s == '"')
+			strbuf_addstr(out, "&quot;");
+		else
+			strbuf_addch(out, *s);
+	}
+}

@@ -25,6 +25,10 @@ const char *xml_lang_of(struct xmldoc *x, const xmlNode *node);
 /* All text below node, concatenated (never NULL). */
 const char *xml_text(struct xmldoc *x, const xmlNode *node);
 
+/* Appends s to out as XML text or attribute value (< > & " escaped). */
+struct strbuf;
+void xml_escape_text(struct strbuf *out, const char *s);
+
 /* 1 if s has only white space (or is empty). */
 int xml_is_blank(const char *s);
 
