@@ -57,43 +57,7 @@ no_passwd() {
 # ---- a loopback listener that records every connection ----
 
 test_expect_success PYTHON 'start a loopback listener that records connections' '
-	cat >listener.py <<-\EOF &&
-	import os, socket
-	os.closerange(3, 1024)  # nothing of the harness: prove waits on its pipes
-	parent = os.getppid()
-	s = socket.socket()
-	s.bind(("127.0.0.1", 0))
-	s.listen(16)
-	s.settimeout(1)
-	with open("port.tmp", "w") as f:
-	    f.write(str(s.getsockname()[1]))
-	os.rename("port.tmp", "port")
-	while True:
-	    try:
-	        c, addr = s.accept()
-	    except socket.timeout:
-	        if os.getppid() != parent:
-	            break  # the test script is gone (test_done or -i)
-	        continue
-	    with open("connections", "a") as f:
-	        f.write("connection from %s:%d\n" % addr)
-	    try:
-	        c.settimeout(2)
-	        c.recv(4096)
-	        c.sendall(b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n"
-	                  b"<!ENTITY leak \"LEAKED-FROM-LISTENER\">\n")
-	    except OSError:
-	        pass
-	    c.close()
-	EOF
-	: >connections &&
-	# Its own stdio, and none of the test harness'"'"'s descriptors: prove
-	# waits for every holder of its pipe to exit.
-	python3 listener.py </dev/null >listener.log 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- &
-	LISTENER_PID=$! &&
-	for i in $(test_seq 1 100); do test -s port && break; sleep 0.1; done &&
-	test -s port &&
-	PORT=$(cat port) &&
+	start_listener &&
 	test_set_prereq LISTENER
 '
 PORT=$(cat port 2>/dev/null)

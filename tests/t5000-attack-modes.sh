@@ -44,42 +44,7 @@ bounded() {
 # ---- a loopback listener (as in t1200) that cannot outlive the test ----
 
 test_expect_success PYTHON 'start a loopback listener that records connections' '
-	cat >listener.py <<-\EOF &&
-	import os, socket, time
-	os.closerange(3, 1024)  # nothing of the harness: prove waits on its pipes
-	parent = os.getppid()
-	deadline = time.time() + 3600  # whatever happens, not longer than this
-	s = socket.socket()
-	s.bind(("127.0.0.1", 0))
-	s.listen(16)
-	s.settimeout(1)
-	with open("port.tmp", "w") as f:
-	    f.write(str(s.getsockname()[1]))
-	os.rename("port.tmp", "port")
-	while time.time() < deadline:
-	    try:
-	        c, addr = s.accept()
-	    except socket.timeout:
-	        if os.getppid() != parent:
-	            break  # the test script is gone
-	        continue
-	    with open("connections", "a") as f:
-	        f.write("connection from %s:%d\n" % addr)
-	    try:
-	        c.settimeout(2)
-	        c.recv(4096)
-	        c.sendall(b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n"
-	                  b"<!ENTITY leak \"LEAKED-FROM-LISTENER\">\n")
-	    except OSError:
-	        pass
-	    c.close()
-	EOF
-	: >connections &&
-	python3 listener.py </dev/null >listener.log 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- &
-	LISTENER_PID=$! &&
-	for i in $(test_seq 1 100); do test -s port && break; sleep 0.1; done &&
-	test -s port &&
-	PORT=$(cat port) &&
+	start_listener &&
 	test_set_prereq LISTENER
 '
 PORT=$(cat port 2>/dev/null)

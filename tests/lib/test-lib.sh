@@ -62,3 +62,17 @@ run_expect() {
 		return 1
 	fi
 }
+
+# Starts tests/lib/listener.py in the background (its own stdio, none of the
+# harness' descriptors: prove waits for every holder of its pipe) and waits
+# for its port: sets LISTENER_PID and PORT.  The caller kills it with
+# cleanup 'kill "$LISTENER_PID"'.
+start_listener() {
+	: >connections &&
+	python3 "$SHARNESS_TEST_DIRECTORY/lib/listener.py" </dev/null >listener.log 2>&1 \
+		3>&- 4>&- 5>&- 6>&- 7>&- &
+	LISTENER_PID=$! &&
+	for i in $(test_seq 1 100); do test -s port && break; sleep 0.1; done &&
+	test -s port &&
+	PORT=$(cat port)
+}
