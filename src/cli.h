@@ -53,6 +53,12 @@ int common_setup_diag(const struct common_options *c, const char *cmd, struct di
 int common_load_site(const struct common_options *c, struct diag *d, struct site **out);
 /* The folder of the site file: the archive's root ("." for "site.xml"). */
 char *common_archive_root(const struct site *site);
+/* The release files of paths[0..nr), or of the archive's releases/ when
+ * nr is 0, added to files.  0, or -1 when a path could not be read (a
+ * system error was reported; the others are collected all the same). */
+struct file_list;
+int common_collect_releases(const struct site *site, const char *const *paths, size_t nr,
+			    struct file_list *files, struct diag *d);
 
 /* The commands. */
 int cmd_check(int argc, const char **argv);

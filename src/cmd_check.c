@@ -91,15 +91,8 @@ int cmd_check(int argc, const char **argv)
 	if (ret)
 		goto out;
 	root = common_archive_root(site);
-	if (nr_args == 0) {
-		char *dir = strcmp(root, ".") ? xasprintf("%s/releases", root) : xstrdup("releases");
-		if (files_collect(&files, dir, &d) < 0)
-			system_error = 1;
-		free(dir);
-	}
-	for (i = 0; i < (size_t)nr_args; i++)
-		if (files_collect(&files, argv[i], &d) < 0)
-			system_error = 1;
+	if (common_collect_releases(site, argv, (size_t)nr_args, &files, &d) < 0)
+		system_error = 1;
 
 	rels = xcalloc(files.nr + 1, sizeof(*rels));
 	c = checker_new(site, root, &d, now, CHECK_SPELLING);

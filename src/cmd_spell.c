@@ -173,16 +173,8 @@ int cmd_spell(int argc, const char **argv)
 			free(buf);
 		}
 	} else {
-		if (nr_args == 0) {
-			char *dir = strcmp(root, ".") ? xasprintf("%s/releases", root)
-						      : xstrdup("releases");
-			if (files_collect(&files, dir, &d) < 0)
-				system_error = 1;
-			free(dir);
-		}
-		for (i = 0; i < nr_args; i++)
-			if (files_collect(&files, argv[i], &d) < 0)
-				system_error = 1;
+		if (common_collect_releases(site, argv, (size_t)nr_args, &files, &d) < 0)
+			system_error = 1;
 		for (i = 0; i < (int)files.nr; i++)
 			if (spell_check_file(sp, files.paths[i]) == SPELL_SYSTEM)
 				system_error = 1;

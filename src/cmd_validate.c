@@ -55,17 +55,8 @@ int cmd_validate(int argc, const char **argv)
 	if (ret)
 		goto out;
 
-	if (nr_args == 0) {
-		char *root = common_archive_root(site);
-		char *dir = strcmp(root, ".") ? xasprintf("%s/releases", root) : xstrdup("releases");
-		if (files_collect(&files, dir, &d) < 0)
-			system_error = 1;
-		free(dir);
-		free(root);
-	}
-	for (i = 0; i < nr_args; i++)
-		if (files_collect(&files, argv[i], &d) < 0)
-			system_error = 1;
+	if (common_collect_releases(site, argv, (size_t)nr_args, &files, &d) < 0)
+		system_error = 1;
 
 	v = validator_new(site, &d, now);
 	for (i = 0; i < (int)files.nr; i++)

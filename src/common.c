@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "files.h"
 #include "util.h"
 
 int common_setup_diag(const struct common_options *c, const char *cmd, struct diag *d)
@@ -105,4 +106,25 @@ char *common_archive_root(const struct site *site)
 	if (slash == site->path)
 		return xstrdup("/");
 	return xstrndup(site->path, (size_t)(slash - site->path));
+}
+
+int common_collect_releases(const struct site *site, const char *const *paths, size_t nr,
+			    struct file_list *files, struct diag *d)
+{
+	size_t i;
+	int ret = 0;
+
+	if (!nr) {
+		char *root = common_archive_root(site);
+		char *dir = strcmp(root, ".") ? xasprintf("%s/releases", root) : xstrdup("releases");
+
+		ret = files_collect(files, dir, d);
+		free(dir);
+		free(root);
+		return ret;
+	}
+	for (i = 0; i < nr; i++)
+		if (files_collect(files, paths[i], d) < 0)
+			ret = -1;
+	return ret;
 }
