@@ -17,7 +17,7 @@
 
 /* Part of every output's hash: bump it when what an input document is
  * made of, or how it is described to the hash, changes. */
-#define BUILD_HASH_SCHEME "pr-publish-build-hash 2"
+#define BUILD_HASH_SCHEME "pr-publish-build-hash 3"
 
 /* Room for "2020-10-15T08:00:00Z" and then some, so no snprintf can cut. */
 #define INSTANT_SIZE 64
@@ -50,7 +50,11 @@ enum group_type {
 static const char *const group_names[GROUP_NR] = { "home", "year", "month", "field", "source" };
 
 /* A listing: the entries of one language in one home, year, month, field
- * or source, newest first. */
+ * or source, newest first.  Its pages are numbered from the oldest, so that
+ * a page once full never changes when newer releases come: page k (1..P)
+ * holds the k-th page-size items counted from the oldest, and index.html
+ * the rest, the newest (all of them when there are fewer than page-size,
+ * else between page-size and twice that less one; see list_span()). */
 struct group {
 	enum group_type type;
 	size_t lang;
@@ -59,7 +63,7 @@ struct group {
 	char *dir;              /* "en/fields/arms-control/" */
 	struct entry **items;
 	size_t nr, alloc;
-	size_t pages;
+	size_t numbered;        /* P: the numbered pages, page-1.html..page-P.html */
 };
 
 enum job_type {
@@ -80,7 +84,7 @@ struct job {
 	size_t lang;
 	const struct group *group;
 	struct entry *entry;
-	size_t page;            /* 1-based, JOB_LIST */
+	size_t page;            /* JOB_LIST: 0 the index, else 1..P from the oldest */
 	enum index_type index;
 	char *paths[2];         /* its outputs: one, or RSS and Atom */
 	char hash[2][OUTPUT_HASH_HEX + 1];
@@ -131,6 +135,11 @@ static void iso_instant(time_t t, char out[INSTANT_SIZE])
 	secs = (long)(t - (time_t)date_to_days(&d) * 86400);
 	snprintf(out, INSTANT_SIZE, "%04d-%02d-%02dT%02ld:%02ld:%02ldZ", d.year, d.month, d.day, secs / 3600,
 		 secs / 60 % 60, secs % 60);
+}
+
+static size_t page_size(const struct plan *p)
+{
+	return p->site->page_size > 0 ? (size_t)p->site->page_size : 20;
 }
 
 static const char *lang_code(const struct plan *p, size_t lang)
@@ -427,9 +436,23 @@ static void make_groups(struct plan *p)
 	}
 	for (i = 0; i < p->nr_groups; i++) {
 		struct group *g = &p->groups[i];
-		size_t size = site->page_size > 0 ? (size_t)site->page_size : 20;
-		g->pages = g->nr ? (g->nr + size - 1) / size : 1;
+		size_t size = page_size(p);
+		g->numbered = g->nr < size ? 0 : g->nr / size - 1;
 	}
+}
+
+/* The items page shows (0 the index, else 1..P from the oldest), as a
+ * span of g->items (newest first): *first and the count returned. */
+static size_t list_span(const struct plan *p, const struct group *g, size_t page, size_t *first)
+{
+	size_t size = page_size(p);
+
+	if (!page) {
+		*first = 0;
+		return g->nr - g->numbered * size;
+	}
+	*first = g->nr - page * size;
+	return size;
 }
 
 static int group_cmp3(enum group_type type, size_t lang, const char *key, const struct group *g)
@@ -480,9 +503,10 @@ static const struct group *find_group(const struct plan *p, enum group_type type
 	return NULL;
 }
 
+/* page 0 is the listing's index.html, page k its page-k.html. */
 static char *group_page_path(const struct group *g, size_t page)
 {
-	if (page <= 1)
+	if (!page)
 		return xasprintf("%sindex.html", g->dir);
 	return xasprintf("%spage-%zu.html", g->dir, page);
 }
@@ -514,7 +538,7 @@ static void make_jobs(struct plan *p)
 			add_job(p, JOB_INDEX, i)->index = (enum index_type)ix;
 	for (i = 0; i < p->nr_groups; i++) {
 		const struct group *g = &p->groups[i];
-		for (pg = 1; pg <= g->pages; pg++) {
+		for (pg = 0; pg <= g->numbered; pg++) {
 			struct job *j = add_job(p, JOB_LIST, g->lang);
 			j->group = g;
 			j->page = pg;
@@ -707,7 +731,7 @@ static void add_group_alternates(struct plan *p, xmlNodePtr root, const struct g
 
 		if (lang == g->lang || !(o = find_group(p, g->type, lang, g->key)))
 			continue;
-		path = group_page_path(o, 1);
+		path = group_page_path(o, 0);
 		add_alternate(root, lang_code(p, lang), path, 0);
 		free(path);
 	}
@@ -723,7 +747,7 @@ static xmlDocPtr doc_root(struct plan *p, const char **path_out, char **path_own
 	*path_owned = NULL;
 	for (lang = 0; lang < p->site->nr_languages; lang++) {
 		const struct group *g = find_group(p, GROUP_HOME, lang, NULL);
-		char *path = group_page_path(g, 1);
+		char *path = group_page_path(g, 0);
 		add_alternate(root, lang_code(p, lang), path, 0);
 		free(path);
 	}
@@ -746,7 +770,7 @@ static xmlDocPtr doc_sitemap(struct plan *p)
 
 		url = add_el(root, "url");
 		{
-			char *path = group_page_path(g, 1);
+			char *path = group_page_path(g, 0);
 			set_attr(url, "path", path);
 			free(path);
 		}
@@ -754,7 +778,7 @@ static xmlDocPtr doc_sitemap(struct plan *p)
 			set_attr(url, "lastmod", g->items[0]->updated);
 		for (o = 0; o < p->site->nr_languages; o++) {
 			const struct group *og = find_group(p, GROUP_HOME, o, NULL);
-			char *path = group_page_path(og, 1);
+			char *path = group_page_path(og, 0);
 			add_alternate(url, lang_code(p, o), path, 0);
 			free(path);
 		}
@@ -814,7 +838,7 @@ static xmlDocPtr doc_index(struct plan *p, const struct job *j, char **path_out)
 		set_attr(gn, "type", group_names[g->type]);
 		set_attr(gn, "key", g->key);
 		set_attr(gn, "label", g->label);
-		path = group_page_path(g, 1);
+		path = group_page_path(g, 0);
 		set_attr(gn, "path", path);
 		free(path);
 		set_attr_num(gn, "count", g->nr);
@@ -825,8 +849,7 @@ static xmlDocPtr doc_index(struct plan *p, const struct job *j, char **path_out)
 static xmlDocPtr doc_list(struct plan *p, const struct job *j, char **path_out)
 {
 	const struct group *g = j->group;
-	size_t size = p->site->page_size > 0 ? (size_t)p->site->page_size : 20;
-	size_t first = (j->page - 1) * size, i;
+	size_t first, n = list_span(p, g, j->page, &first), i;
 	xmlNodePtr root;
 	xmlDocPtr doc;
 
@@ -835,18 +858,18 @@ static xmlDocPtr doc_list(struct plan *p, const struct job *j, char **path_out)
 	set_attr(root, "type", group_names[g->type]);
 	set_attr(root, "key", g->key);
 	set_attr(root, "label", g->label);
-	set_attr_num(root, "page", j->page);
-	set_attr_num(root, "pages", g->pages);
-	set_attr_num(root, "count", g->nr);
-	if (j->page > 1) {
-		char *prev = group_page_path(g, j->page - 1);
-		set_attr(root, "prev", prev);
-		free(prev);
+	/* A numbered page says nothing that changes with newer releases
+	 * (how many there are, how many pages): it stays as it is. */
+	if (j->page) {
+		char *newer = group_page_path(g, j->page < g->numbered ? j->page + 1 : 0);
+		set_attr_num(root, "page", j->page);
+		set_attr(root, "newer", newer);
+		free(newer);
 	}
-	if (j->page < g->pages) {
-		char *next = group_page_path(g, j->page + 1);
-		set_attr(root, "next", next);
-		free(next);
+	if (j->page != 1 && g->numbered) {
+		char *older = group_page_path(g, j->page ? j->page - 1 : g->numbered);
+		set_attr(root, "older", older);
+		free(older);
 	}
 	if (g->type == GROUP_HOME || g->type == GROUP_FIELD || g->type == GROUP_SOURCE) {
 		char *rss = xasprintf("%srss.xml", g->dir), *atom = xasprintf("%satom.xml", g->dir);
@@ -855,8 +878,11 @@ static xmlDocPtr doc_list(struct plan *p, const struct job *j, char **path_out)
 		free(rss);
 		free(atom);
 	}
-	add_group_alternates(p, root, g);
-	for (i = first; i < g->nr && i < first + size; i++)
+	/* The same listing in another language has other pages: only the
+	 * indexes are one another's alternates. */
+	if (!j->page)
+		add_group_alternates(p, root, g);
+	for (i = first; i < first + n; i++)
 		add_item(p, root, g->items[i], ITEM_SHORT);
 	return doc;
 }
@@ -879,7 +905,7 @@ static xmlDocPtr doc_feed(struct plan *p, const struct job *j, char **rss, char 
 	set_attr(root, "atom", *atom);
 	set_attr(root, "key", g->key);
 	set_attr(root, "label", g->label);
-	page = group_page_path(g, 1);
+	page = group_page_path(g, 0);
 	set_attr(root, "page", page);
 	free(page);
 	/* The feed changes when an item does: its date is the newest item's,
@@ -964,9 +990,8 @@ static void jh_item(struct job_hasher *h, const struct entry *e, int full)
 static void describe_job(const struct plan *p, const struct job *j, struct job_hasher *h)
 {
 	size_t limit = p->site->feed_items > 0 ? (size_t)p->site->feed_items : 30;
-	size_t size = p->site->page_size > 0 ? (size_t)p->site->page_size : 20;
 	const struct group *g = j->group;
-	size_t i, k, lang;
+	size_t i, k, lang, first, n;
 
 	jh_num(h, (size_t)j->type);
 	jh_num(h, j->lang);
@@ -1004,14 +1029,20 @@ static void describe_job(const struct plan *p, const struct job *j, struct job_h
 		}
 		break;
 	case JOB_LIST:
+		/* What the page shows, and nothing that changes with newer
+		 * releases unless the page does (doc_list()). */
 		jh_num(h, (size_t)g->type);
 		jh_str(h, g->key);
 		jh_num(h, j->page);
-		jh_num(h, g->pages);
-		jh_num(h, g->nr);
-		for (lang = 0; lang < p->site->nr_languages; lang++)
-			jh_num(h, find_group(p, g->type, lang, g->key) != NULL);
-		for (i = (j->page - 1) * size; i < g->nr && i < j->page * size; i++)
+		if (j->page) {
+			jh_num(h, j->page == g->numbered);
+		} else {
+			jh_num(h, g->numbered);
+			for (lang = 0; lang < p->site->nr_languages; lang++)
+				jh_num(h, find_group(p, g->type, lang, g->key) != NULL);
+		}
+		n = list_span(p, g, j->page, &first);
+		for (i = first; i < first + n; i++)
 			jh_item(h, g->items[i], 0);
 		break;
 	case JOB_FEED:

@@ -4,7 +4,9 @@
  * build_site() takes the validated releases and decides the outputs: one
  * page per release and language; per language the newest releases, an
  * archive by year and month, a listing per field of work and per source
- * (all paginated by the site's page size) and the indexes of those; RSS and
+ * (paginated by the site's page size from the oldest, so that a numbered
+ * page never changes when newer releases come; the listing's index.html
+ * shows the newest) and the indexes of those; RSS and
  * Atom feeds per language, field and source (feed-items long); a sitemap, a
  * language chooser and the CSS.  Releases under an embargo that has not
  * lifted at opts->now are left out everywhere.

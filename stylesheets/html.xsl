@@ -5,7 +5,10 @@
 
     /page[@kind='release']    one language version of a release
     /page[@kind='list']       a page of a listing: @type home, year, month,
-                              field or source
+                              field or source; its index (the newest) or,
+                              with @page, a numbered page (from the oldest,
+                              never changed by newer releases); @newer and
+                              @older link the neighbours
     /page[@kind='index']      the archive, fields of work, sources of a language
     /page[@kind='languages']  the site's front door: pick a language
 
@@ -154,9 +157,9 @@
       <xsl:when test="@type = 'month'"><xsl:value-of select="pr:format-month(string(@key), $lang)"/></xsl:when>
       <xsl:otherwise><xsl:value-of select="@label"/></xsl:otherwise>
     </xsl:choose>
-    <xsl:if test="@page &gt; 1">
+    <xsl:if test="@page">
       <xsl:text> (</xsl:text>
-      <xsl:value-of select="pr:label('page-of', $lang, string(@page), string(@pages))"/>
+      <xsl:value-of select="pr:label('page', $lang, string(@page))"/>
       <xsl:text>)</xsl:text>
     </xsl:if>
   </xsl:template>
@@ -429,16 +432,29 @@
         <p class="empty"><xsl:value-of select="pr:label('no-releases', $lang)"/></p>
       </xsl:otherwise>
     </xsl:choose>
-    <xsl:if test="@pages &gt; 1">
+    <!-- Newest first: the index, then page P, P-1, ... 1 (the oldest).
+         A numbered page names its number and dates, never how many pages
+         there are, so that newer releases leave it as it is. -->
+    <xsl:if test="@newer or @older">
       <nav class="pagination" aria-label="{pr:label('pages', $lang)}">
-        <xsl:if test="@prev">
-          <a href="{$root}{@prev}" rel="prev"><xsl:value-of select="pr:label('previous', $lang)"/></a>
+        <xsl:if test="@newer">
+          <a href="{$root}{@newer}" rel="prev"><xsl:value-of select="pr:label('newer', $lang)"/></a>
           <xsl:text> </xsl:text>
         </xsl:if>
-        <span><xsl:value-of select="pr:label('page-of', $lang, string(@page), string(@pages))"/></span>
-        <xsl:if test="@next">
-          <xsl:text> </xsl:text>
-          <a href="{$root}{@next}" rel="next"><xsl:value-of select="pr:label('next', $lang)"/></a>
+        <xsl:if test="@page">
+          <span>
+            <xsl:value-of select="pr:label('page', $lang, string(@page))"/>
+            <xsl:text>: </xsl:text>
+            <time datetime="{item[last()]/@date}"><xsl:value-of select="pr:format-date(string(item[last()]/@date), $lang)"/></time>
+            <xsl:if test="item[1]/@date != item[last()]/@date">
+              <xsl:text> – </xsl:text>
+              <time datetime="{item[1]/@date}"><xsl:value-of select="pr:format-date(string(item[1]/@date), $lang)"/></time>
+            </xsl:if>
+          </span>
+        </xsl:if>
+        <xsl:if test="@older">
+          <xsl:if test="@newer or @page"><xsl:text> </xsl:text></xsl:if>
+          <a href="{$root}{@older}" rel="next"><xsl:value-of select="pr:label('older', $lang)"/></a>
         </xsl:if>
       </nav>
     </xsl:if>

@@ -103,17 +103,42 @@ test_expect_success 'JSON-LD NewsArticle with translations, and Open Graph' '
 	PYEOF
 '
 
-test_expect_success 'listings are paginated by the site'"'"'s page-size' '
-	sed "s|<page-size>20</page-size>|<page-size>2</page-size>|" site.xml >site2.xml &&
+test_expect_success 'listings are paginated by the site'"'"'s page-size, from the oldest' '
+	# 3 English releases, one a page: the index shows the newest, page-2
+	# the one before, page-1 the oldest; newer/older link them in turn.
+	sed "s|<page-size>20</page-size>|<page-size>1</page-size>|" site.xml >site2.xml &&
 	mv site2.xml site.xml &&
 	run_expect 0 pr-publish build --out paged &&
-	test -f paged/en/index.html &&
+	test -f paged/en/page-1.html &&
 	test -f paged/en/page-2.html &&
 	! test -f paged/en/page-3.html &&
-	grep -F ">Page 2 of 2<" paged/en/page-2.html &&
-	grep -F "<a href=\"../en/index.html\" rel=\"prev\">Previous</a>" paged/en/page-2.html &&
-	grep -F "<a href=\"../en/page-2.html\" rel=\"next\">Next</a>" paged/en/index.html &&
+	grep -F "2025-03-10-minority-languages-digital-services" paged/en/index.html &&
+	grep -F "2024-12-05-court-of-conciliation" paged/en/page-2.html &&
+	grep -F "2020-10-15-korea-conference" paged/en/page-1.html &&
+	! grep -F "2020-10-15-korea-conference" paged/en/index.html paged/en/page-2.html &&
+	grep -F "<a href=\"../en/page-2.html\" rel=\"next\">Older</a>" paged/en/index.html &&
+	! grep -F "Newer" paged/en/index.html &&
+	grep -F "<a href=\"../en/index.html\" rel=\"prev\">Newer</a>" paged/en/page-2.html &&
+	grep -F "<span>Page 2: <time datetime=\"2024-12-05\">5 December 2024</time></span>" paged/en/page-2.html &&
+	grep -F "<a href=\"../en/page-1.html\" rel=\"next\">Older</a>" paged/en/page-2.html &&
+	grep -F "<a href=\"../en/page-2.html\" rel=\"prev\">Newer</a>" paged/en/page-1.html &&
+	! grep -F "Older" paged/en/page-1.html &&
+	grep -F "<title>Latest releases (Page 1) – " paged/en/page-1.html &&
+	! grep -F " of " paged/en/page-1.html &&
+	# the language versions of a listing are its index, not a numbered page
+	grep -F "hreflang=\"de\" href=\"${BASE}de/index.html\"" paged/en/index.html &&
+	! grep -F "hreflang" paged/en/page-1.html &&
 	git checkout -q -- . 2>/dev/null; cp "$REPO/site.xml" site.xml
+'
+
+test_expect_success 'fewer than twice page-size: all on the index, no numbered page' '
+	sed "s|<page-size>20</page-size>|<page-size>2</page-size>|" site.xml >site2.xml &&
+	mv site2.xml site.xml &&
+	run_expect 0 pr-publish build --out paged2 &&
+	! test -f paged2/en/page-1.html &&
+	test $(grep -o "<article class=\"teaser\">" paged2/en/index.html | wc -l) = 3 &&
+	! grep -F "class=\"pagination\"" paged2/en/index.html &&
+	cp "$REPO/site.xml" site.xml
 '
 
 test_expect_success TIDY 'every page is valid HTML according to tidy' '
