@@ -69,7 +69,8 @@ struct group {
 enum job_type {
 	JOB_ROOT,
 	JOB_CSS,
-	JOB_SITEMAP,
+	JOB_SITEMAP,    /* sitemap.xml: the index of the sitemaps below */
+	JOB_SITEMAP_PART,   /* sitemap-pages.xml, or a year's sitemap-YYYY.xml */
 	JOB_INDEX,      /* fields, sources or archive index of a language */
 	JOB_LIST,       /* one page of a group */
 	JOB_FEED,       /* RSS and Atom of a group */
@@ -77,6 +78,15 @@ enum job_type {
 };
 
 enum index_type { INDEX_ARCHIVE, INDEX_FIELDS, INDEX_SOURCES };
+
+/* One file of the sitemap: the pages that are not releases (year[0] is
+ * NUL), or the releases of one year, p->entries[first..end) less the
+ * withdrawn.  A new release rewrites its year's file and the index only. */
+struct sitemap_part {
+	char year[8];
+	size_t first, end;
+	char lastmod[INSTANT_SIZE];   /* the newest of its pages' dates, or "" */
+};
 static const char *const index_names[] = { "archive", "fields", "sources" };
 
 struct job {
@@ -85,6 +95,7 @@ struct job {
 	const struct group *group;
 	struct entry *entry;
 	size_t page;            /* JOB_LIST: 0 the index, else 1..P from the oldest */
+	const struct sitemap_part *part;   /* JOB_SITEMAP_PART */
 	enum index_type index;
 	char *paths[2];         /* its outputs: one, or RSS and Atom */
 	char hash[2][OUTPUT_HASH_HEX + 1];
@@ -108,6 +119,8 @@ struct plan {
 	size_t nr_groups, alloc_groups;
 	struct job *jobs;
 	size_t nr_jobs, alloc_jobs;
+	struct sitemap_part *sitemap_parts;   /* [0] the other pages, then years, newest first */
+	size_t nr_sitemap_parts;
 	xmlNodePtr *site_nodes;    /* per language, the <site> element to copy */
 	xmlDocPtr scratch;         /* owns site_nodes */
 	struct output_tree *tree;
@@ -525,6 +538,42 @@ static struct job *add_job(struct plan *p, enum job_type type, size_t lang)
 	return j;
 }
 
+/* The sitemap's files: the other pages, then each year with a published
+ * release that is not withdrawn (those are in no sitemap). */
+static void make_sitemap_parts(struct plan *p)
+{
+	struct sitemap_part *part;
+	size_t i, lang;
+
+	p->sitemap_parts = xcalloc(p->nr_entries + 1, sizeof(*p->sitemap_parts));
+	part = &p->sitemap_parts[p->nr_sitemap_parts++];
+	for (lang = 0; lang < p->site->nr_languages; lang++) {
+		const struct group *home = find_group(p, GROUP_HOME, lang, NULL);
+		if (home && home->nr && strcmp(home->items[0]->updated, part->lastmod) > 0)
+			memcpy(part->lastmod, home->items[0]->updated, INSTANT_SIZE);
+	}
+	part = NULL;
+	for (i = 0; i < p->nr_entries; i++) {
+		const struct entry *e = &p->entries[i];
+
+		if (e->withdrawn)
+			continue;
+		if (!part || strncmp(part->year, e->rel->date, 4)) {
+			part = &p->sitemap_parts[p->nr_sitemap_parts++];
+			snprintf(part->year, sizeof(part->year), "%.4s", e->rel->date);
+			part->first = i;
+		}
+		part->end = i + 1;
+		if (strcmp(e->updated, part->lastmod) > 0)
+			memcpy(part->lastmod, e->updated, INSTANT_SIZE);
+	}
+}
+
+static char *sitemap_part_path(const struct sitemap_part *part)
+{
+	return part->year[0] ? xasprintf("sitemap-%s.xml", part->year) : xstrdup("sitemap-pages.xml");
+}
+
 static void make_jobs(struct plan *p)
 {
 	size_t i, pg;
@@ -533,6 +582,8 @@ static void make_jobs(struct plan *p)
 	add_job(p, JOB_ROOT, 0);
 	add_job(p, JOB_CSS, 0);
 	add_job(p, JOB_SITEMAP, 0);
+	for (i = 0; i < p->nr_sitemap_parts; i++)
+		add_job(p, JOB_SITEMAP_PART, 0)->part = &p->sitemap_parts[i];
 	for (i = 0; i < p->site->nr_languages; i++)
 		for (ix = INDEX_ARCHIVE; ix <= INDEX_SOURCES; ix++)
 			add_job(p, JOB_INDEX, i)->index = (enum index_type)ix;
@@ -754,7 +805,31 @@ static xmlDocPtr doc_root(struct plan *p, const char **path_out, char **path_own
 	return doc;
 }
 
+/* sitemap.xml: the sitemap index, every part with its date. */
 static xmlDocPtr doc_sitemap(struct plan *p)
+{
+	xmlDocPtr doc = xmlNewDoc((const xmlChar *)"1.0");
+	xmlNodePtr root = xmlNewDocNode(doc, NULL, (const xmlChar *)"sitemap-index", NULL);
+	size_t i;
+
+	xmlDocSetRootElement(doc, root);
+	set_attr(root, "base", p->base);
+	for (i = 0; i < p->nr_sitemap_parts; i++) {
+		const struct sitemap_part *part = &p->sitemap_parts[i];
+		xmlNodePtr sm = add_el(root, "sitemap");
+		char *path = sitemap_part_path(part);
+
+		set_attr(sm, "path", path);
+		if (part->lastmod[0])
+			set_attr(sm, "lastmod", part->lastmod);
+		free(path);
+	}
+	return doc;
+}
+
+/* A sitemap-YYYY.xml, or sitemap-pages.xml: the front door and each
+ * language's newest releases. */
+static xmlDocPtr doc_sitemap_part(struct plan *p, const struct sitemap_part *part)
 {
 	xmlDocPtr doc = xmlNewDoc((const xmlChar *)"1.0");
 	xmlNodePtr root = xmlNewDocNode(doc, NULL, (const xmlChar *)"sitemap", NULL), url;
@@ -762,28 +837,29 @@ static xmlDocPtr doc_sitemap(struct plan *p)
 
 	xmlDocSetRootElement(doc, root);
 	set_attr(root, "base", p->base);
-	url = add_el(root, "url");
-	set_attr(url, "path", "index.html");
-	for (lang = 0; lang < p->site->nr_languages; lang++) {
-		const struct group *g = find_group(p, GROUP_HOME, lang, NULL);
-		size_t o;
-
+	if (!part->year[0]) {
 		url = add_el(root, "url");
-		{
+		set_attr(url, "path", "index.html");
+		for (lang = 0; lang < p->site->nr_languages; lang++) {
+			const struct group *g = find_group(p, GROUP_HOME, lang, NULL);
 			char *path = group_page_path(g, 0);
+			size_t o;
+
+			url = add_el(root, "url");
 			set_attr(url, "path", path);
 			free(path);
+			if (g->nr)
+				set_attr(url, "lastmod", g->items[0]->updated);
+			for (o = 0; o < p->site->nr_languages; o++) {
+				const struct group *og = find_group(p, GROUP_HOME, o, NULL);
+				path = group_page_path(og, 0);
+				add_alternate(url, lang_code(p, o), path, 0);
+				free(path);
+			}
 		}
-		if (g->nr)
-			set_attr(url, "lastmod", g->items[0]->updated);
-		for (o = 0; o < p->site->nr_languages; o++) {
-			const struct group *og = find_group(p, GROUP_HOME, o, NULL);
-			char *path = group_page_path(og, 0);
-			add_alternate(url, lang_code(p, o), path, 0);
-			free(path);
-		}
+		return doc;
 	}
-	for (i = 0; i < p->nr_entries; i++) {
+	for (i = part->first; i < part->end; i++) {
 		const struct entry *e = &p->entries[i];
 
 		if (e->withdrawn)
@@ -1000,11 +1076,22 @@ static void describe_job(const struct plan *p, const struct job *j, struct job_h
 	case JOB_ROOT:
 		break;
 	case JOB_SITEMAP:
-		for (lang = 0; lang < p->site->nr_languages; lang++) {
-			const struct group *home = find_group(p, GROUP_HOME, lang, NULL);
-			jh_str(h, home && home->nr ? home->items[0]->updated : NULL);
+		jh_num(h, p->nr_sitemap_parts);
+		for (i = 0; i < p->nr_sitemap_parts; i++) {
+			jh_str(h, p->sitemap_parts[i].year);
+			jh_str(h, p->sitemap_parts[i].lastmod);
 		}
-		for (i = 0; i < p->nr_entries; i++) {
+		break;
+	case JOB_SITEMAP_PART:
+		jh_str(h, j->part->year);
+		if (!j->part->year[0]) {
+			for (lang = 0; lang < p->site->nr_languages; lang++) {
+				const struct group *home = find_group(p, GROUP_HOME, lang, NULL);
+				jh_str(h, home && home->nr ? home->items[0]->updated : NULL);
+			}
+			break;
+		}
+		for (i = j->part->first; i < j->part->end; i++) {
 			const struct entry *e = &p->entries[i];
 			if (e->withdrawn)
 				continue;
@@ -1084,6 +1171,10 @@ static xmlDocPtr job_doc(struct plan *p, const struct job *j, char *paths[2])
 		doc = doc_sitemap(p);
 		const_path = "sitemap.xml";
 		break;
+	case JOB_SITEMAP_PART:
+		doc = doc_sitemap_part(p, j->part);
+		paths[0] = sitemap_part_path(j->part);
+		break;
 	case JOB_INDEX:
 		doc = doc_index(p, j, &paths[0]);
 		break;
@@ -1113,6 +1204,7 @@ static int job_outputs(const struct job *j, enum render_kind kinds[2], enum coun
 		*as = COUNT_FEED;
 		return 2;
 	case JOB_SITEMAP:
+	case JOB_SITEMAP_PART:
 		kinds[0] = RENDER_SITEMAP;
 		*as = COUNT_OTHER;
 		return 1;
@@ -1165,6 +1257,9 @@ static void job_paths(const struct plan *p, const struct job *j, char *paths[2])
 		break;
 	case JOB_SITEMAP:
 		paths[0] = xstrdup("sitemap.xml");
+		break;
+	case JOB_SITEMAP_PART:
+		paths[0] = sitemap_part_path(j->part);
 		break;
 	case JOB_INDEX:
 		paths[0] = xasprintf("%s/%s/index.html", lang_code(p, j->lang), index_names[j->index]);
@@ -1494,6 +1589,7 @@ static void plan_release(struct plan *p)
 		free(p->jobs[i].paths[1]);
 	}
 	free(p->jobs);
+	free(p->sitemap_parts);
 	free(p->site_nodes);
 	if (p->scratch)
 		xmlFreeDoc(p->scratch);
@@ -1526,6 +1622,7 @@ int build_site_summaries(struct build_result *out, const struct build_options *o
 	collect_entries(&p, sums, nr);
 	make_groups(&p);
 	index_groups(&p);
+	make_sitemap_parts(&p);
 	make_jobs(&p);
 
 	p.scratch = xmlNewDoc((const xmlChar *)"1.0");

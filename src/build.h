@@ -7,8 +7,9 @@
  * (paginated by the site's page size from the oldest, so that a numbered
  * page never changes when newer releases come; the listing's index.html
  * shows the newest) and the indexes of those; RSS and
- * Atom feeds per language, field and source (feed-items long); a sitemap, a
- * language chooser and the CSS.  Releases under an embargo that has not
+ * Atom feeds per language, field and source (feed-items long); a sitemap
+ * index of one sitemap per year and one of the other pages, a language
+ * chooser and the CSS.  Releases under an embargo that has not
  * lifted at opts->now are left out everywhere.
  *
  * For each output it builds ONE small input document (the site's <site>,

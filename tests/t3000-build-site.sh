@@ -12,7 +12,7 @@ test_expect_success 'build renders the sample archive into public/ beside site.x
 	cp -R "$REPO/releases/." releases/ &&
 	run_expect 0 pr-publish build &&
 	test_must_be_empty out &&
-	grep "^build: [0-9]* pages, [0-9]* feeds, 3 other files rewritten; 0 unchanged; 0 removed; 8 releases published, 0 under embargo" err &&
+	grep "^build: [0-9]* pages, [0-9]* feeds, 7 other files rewritten; 0 unchanged; 0 removed; 8 releases published, 0 under embargo" err &&
 	test -f public/index.html &&
 	test -f public/style.css &&
 	test -f public/sitemap.xml &&
@@ -173,9 +173,37 @@ test_expect_success FEEDPARSER 'a corrected release: Atom updated is the correct
 '
 
 test_expect_success 'the sitemap lists pages with their language versions' '
-	grep -F "<loc>${BASE}en/2020/2020-10-15-korea-conference.html</loc>" public/sitemap.xml &&
-	grep -F "<xhtml:link rel=\"alternate\" hreflang=\"de\" href=\"${BASE}de/2020/2020-10-15-korea-conference.html\"/>" public/sitemap.xml &&
-	xmllint --noout public/sitemap.xml
+	grep -F "<loc>${BASE}en/2020/2020-10-15-korea-conference.html</loc>" public/sitemap-2020.xml &&
+	grep -F "<xhtml:link rel=\"alternate\" hreflang=\"de\" href=\"${BASE}de/2020/2020-10-15-korea-conference.html\"/>" public/sitemap-2020.xml &&
+	! grep -F "2024-" public/sitemap-2020.xml &&
+	grep -F "<loc>${BASE}en/2024/2024-12-05-court-of-conciliation-and-arbitration-30-years.html</loc>" public/sitemap-2024.xml &&
+	grep -F "<loc>${BASE}en/index.html</loc>" public/sitemap-pages.xml &&
+	! grep -F "/20" public/sitemap-pages.xml &&
+	for f in public/sitemap*.xml; do xmllint --noout "$f" || return 1; done
+'
+
+test_expect_success 'sitemap.xml is an index of one sitemap per year and one of the other pages' '
+	$PY - public <<-\PYEOF
+	import sys, xml.etree.ElementTree as ET
+	ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+	root = ET.parse(sys.argv[1] + "/sitemap.xml").getroot()
+	assert root.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}sitemapindex", root.tag
+	got = [(s.find("s:loc", ns).text, s.find("s:lastmod", ns).text) for s in root.findall("s:sitemap", ns)]
+	base = "https://newsroom.osce.example/"
+	assert got == [
+	    (base + "sitemap-pages.xml", "2025-11-25T00:00:00Z"),
+	    (base + "sitemap-2025.xml", "2025-11-25T00:00:00Z"),
+	    (base + "sitemap-2024.xml", "2024-12-05T00:00:00Z"),
+	    (base + "sitemap-2020.xml", "2020-10-15T00:00:00Z"),
+	], got
+	urls = set()
+	for loc, _ in got:
+	    part = ET.parse(sys.argv[1] + "/" + loc[len(base):]).getroot()
+	    assert part.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}urlset", part.tag
+	    urls |= {u.find("s:loc", ns).text for u in part.findall("s:url", ns)}
+	# every release page and language home, once, and the front door
+	assert len(urls) == 8 + 6 + 1, sorted(urls)
+	PYEOF
 '
 
 test_expect_success '--out puts the site elsewhere; a build in another folder finds the archive' '

@@ -42,7 +42,7 @@ test_expect_success 'once PR_PUBLISH_NOW passes the embargo it is everywhere' '
 	grep -F "$ID.html" public/en/index.html &&
 	grep -F "$ID.html" public/en/fields/elections/index.html &&
 	grep -F "$ID.html" public/en/archive/2026/12/index.html &&
-	grep -F "<loc>https://newsroom.osce.example/en/2026/$ID.html</loc>" public/sitemap.xml &&
+	grep -F "<loc>https://newsroom.osce.example/en/2026/$ID.html</loc>" public/sitemap-2026.xml &&
 	grep -F "tag:newsroom.osce.example,2026-12-01:$ID/en" public/en/rss.xml &&
 	grep -F "<pubDate>Tue, 01 Dec 2026 08:00:00 +0000</pubDate>" public/en/rss.xml &&
 	grep -F "<published>2026-12-01T08:00:00Z</published>" public/en/atom.xml &&

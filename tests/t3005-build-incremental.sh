@@ -20,7 +20,7 @@ test_expect_success 'a site built from the samples' '
 test_expect_success 'nothing changed: nothing rewritten, every file the same' '
 	touch releases/*/*.xml &&
 	run_expect 0 pr-publish build &&
-	grep "is up to date: 78 pages, 72 feeds, 3 other files unchanged" err &&
+	grep "is up to date: 78 pages, 72 feeds, 7 other files unchanged" err &&
 	inodes >after &&
 	test_cmp before after
 '
@@ -29,7 +29,7 @@ test_expect_success 'a new headline rewrites its page and the listings and feeds
 	sed "s|<headline>OSCE and Republic of Korea conference|<headline>OSCE and Korea conference|" \
 		$KOREA >new && mv new $KOREA &&
 	run_expect 0 pr-publish build &&
-	grep "^build: 9 pages, 12 feeds, 0 other files rewritten; 132 unchanged; 0 removed" err &&
+	grep "^build: 9 pages, 12 feeds, 0 other files rewritten; 136 unchanged; 0 removed" err &&
 	inodes >after &&
 	join -1 2 -2 2 before after | awk "\$2 != \$3 { print \$1 }" >rewritten &&
 	cat >expect <<-\EOF &&
@@ -74,7 +74,7 @@ test_expect_success 'a correction keeps the guid and changes the dates' '
 	grep -F "<guid isPermaLink=\"false\">tag:newsroom.osce.example,2020-10-15:2020-10-15-korea-conference/en</guid>" public/en/rss.xml &&
 	grep -F "<updated>2020-10-20T00:00:00Z</updated>" public/en/fields/cyber-ict-security/atom.xml &&
 	grep -F ">Updated: <time datetime=\"2020-10-20\">20 October 2020</time>" public/en/2020/2020-10-15-korea-conference.html &&
-	grep -F "<lastmod>2020-10-20T00:00:00Z</lastmod>" public/sitemap.xml
+	grep -F "<lastmod>2020-10-20T00:00:00Z</lastmod>" public/sitemap-2020.xml
 '
 
 test_expect_success 'a deleted release: its pages go, listings follow, the rest stays' '
@@ -108,7 +108,7 @@ test_expect_success 'a changed stylesheet renders everything again' '
 	mkdir stylesheets && cp "$REPO"/stylesheets/* stylesheets/ &&
 	echo "/* changed */" >>stylesheets/style.css &&
 	run_expect 0 pr-publish build &&
-	grep "^build: [0-9]* pages, [0-9]* feeds, 3 other files rewritten; 0 unchanged" err &&
+	grep "^build: [0-9]* pages, [0-9]* feeds, 7 other files rewritten; 0 unchanged" err &&
 	rm -rf stylesheets
 '
 
