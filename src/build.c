@@ -22,16 +22,19 @@
 /* Room for "2020-10-15T08:00:00Z" and then some, so no snprintf can cut. */
 #define INSTANT_SIZE 64
 
+#define OUTPUT_HASH_BYTES (OUTPUT_HASH_HEX / 2)
+
 /* One published language version of a release. */
 struct entry {
 	const struct release_summary *rel;
 	size_t src;             /* its index in the build's sources */
 	size_t lang;            /* index in site->languages */
-	char *path;             /* "en/2020/2020-10-15-x.html" */
+	const char *path;       /* "en/2020/2020-10-15-x.html", in p->paths */
 	char published[INSTANT_SIZE];     /* the embargo's instant, else the date at 00:00Z */
 	char updated[INSTANT_SIZE];       /* the newest of published and the corrections */
-	char *guid;             /* tag:host,2020-10-15:2020-10-15-x/en */
-	struct entry **versions;   /* every language version, self included */
+	/* rel->item, then rel->content, as bytes (jh_item) */
+	unsigned char digests[2 * OUTPUT_HASH_BYTES];
+	struct entry **versions;   /* every language version, self included (in p->by_id) */
 	size_t nr_versions;
 	int withdrawn;          /* a notice at its address, in no listing or feed */
 	xmlDocPtr texts;        /* headline, subtitle, summary parsed; made when first needed */
@@ -113,6 +116,8 @@ struct plan {
 	char *host;
 	struct entry *entries;  /* sorted: date desc, id, lang */
 	size_t nr_entries;
+	char *paths;               /* the entries' paths, one after another */
+	struct entry **by_id;      /* the entries by id and language */
 	struct entry ***by_lang;   /* per language, the entries in order */
 	size_t *nr_by_lang;
 	struct group *groups;
@@ -131,6 +136,7 @@ struct plan {
 	const struct render_release *inline_rels;   /* the releases loaded for it */
 	size_t nr_inline_rels;
 	char key[OUTPUT_HASH_HEX + 1];   /* the renderer's key and the site file's bytes */
+	struct output_sha256 key_sha;    /* a hash begun with key (one block): every job's start */
 	/* Phase two runs on several threads; the first failure stops them. */
 	pthread_mutex_t lock;
 	int failed;
@@ -228,13 +234,46 @@ static const xmlNode *site_text_node(const struct site *site, const char *name, 
 
 /* ---- entries -------------------------------------------------------------- */
 
-static int entry_cmp(const void *a, const void *b)
-{
-	const struct entry *x = a, *y = b;
-	int c = strcmp(y->rel->date, x->rel->date);
+/* What the entries are sorted by, made once per release: the date as a
+ * number (0 when it is not YYYY-MM-DD: compared as text then), so that
+ * the sort compares numbers, and strings only on a tie. */
+struct entry_key {
+	const struct release_summary *rel;
+	size_t src;
+	unsigned date;
+	time_t embargo;         /* the lifted embargo's instant, else 0 */
+};
 
-	if (c)
+static unsigned date_key(const char *d)
+{
+	unsigned v = 0;
+	int i;
+
+	for (i = 0; i < 10; i++) {
+		if (i == 4 || i == 7) {
+			if (d[i] != '-')
+				return 0;
+			continue;
+		}
+		if (d[i] < '0' || d[i] > '9')
+			return 0;
+		v = v * 10 + (unsigned)(d[i] - '0');
+	}
+	return d[10] ? 0 : v + 1;
+}
+
+/* Date (newest first), id, language: the order of every listing. */
+static int entry_key_cmp(const void *a, const void *b)
+{
+	const struct entry_key *x = a, *y = b;
+	int c;
+
+	if (x->date && y->date) {
+		if (x->date != y->date)
+			return x->date < y->date ? 1 : -1;
+	} else if ((c = strcmp(y->rel->date, x->rel->date))) {
 		return c;
+	}
 	c = strcmp(x->rel->id, y->rel->id);
 	return c ? c : strcmp(x->rel->lang, y->rel->lang);
 }
@@ -249,16 +288,38 @@ static int entry_ptr_by_id(const void *a, const void *b)
 	return x->lang < y->lang ? -1 : x->lang > y->lang;
 }
 
+/* "2020-10-15T00:00:00Z" from the first ten characters of a date. */
+static void day_instant(const char *date, char out[INSTANT_SIZE])
+{
+	size_t n = strnlen(date, 10);
+
+	memcpy(out, date, n);
+	memcpy(out + n, "T00:00:00Z", sizeof("T00:00:00Z"));
+}
+
+static unsigned char hex_nibble(char c)
+{
+	return (unsigned char)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+}
+
+/* The 32 bytes of a SHA-256 written in hex (the summary's hashes are). */
+static void unhex(unsigned char out[OUTPUT_HASH_BYTES], const char *hex)
+{
+	size_t i;
+
+	for (i = 0; i < OUTPUT_HASH_BYTES; i++)
+		out[i] = (unsigned char)(hex_nibble(hex[2 * i]) << 4 | hex_nibble(hex[2 * i + 1]));
+}
+
 static void collect_entries(struct plan *p, struct release_summary *const *rels, size_t nr)
 {
-	struct entry **by_id;
+	struct entry_key *keys = xcalloc(nr + 1, sizeof(*keys));
 	time_t next = 0;
-	size_t i, j;
+	size_t i, j, nr_keys = 0, paths_len = 0;
+	char *path;
 
-	p->entries = xcalloc(nr + 1, sizeof(*p->entries));
 	for (i = 0; i < nr; i++) {
 		const struct release_summary *rel = rels[i];
-		struct entry *e;
 		time_t t = 0;
 		struct date local;
 		const char *why;
@@ -278,47 +339,78 @@ static void collect_entries(struct plan *p, struct release_summary *const *rels,
 			}
 			continue;
 		}
-		e = &p->entries[p->nr_entries++];
+		keys[nr_keys].rel = rel;
+		keys[nr_keys].src = i;
+		keys[nr_keys].date = date_key(rel->date);
+		keys[nr_keys].embargo = rel->embargo ? t : 0;
+		nr_keys++;
+		/* "en/2020/2020-10-15-x.html" */
+		paths_len += strlen(rel->lang) + 6 + strlen(rel->id) + 6;
+	}
+	if (nr_keys)
+		qsort(keys, nr_keys, sizeof(*keys), entry_key_cmp);
+
+	/* Every entry's path in one block (p->paths). */
+	p->entries = xcalloc(nr_keys + 1, sizeof(*p->entries));
+	p->paths = path = xmalloc(paths_len + 1);
+	for (i = 0; i < nr_keys; i++) {
+		const struct release_summary *rel = keys[i].rel;
+		struct entry *e = &p->entries[p->nr_entries++];
+		size_t ll = strlen(rel->lang), il = strlen(rel->id), dl = strnlen(rel->date, 4);
+
 		e->rel = rel;
-		e->src = i;
+		e->src = keys[i].src;
 		e->lang = lang_index(p->site, rel->lang);
 		e->withdrawn = rel->withdrawn;
-		e->path = xasprintf("%s/%.4s/%s.html", rel->lang, rel->date, rel->id);
-		if (rel->embargo && t)
-			iso_instant(t, e->published);
+		unhex(e->digests, rel->item);
+		unhex(e->digests + OUTPUT_HASH_BYTES, rel->content);
+		e->path = path;
+		memcpy(path, rel->lang, ll);
+		path += ll;
+		*path++ = '/';
+		memcpy(path, rel->date, dl);
+		path += dl;
+		*path++ = '/';
+		memcpy(path, rel->id, il);
+		path += il;
+		memcpy(path, ".html", 6);
+		path += 6;
+		if (keys[i].embargo)
+			iso_instant(keys[i].embargo, e->published);
 		else
-			snprintf(e->published, sizeof(e->published), "%.10sT00:00:00Z", rel->date);
+			day_instant(rel->date, e->published);
 		memcpy(e->updated, e->published, sizeof(e->updated));
 		if (rel->updated && strcmp(rel->updated, rel->date) > 0)
-			snprintf(e->updated, sizeof(e->updated), "%.10sT00:00:00Z", rel->updated);
-		e->guid = xasprintf("tag:%s,%.10s:%s/%s", p->host, rel->id, rel->id, rel->lang);
+			day_instant(rel->updated, e->updated);
 	}
+	free(keys);
 	p->res->releases = p->nr_entries;
-	if (p->nr_entries)
-		qsort(p->entries, p->nr_entries, sizeof(*p->entries), entry_cmp);
 
-	/* Language versions: entries sharing an id. */
-	by_id = xcalloc(p->nr_entries + 1, sizeof(*by_id));
+	/* Language versions: entries sharing an id, a run of p->by_id. */
+	p->by_id = xcalloc(p->nr_entries + 1, sizeof(*p->by_id));
 	for (i = 0; i < p->nr_entries; i++)
-		by_id[i] = &p->entries[i];
+		p->by_id[i] = &p->entries[i];
 	if (p->nr_entries)
-		qsort(by_id, p->nr_entries, sizeof(*by_id), entry_ptr_by_id);
+		qsort(p->by_id, p->nr_entries, sizeof(*p->by_id), entry_ptr_by_id);
 	for (i = 0; i < p->nr_entries; i = j) {
 		size_t k;
-		for (j = i + 1; j < p->nr_entries && !strcmp(by_id[j]->rel->id, by_id[i]->rel->id); j++)
+		for (j = i + 1; j < p->nr_entries && !strcmp(p->by_id[j]->rel->id, p->by_id[i]->rel->id);
+		     j++)
 			;
 		for (k = i; k < j; k++) {
-			by_id[k]->versions = xcalloc(j - i, sizeof(struct entry *));
-			memcpy(by_id[k]->versions, by_id + i, (j - i) * sizeof(struct entry *));
-			by_id[k]->nr_versions = j - i;
+			p->by_id[k]->versions = p->by_id + i;
+			p->by_id[k]->nr_versions = j - i;
 		}
 	}
-	free(by_id);
 
 	p->by_lang = xcalloc(p->site->nr_languages, sizeof(*p->by_lang));
 	p->nr_by_lang = xcalloc(p->site->nr_languages, sizeof(*p->nr_by_lang));
-	for (i = 0; i < p->site->nr_languages; i++)
-		p->by_lang[i] = xcalloc(p->nr_entries + 1, sizeof(struct entry *));
+	for (i = 0; i < p->nr_entries; i++)
+		p->nr_by_lang[p->entries[i].lang] += !p->entries[i].withdrawn;
+	for (i = 0; i < p->site->nr_languages; i++) {
+		p->by_lang[i] = xcalloc(p->nr_by_lang[i] + 1, sizeof(struct entry *));
+		p->nr_by_lang[i] = 0;
+	}
 	/* Listings and feeds drop withdrawn releases; their pages stay. */
 	for (i = 0; i < p->nr_entries; i++) {
 		struct entry *e = &p->entries[i];
@@ -742,7 +834,12 @@ static xmlNodePtr add_item(struct plan *p, xmlNodePtr parent, struct entry *e,
 	set_attr(item, "month", ym);
 	set_attr(item, "published", e->published);
 	set_attr(item, "updated", e->updated);
-	set_attr(item, "guid", e->guid);
+	{
+		/* tag:host,2020-10-15:2020-10-15-x/en */
+		char *guid = xasprintf("tag:%s,%.10s:%s/%s", p->host, rel->id, rel->id, rel->lang);
+		set_attr(item, "guid", guid);
+		free(guid);
+	}
 	for (t = entry_texts(p, e); t; t = t->next)
 		if (t->type == XML_ELEMENT_NODE)
 			add_copy(item, t);
@@ -1056,11 +1153,11 @@ static void jh_num(struct job_hasher *h, size_t n)
 	output_sha256_add(&h->sha, &v, sizeof(v));
 }
 
+/* An item: its summary's hash, and its file's for what shows it in full;
+ * as bytes, half the hex. */
 static void jh_item(struct job_hasher *h, const struct entry *e, int full)
 {
-	output_sha256_add(&h->sha, e->rel->item, OUTPUT_HASH_HEX);
-	if (full)
-		output_sha256_add(&h->sha, e->rel->content, OUTPUT_HASH_HEX);
+	output_sha256_add(&h->sha, e->digests, full ? 2 * OUTPUT_HASH_BYTES : OUTPUT_HASH_BYTES);
 }
 
 static void describe_job(const struct plan *p, const struct job *j, struct job_hasher *h)
@@ -1286,8 +1383,7 @@ static void hash_job(struct plan *p, struct job *j)
 	struct job_hasher base;
 
 	job_paths(p, j, j->paths);
-	output_sha256_init(&base.sha);
-	output_sha256_add(&base.sha, p->key, OUTPUT_HASH_HEX);
+	base.sha = p->key_sha;
 	if (j->type == JOB_CSS) {
 		size_t len;
 		const char *css = render_css(p->r, &len);
@@ -1566,14 +1662,13 @@ static void plan_release(struct plan *p)
 	size_t i;
 
 	for (i = 0; i < p->nr_entries; i++) {
-		free(p->entries[i].path);
-		free(p->entries[i].guid);
-		free(p->entries[i].versions);
 		if (p->entries[i].texts)
 			xmlFreeDoc(p->entries[i].texts);
 	}
 	free(p->group_index);
 	free(p->entries);
+	free(p->paths);
+	free(p->by_id);
 	for (i = 0; p->by_lang && i < p->site->nr_languages; i++)
 		free(p->by_lang[i]);
 	free(p->by_lang);
@@ -1640,6 +1735,8 @@ int build_site_summaries(struct build_result *out, const struct build_options *o
 		output_sha256_add(&sha, render_key(r), OUTPUT_HASH_HEX);
 		output_sha256_add(&sha, site->xml->buf, site->xml->len);
 		output_sha256_hex(&sha, p.key);
+		output_sha256_init(&p.key_sha);
+		output_sha256_add(&p.key_sha, p.key, OUTPUT_HASH_HEX);
 	}
 	if (dump && *dump)
 		dump_inputs(&p, dump);
