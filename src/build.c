@@ -30,6 +30,7 @@ struct entry {
 	size_t src;             /* its index in the build's sources */
 	size_t lang;            /* index in site->languages */
 	const char *path;       /* "en/2020/2020-10-15-x.html", in p->paths */
+	char day[11];           /* rel->date's first ten characters, here for speed */
 	char published[INSTANT_SIZE];     /* the embargo's instant, else the date at 00:00Z */
 	char updated[INSTANT_SIZE];       /* the newest of published and the corrections */
 	/* rel->item, then rel->content, as bytes (jh_item) */
@@ -64,8 +65,9 @@ struct group {
 	char *key;              /* NULL, "2020", "2020-10", a taxonomy key */
 	const char *label;      /* the term's label in the language, or NULL */
 	char *dir;              /* "en/fields/arms-control/" */
-	struct entry **items;
+	struct entry **items;   /* home, year, month: a slice of p->by_lang, not owned */
 	size_t nr, alloc;
+	int owns_items;
 	size_t numbered;        /* P: the numbered pages, page-1.html..page-P.html */
 };
 
@@ -100,7 +102,8 @@ struct job {
 	size_t page;            /* JOB_LIST: 0 the index, else 1..P from the oldest */
 	const struct sitemap_part *part;   /* JOB_SITEMAP_PART */
 	enum index_type index;
-	char *paths[2];         /* its outputs: one, or RSS and Atom */
+	const char *paths[2];   /* its outputs: one, or RSS and Atom */
+	char *owned[2];         /* those of them made for it */
 	char hash[2][OUTPUT_HASH_HEX + 1];
 	int written[2];         /* 1 rendered, 0 carried over (phase two) */
 	int fresh[2];           /* the previous build made it from this hash */
@@ -174,6 +177,17 @@ static size_t lang_index(const struct site *site, const char *code)
 		if (!strcmp(site->languages[i].code, code))
 			return i;
 	return 0;
+}
+
+/* a then b, in a new string. */
+static char *str_concat(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	char *s = xmalloc(la + lb + 1);
+
+	memcpy(s, a, la);
+	memcpy(s + la, b, lb + 1);
+	return s;
 }
 
 /* "../../" for "en/2020/x.html". */
@@ -314,8 +328,10 @@ static void unhex(unsigned char out[OUTPUT_HASH_BYTES], const char *hex)
 static void collect_entries(struct plan *p, struct release_summary *const *rels, size_t nr)
 {
 	struct entry_key *keys = xcalloc(nr + 1, sizeof(*keys));
+	unsigned *keys_date = xcalloc(nr + 1, sizeof(*keys_date));
 	time_t next = 0;
 	size_t i, j, nr_keys = 0, paths_len = 0;
+	int id_by_date = 1;
 	char *path;
 
 	for (i = 0; i < nr; i++) {
@@ -362,6 +378,7 @@ static void collect_entries(struct plan *p, struct release_summary *const *rels,
 		e->src = keys[i].src;
 		e->lang = lang_index(p->site, rel->lang);
 		e->withdrawn = rel->withdrawn;
+		memcpy(e->day, rel->date, strnlen(rel->date, 10));
 		unhex(e->digests, rel->item);
 		unhex(e->digests + OUTPUT_HASH_BYTES, rel->content);
 		e->path = path;
@@ -383,25 +400,44 @@ static void collect_entries(struct plan *p, struct release_summary *const *rels,
 		if (rel->updated && strcmp(rel->updated, rel->date) > 0)
 			day_instant(rel->updated, e->updated);
 	}
+	for (i = 0; i < nr_keys; i++)
+		keys_date[i] = keys[i].date;
 	free(keys);
 	p->res->releases = p->nr_entries;
 
-	/* Language versions: entries sharing an id, a run of p->by_id. */
+	/* Language versions: entries sharing an id, a run of p->by_id in
+	 * the order of the site's languages.  An id begins with its date
+	 * (a validation rule), so the versions of one are already next to
+	 * one another in the entries' order; only if some id does not is
+	 * the whole sorted by id. */
 	p->by_id = xcalloc(p->nr_entries + 1, sizeof(*p->by_id));
-	for (i = 0; i < p->nr_entries; i++)
+	for (i = 0; i < p->nr_entries; i++) {
 		p->by_id[i] = &p->entries[i];
-	if (p->nr_entries)
+		if (id_by_date && (!keys_date[i] || strncmp(p->entries[i].rel->id, p->entries[i].rel->date, 10)))
+			id_by_date = 0;
+	}
+	if (!id_by_date && p->nr_entries)
 		qsort(p->by_id, p->nr_entries, sizeof(*p->by_id), entry_ptr_by_id);
 	for (i = 0; i < p->nr_entries; i = j) {
 		size_t k;
 		for (j = i + 1; j < p->nr_entries && !strcmp(p->by_id[j]->rel->id, p->by_id[i]->rel->id);
 		     j++)
 			;
+		/* In the entries' order they are by language code: by index. */
+		for (k = i + 1; id_by_date && k < j; k++) {
+			struct entry *e = p->by_id[k];
+			size_t m;
+			for (m = k; m > i && p->by_id[m - 1]->lang > e->lang; m--)
+				p->by_id[m] = p->by_id[m - 1];
+			p->by_id[m] = e;
+		}
 		for (k = i; k < j; k++) {
 			p->by_id[k]->versions = p->by_id + i;
 			p->by_id[k]->nr_versions = j - i;
 		}
 	}
+
+	free(keys_date);
 
 	p->by_lang = xcalloc(p->site->nr_languages, sizeof(*p->by_lang));
 	p->nr_by_lang = xcalloc(p->site->nr_languages, sizeof(*p->nr_by_lang));
@@ -455,12 +491,6 @@ static struct group *new_group(struct plan *p, enum group_type type, size_t lang
 	return g;
 }
 
-static void group_add(struct group *g, struct entry *e)
-{
-	ALLOC_GROW(g->items, g->nr + 1, g->alloc);
-	g->items[g->nr++] = e;
-}
-
 /* Groups are made in a fixed order (language, type, key) and never move
  * afterwards: jobs point at them. */
 static void make_groups(struct plan *p)
@@ -475,25 +505,28 @@ static void make_groups(struct plan *p)
 		size_t n = p->nr_by_lang[lang];
 		struct group *g = new_group(p, GROUP_HOME, lang, NULL, NULL), *year = NULL, *month = NULL;
 
-		for (i = 0; i < n; i++)
-			group_add(g, es[i]);
+		/* The entries are in date order: a year, a month is a run. */
+		g->items = es;
+		g->nr = n;
 		for (i = 0; i < n; i++) {
-			const char *date = es[i]->rel->date;
+			const char *date = es[i]->day;
 			if (!year || strncmp(year->key, date, 4)) {
 				char key[8];
 				snprintf(key, sizeof(key), "%.4s", date);
 				year = new_group(p, GROUP_YEAR, lang, key, NULL);
+				year->items = es + i;
 			}
-			group_add(year, es[i]);
+			year->nr++;
 		}
 		for (i = 0; i < n; i++) {
-			const char *date = es[i]->rel->date;
+			const char *date = es[i]->day;
 			if (!month || strncmp(month->key, date, 7)) {
 				char key[8];
 				snprintf(key, sizeof(key), "%.7s", date);
 				month = new_group(p, GROUP_MONTH, lang, key, NULL);
+				month->items = es + i;
 			}
-			group_add(month, es[i]);
+			month->nr++;
 		}
 		/* One pass over the entries per taxonomy, then the groups in
 		 * the site's order of terms. */
@@ -530,6 +563,7 @@ static void make_groups(struct plan *p)
 				tg->items = lists[k];
 				tg->nr = nrs[k];
 				tg->alloc = allocs[k];
+				tg->owns_items = 1;
 			}
 			for (k = 0; k < nt; k++)
 				if (!nrs[k])
@@ -611,9 +645,12 @@ static const struct group *find_group(const struct plan *p, enum group_type type
 /* page 0 is the listing's index.html, page k its page-k.html. */
 static char *group_page_path(const struct group *g, size_t page)
 {
+	char name[48];
+
 	if (!page)
-		return xasprintf("%sindex.html", g->dir);
-	return xasprintf("%spage-%zu.html", g->dir, page);
+		return str_concat(g->dir, "index.html");
+	snprintf(name, sizeof(name), "page-%zu.html", page);
+	return str_concat(g->dir, name);
 }
 
 /* ---- jobs ------------------------------------------------------------------ */
@@ -668,8 +705,14 @@ static char *sitemap_part_path(const struct sitemap_part *part)
 
 static void make_jobs(struct plan *p)
 {
-	size_t i, pg;
+	size_t i, pg, n = 3 + p->nr_sitemap_parts + 3 * p->site->nr_languages + p->nr_entries;
 	int ix;
+
+	/* How many, first: the table is 18,000 jobs for 12,500 releases. */
+	for (i = 0; i < p->nr_groups; i++)
+		n += p->groups[i].numbered + 2;
+	p->jobs = xcalloc(n, sizeof(*p->jobs));
+	p->alloc_jobs = n;
 
 	add_job(p, JOB_ROOT, 0);
 	add_job(p, JOB_CSS, 0);
@@ -1342,34 +1385,38 @@ static size_t job_full_entries(const struct plan *p, const struct job *j,
 static int lookup_cmp(const void *a, const void *b);
 
 /* The paths of a job's one or two outputs (the caller's). */
-static void job_paths(const struct plan *p, const struct job *j, char *paths[2])
+static void job_paths(const struct plan *p, struct job *j)
 {
-	paths[1] = NULL;
+	char **own = j->owned;
+
+	own[0] = own[1] = NULL;
+	j->paths[1] = NULL;
 	switch (j->type) {
 	case JOB_CSS:
-		paths[0] = xstrdup("style.css");
+		j->paths[0] = "style.css";
 		break;
 	case JOB_ROOT:
-		paths[0] = xstrdup("index.html");
+		j->paths[0] = "index.html";
 		break;
 	case JOB_SITEMAP:
-		paths[0] = xstrdup("sitemap.xml");
+		j->paths[0] = "sitemap.xml";
 		break;
 	case JOB_SITEMAP_PART:
-		paths[0] = sitemap_part_path(j->part);
+		j->paths[0] = own[0] = sitemap_part_path(j->part);
 		break;
 	case JOB_INDEX:
-		paths[0] = xasprintf("%s/%s/index.html", lang_code(p, j->lang), index_names[j->index]);
+		j->paths[0] = own[0] = xasprintf("%s/%s/index.html", lang_code(p, j->lang),
+						 index_names[j->index]);
 		break;
 	case JOB_LIST:
-		paths[0] = group_page_path(j->group, j->page);
+		j->paths[0] = own[0] = group_page_path(j->group, j->page);
 		break;
 	case JOB_FEED:
-		paths[0] = xasprintf("%srss.xml", j->group->dir);
-		paths[1] = xasprintf("%satom.xml", j->group->dir);
+		j->paths[0] = own[0] = str_concat(j->group->dir, "rss.xml");
+		j->paths[1] = own[1] = str_concat(j->group->dir, "atom.xml");
 		break;
 	case JOB_RELEASE:
-		paths[0] = xstrdup(j->entry->path);
+		j->paths[0] = j->entry->path;
 		break;
 	}
 }
@@ -1382,7 +1429,7 @@ static void hash_job(struct plan *p, struct job *j)
 	int n = job_outputs(j, kinds, &as), k;
 	struct job_hasher base;
 
-	job_paths(p, j, j->paths);
+	job_paths(p, j);
 	base.sha = p->key_sha;
 	if (j->type == JOB_CSS) {
 		size_t len;
@@ -1676,12 +1723,13 @@ static void plan_release(struct plan *p)
 	for (i = 0; i < p->nr_groups; i++) {
 		free(p->groups[i].key);
 		free(p->groups[i].dir);
-		free(p->groups[i].items);
+		if (p->groups[i].owns_items)
+			free(p->groups[i].items);
 	}
 	free(p->groups);
 	for (i = 0; i < p->nr_jobs; i++) {
-		free(p->jobs[i].paths[0]);
-		free(p->jobs[i].paths[1]);
+		free(p->jobs[i].owned[0]);
+		free(p->jobs[i].owned[1]);
 	}
 	free(p->jobs);
 	free(p->sitemap_parts);
