@@ -211,6 +211,7 @@ static int hook_pre_commit(struct diag *d, time_t now)
 		goto out;
 	}
 	gc = gitcheck_new(a, d, now);
+	gitcheck_leave_to_exit(gc);
 	ret = gitcheck_run_index(gc, index, &changes) ? EXIT_SYSTEM : 0;
 out:
 	gitcheck_free(gc);
@@ -273,6 +274,7 @@ static int hook_pre_receive(struct diag *d, time_t now)
 	if (archive_open(&a, NULL, ARCHIVE_OPEN_FROM_ENV, d))
 		return EXIT_SYSTEM;
 	gc = gitcheck_new(a, d, now);
+	gitcheck_leave_to_exit(gc);
 	while (fgets(line, sizeof(line), stdin)) {
 		char old_hex[GIT_OID_HEXSZ + 1], new_hex[GIT_OID_HEXSZ + 1], ref[512];
 		git_oid old_id, new_id, cid;

@@ -22,6 +22,7 @@ struct gitcheck {
 	size_t checked;
 	FILE *devnull;      /* where context releases' own findings go */
 	struct diag quiet;
+	int leave_to_exit;
 };
 
 struct gitcheck *gitcheck_new(struct archive *a, struct diag *d, time_t now)
@@ -43,6 +44,10 @@ void gitcheck_free(struct gitcheck *gc)
 
 	if (!gc)
 		return;
+	/* Only the last checker: one replaced for a new site.xml is freed, or
+	 * a push changing it in every commit would pile dictionaries up. */
+	if (gc->checker && gc->leave_to_exit)
+		checker_leave_to_exit(gc->checker);
 	checker_free(gc->checker);
 	site_free(gc->site);
 	if (gc->devnull)
@@ -51,6 +56,29 @@ void gitcheck_free(struct gitcheck *gc)
 		free(gc->seen[i]);
 	free(gc->seen);
 	free(gc);
+}
+
+void gitcheck_leave_to_exit(struct gitcheck *gc)
+{
+	gc->leave_to_exit = 1;
+}
+
+/* The language of a release path, releases/YYYY/<id>.<lang>.xml. */
+static void preload_for_path(struct gitcheck *gc, const char *path)
+{
+	const char *end = path + strlen(path), *dot;
+	char lang[16];
+
+	if (!ends_with(path, ".xml"))
+		return;
+	end -= 4;
+	for (dot = end; dot > path && dot[-1] != '.' && dot[-1] != '/'; dot--)
+		;
+	if (dot == path || dot[-1] != '.' || end == dot || (size_t)(end - dot) >= sizeof(lang))
+		return;
+	memcpy(lang, dot, (size_t)(end - dot));
+	lang[end - dot] = '\0';
+	checker_preload(gc->checker, lang);
 }
 
 size_t gitcheck_count(const struct gitcheck *gc)
@@ -231,6 +259,10 @@ static int run(struct gitcheck *gc, const struct state *st, const struct gitchec
 	ret = load_site(gc, st);
 	if (ret)
 		return ret == XMLDOC_SYSTEM ? ret : 0;
+	/* The dictionaries load in the background while the blobs are read,
+	 * parsed and validated. */
+	for (i = 0; i < changes->nr; i++)
+		preload_for_path(gc, changes->items[i].path);
 	for (i = 0; i < changes->nr; i++) {
 		const struct gitcheck_change *c = &changes->items[i];
 		struct release *rel = NULL;

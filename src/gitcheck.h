@@ -55,6 +55,10 @@ int gitcheck_run(struct gitcheck *gc, const git_tree *tree, const struct gitchec
  */
 int gitcheck_run_index(struct gitcheck *gc, git_index *index, const struct gitcheck_list *changes);
 
+/* For the one-shot hooks: the last checker's dictionaries are left to the
+ * process's end (speller_leave_to_exit()). */
+void gitcheck_leave_to_exit(struct gitcheck *gc);
+
 /* Releases checked so far. */
 size_t gitcheck_count(const struct gitcheck *gc);
 
