@@ -173,6 +173,11 @@ static int hook_pre_commit(struct diag *d, time_t now)
 
 	if (archive_open(&a, NULL, ARCHIVE_OPEN_FROM_ENV, d))
 		return EXIT_SYSTEM;
+	/* The objects are the committer's own, written by git: like git, read
+	 * them without hashing each one again (libgit2 re-hashes every tree it
+	 * reads, a third of the diff against HEAD at 12,500 releases).  The
+	 * pre-receive hook keeps verifying what a push brings. */
+	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
 	/* Under 'git commit -a' the repository's index is not what is being
 	 * committed: git hands us the index to check. */
 	if (index_file && *index_file ? git_index_open(&index, index_file) < 0
