@@ -39,6 +39,24 @@ void checker_free(struct checker *c)
 	free(c);
 }
 
+void checker_leave_to_exit(struct checker *c)
+{
+	if (c->sp)
+		speller_leave_to_exit(c->sp);
+}
+
+void checker_preload(struct checker *c, const char *lang)
+{
+	if (c->sp)
+		speller_preload(c->sp, lang);
+}
+
+void checker_preload_file(struct checker *c, const char *path)
+{
+	if (c->sp)
+		speller_preload_file(c->sp, path);
+}
+
 int checker_check(struct checker *c, const struct release *rel)
 {
 	validator_check_release(c->v, rel);

@@ -29,6 +29,16 @@ struct checker;
 struct checker *checker_new(const struct site *site, const char *dict_root, struct diag *d,
 			    time_t now, unsigned flags);
 void checker_free(struct checker *c);
+/* speller_leave_to_exit() for its speller: for commands about to exit. */
+void checker_leave_to_exit(struct checker *c);
+
+/* speller_preload(): starts loading a language's dictionary in the
+ * background as soon as the caller knows it will check text in it (from a
+ * path, before reading and parsing).  Only a hint; nothing without
+ * CHECK_SPELLING. */
+void checker_preload(struct checker *c, const char *lang);
+/* speller_preload_file(): the language guessed from the file. */
+void checker_preload_file(struct checker *c, const char *path);
 
 /* Checks rel.  0, or XMLDOC_SYSTEM (a dictionary is missing...). */
 int checker_check(struct checker *c, const struct release *rel);

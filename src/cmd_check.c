@@ -96,6 +96,10 @@ int cmd_check(int argc, const char **argv)
 
 	rels = xcalloc(files.nr + 1, sizeof(*rels));
 	c = checker_new(site, root, &d, now, CHECK_SPELLING);
+	checker_leave_to_exit(c);
+	/* The dictionaries load in the background while files are parsed. */
+	for (i = 0; i < files.nr; i++)
+		checker_preload_file(c, files.paths[i]);
 	for (i = 0; i < files.nr; i++) {
 		struct release *rel = NULL;
 

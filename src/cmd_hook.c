@@ -165,8 +165,7 @@ static int hook_pre_commit(struct diag *d, time_t now)
 	git_index *index = NULL;
 	git_diff *diff = NULL;
 	git_diff_options dopts = GIT_DIFF_OPTIONS_INIT;
-	git_oid tree_id;
-	git_tree *staged = NULL, *head_tree = NULL;
+	git_tree *head_tree = NULL;
 	git_object *head = NULL;
 	const char *index_file = getenv("GIT_INDEX_FILE");
 	size_t i, count;
@@ -174,6 +173,11 @@ static int hook_pre_commit(struct diag *d, time_t now)
 
 	if (archive_open(&a, NULL, ARCHIVE_OPEN_FROM_ENV, d))
 		return EXIT_SYSTEM;
+	/* The objects are the committer's own, written by git: like git, read
+	 * them without hashing each one again (libgit2 re-hashes every tree it
+	 * reads, a third of the diff against HEAD at 12,500 releases).  The
+	 * pre-receive hook keeps verifying what a push brings. */
+	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
 	/* Under 'git commit -a' the repository's index is not what is being
 	 * committed: git hands us the index to check. */
 	if (index_file && *index_file ? git_index_open(&index, index_file) < 0
@@ -203,20 +207,21 @@ static int hook_pre_commit(struct diag *d, time_t now)
 		gitcheck_list_add(&changes, delta->new_file.path, &delta->new_file.id,
 				  delta->new_file.mode);
 	}
-	/* The staged state as a tree (written to the object database only):
-	 * the translations and site.xml the changes are checked against. */
-	if (git_index_write_tree_to(&tree_id, index, a->repo) < 0 ||
-	    git_tree_lookup(&staged, a->repo, &tree_id) < 0) {
+	/* The translations and site.xml the changes are checked against are
+	 * looked up in the index itself: writing the staged state out as trees
+	 * would rebuild and hash the changed folders of 12,500 releases. */
+	if (git_index_has_conflicts(index)) {
+		git_error_set_str(GIT_ERROR_INDEX, "cannot create a tree from a not fully merged index");
 		archive_report_git_error(d, "cannot read the staged tree");
 		goto out;
 	}
 	gc = gitcheck_new(a, d, now);
-	ret = gitcheck_run(gc, staged, &changes) ? EXIT_SYSTEM : 0;
+	gitcheck_leave_to_exit(gc);
+	ret = gitcheck_run_index(gc, index, &changes) ? EXIT_SYSTEM : 0;
 out:
 	gitcheck_free(gc);
 	gitcheck_list_release(&changes);
 	git_diff_free(diff);
-	git_tree_free(staged);
 	git_tree_free(head_tree);
 	git_index_free(index);
 	archive_free(a);
@@ -274,6 +279,7 @@ static int hook_pre_receive(struct diag *d, time_t now)
 	if (archive_open(&a, NULL, ARCHIVE_OPEN_FROM_ENV, d))
 		return EXIT_SYSTEM;
 	gc = gitcheck_new(a, d, now);
+	gitcheck_leave_to_exit(gc);
 	while (fgets(line, sizeof(line), stdin)) {
 		char old_hex[GIT_OID_HEXSZ + 1], new_hex[GIT_OID_HEXSZ + 1], ref[512];
 		git_oid old_id, new_id, cid;

@@ -155,6 +155,7 @@ int cmd_spell(int argc, const char **argv)
 
 	root = common_archive_root(site);
 	sp = speller_new(site, root, &d);
+	speller_leave_to_exit(sp);
 	if (opt_suggest)
 		speller_set_suggest(sp, SPELL_MAX_SUGGEST_WORDS);
 
@@ -175,6 +176,9 @@ int cmd_spell(int argc, const char **argv)
 	} else {
 		if (common_collect_releases(site, argv, (size_t)nr_args, &files, &d) < 0)
 			system_error = 1;
+		/* The dictionaries load in the background while files are parsed. */
+		for (i = 0; i < (int)files.nr; i++)
+			speller_preload_file(sp, files.paths[i]);
 		for (i = 0; i < (int)files.nr; i++)
 			if (spell_check_file(sp, files.paths[i]) == SPELL_SYSTEM)
 				system_error = 1;

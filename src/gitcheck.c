@@ -22,6 +22,7 @@ struct gitcheck {
 	size_t checked;
 	FILE *devnull;      /* where context releases' own findings go */
 	struct diag quiet;
+	int leave_to_exit;
 };
 
 struct gitcheck *gitcheck_new(struct archive *a, struct diag *d, time_t now)
@@ -43,6 +44,10 @@ void gitcheck_free(struct gitcheck *gc)
 
 	if (!gc)
 		return;
+	/* Only the last checker: one replaced for a new site.xml is freed, or
+	 * a push changing it in every commit would pile dictionaries up. */
+	if (gc->checker && gc->leave_to_exit)
+		checker_leave_to_exit(gc->checker);
 	checker_free(gc->checker);
 	site_free(gc->site);
 	if (gc->devnull)
@@ -51,6 +56,29 @@ void gitcheck_free(struct gitcheck *gc)
 		free(gc->seen[i]);
 	free(gc->seen);
 	free(gc);
+}
+
+void gitcheck_leave_to_exit(struct gitcheck *gc)
+{
+	gc->leave_to_exit = 1;
+}
+
+/* The language of a release path, releases/YYYY/<id>.<lang>.xml. */
+static void preload_for_path(struct gitcheck *gc, const char *path)
+{
+	const char *end = path + strlen(path), *dot;
+	char lang[16];
+
+	if (!ends_with(path, ".xml"))
+		return;
+	end -= 4;
+	for (dot = end; dot > path && dot[-1] != '.' && dot[-1] != '/'; dot--)
+		;
+	if (dot == path || dot[-1] != '.' || end == dot || (size_t)(end - dot) >= sizeof(lang))
+		return;
+	memcpy(lang, dot, (size_t)(end - dot));
+	lang[end - dot] = '\0';
+	checker_preload(gc->checker, lang);
 }
 
 size_t gitcheck_count(const struct gitcheck *gc)
@@ -85,39 +113,79 @@ void gitcheck_list_release(struct gitcheck_list *list)
 	list->nr = list->alloc = 0;
 }
 
-static int load_site(struct gitcheck *gc, const git_tree *tree)
+/* The state the changes belong to: a commit's tree, or the index (the
+ * staged state, read entry by entry rather than written out as trees). */
+struct state {
+	const git_tree *tree;
+	git_index *index;
+};
+
+/* The entry at path in the state: 0 with *id and *mode, -1 when there is
+ * none.  A folder of the index has GIT_FILEMODE_TREE (and no id), as it
+ * would in a tree, so that it is refused as "not a file" alike. */
+static int state_entry(const struct state *st, const char *path, git_oid *id, unsigned *mode)
 {
-	git_tree_entry *entry = NULL;
+	if (st->tree) {
+		git_tree_entry *entry = NULL;
+
+		if (git_tree_entry_bypath(&entry, st->tree, path) < 0)
+			return -1;
+		*id = *git_tree_entry_id(entry);
+		*mode = (unsigned)git_tree_entry_filemode(entry);
+		git_tree_entry_free(entry);
+		return 0;
+	} else {
+		const git_index_entry *e = git_index_get_bypath(st->index, path, 0);
+		char *prefix;
+		size_t pos;
+		int found;
+
+		if (e) {
+			*id = e->id;
+			*mode = e->mode;
+			return 0;
+		}
+		prefix = xasprintf("%s/", path);
+		found = git_index_find_prefix(&pos, st->index, prefix) == 0;
+		free(prefix);
+		if (!found)
+			return -1;
+		memset(id, 0, sizeof(*id));
+		*mode = GIT_FILEMODE_TREE;
+		return 0;
+	}
+}
+
+static int load_site(struct gitcheck *gc, const struct state *st)
+{
+	git_oid id;
+	unsigned mode;
 	char *buf = NULL;
 	size_t len = 0;
 	int ret;
 
-	if (git_tree_entry_bypath(&entry, tree, "site.xml") < 0) {
+	if (state_entry(st, "site.xml", &id, &mode) < 0) {
 		struct diag_loc loc = { "site.xml", 0, 0, NULL, 0 };
 		diag_report(gc->d, &loc, DIAG_ERROR, "site",
 			    "the archive has no site.xml; releases cannot be checked without it");
 		return XMLDOC_INVALID;
 	}
-	if (gc->site && git_oid_equal(&gc->site_id, git_tree_entry_id(entry))) {
-		git_tree_entry_free(entry);
+	if (gc->site && git_oid_equal(&gc->site_id, &id))
 		return 0;
-	}
 	checker_free(gc->checker);
 	gc->checker = NULL;
 	site_free(gc->site);
 	gc->site = NULL;
-	ret = archive_read_blob_id(gc->a, git_tree_entry_id(entry),
-				   (unsigned)git_tree_entry_filemode(entry), "site.xml",
-				   XMLDOC_MAX_SIZE, &buf, &len, gc->d);
+	ret = archive_read_blob_id(gc->a, &id, mode, "site.xml", XMLDOC_MAX_SIZE, &buf, &len,
+				   gc->d);
 	if (!ret)
 		ret = site_parse_memory(&gc->site, "site.xml", buf, len, gc->d);
 	if (!ret) {
-		gc->site_id = *git_tree_entry_id(entry);
+		gc->site_id = id;
 		/* Word lists from the installation only, never from the tree. */
 		gc->checker = checker_new(gc->site, NULL, gc->d, gc->now, CHECK_SPELLING);
 	}
 	free(buf);
-	git_tree_entry_free(entry);
 	return ret;
 }
 
@@ -152,7 +220,7 @@ static int in_changes(const struct gitcheck_list *changes, const char *path)
 
 /* The published versions of rel's id in other languages take part in the
  * rules across files. */
-static void add_context(struct gitcheck *gc, const git_tree *tree,
+static void add_context(struct gitcheck *gc, const struct state *st,
 			const struct release *rel, const struct gitcheck_list *changes)
 {
 	size_t i;
@@ -162,14 +230,17 @@ static void add_context(struct gitcheck *gc, const git_tree *tree,
 		struct release *other = NULL;
 		char *path, *buf = NULL;
 		size_t len;
+		git_oid id;
+		unsigned mode;
 
 		if (!strcmp(lang, rel->lang))
 			continue;
 		path = xasprintf("releases/%.4s/%s.%s.xml", rel->id, rel->id, lang);
 		/* Its own problems were reported when it came in. */
 		if (gc->devnull && !in_changes(changes, path) &&
-		    archive_read_blob(gc->a, tree, path, XMLDOC_MAX_SIZE, &buf, &len,
-				      &gc->quiet) == 0 &&
+		    state_entry(st, path, &id, &mode) == 0 &&
+		    archive_read_blob_id(gc->a, &id, mode, path, XMLDOC_MAX_SIZE, &buf, &len,
+					 &gc->quiet) == 0 &&
 		    release_parse_memory(&other, path, buf, len, &gc->quiet) == 0)
 			checker_context(gc->checker, other);
 		release_free(other);
@@ -178,16 +249,20 @@ static void add_context(struct gitcheck *gc, const git_tree *tree,
 	}
 }
 
-int gitcheck_run(struct gitcheck *gc, const git_tree *tree, const struct gitcheck_list *changes)
+static int run(struct gitcheck *gc, const struct state *st, const struct gitcheck_list *changes)
 {
 	size_t i;
 	int ret;
 
 	if (!changes->nr)
 		return 0;
-	ret = load_site(gc, tree);
+	ret = load_site(gc, st);
 	if (ret)
 		return ret == XMLDOC_SYSTEM ? ret : 0;
+	/* The dictionaries load in the background while the blobs are read,
+	 * parsed and validated. */
+	for (i = 0; i < changes->nr; i++)
+		preload_for_path(gc, changes->items[i].path);
 	for (i = 0; i < changes->nr; i++) {
 		const struct gitcheck_change *c = &changes->items[i];
 		struct release *rel = NULL;
@@ -219,7 +294,7 @@ int gitcheck_run(struct gitcheck *gc, const git_tree *tree, const struct gitchec
 					    "(pr-publish publish does)", rel->id, rel->lang, want);
 			}
 			free(want);
-			add_context(gc, tree, rel, changes);
+			add_context(gc, st, rel, changes);
 		}
 		release_free(rel);
 		free(buf);
@@ -228,4 +303,18 @@ int gitcheck_run(struct gitcheck *gc, const git_tree *tree, const struct gitchec
 out:
 	checker_finish(gc->checker);
 	return ret;
+}
+
+int gitcheck_run(struct gitcheck *gc, const git_tree *tree, const struct gitcheck_list *changes)
+{
+	struct state st = { tree, NULL };
+
+	return run(gc, &st, changes);
+}
+
+int gitcheck_run_index(struct gitcheck *gc, git_index *index, const struct gitcheck_list *changes)
+{
+	struct state st = { NULL, index };
+
+	return run(gc, &st, changes);
 }

@@ -2,6 +2,7 @@
 #include "spell.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -50,14 +51,29 @@ struct word_cache {
 	size_t nr, alloc;   /* alloc: a power of two, or 0 */
 };
 
-enum dict_state { DICT_UNLOADED, DICT_LOADED, DICT_FAILED };
+/* DICT_QUEUED: the loader thread owns the dict until it leaves that state
+ * (under speller.lock); then it is the checking thread's. */
+enum dict_state { DICT_UNLOADED, DICT_QUEUED, DICT_LOADED, DICT_FAILED };
+
+/* What a load has to say, said when the dictionary is first used (never
+ * from the loader thread, never for a preload that is not used). */
+struct deferred {
+	char *file;         /* a finding in a word list; NULL: a system error */
+	long line;
+	char *msg;
+	char *hint;         /* printed after a system error */
+};
 
 struct dict {
 	char lang[8];
 	enum dict_state state;
+	int asked;          /* preloaded or loaded (checking thread only) */
+	int taken;          /* the checking thread has it (stats, reports done) */
 	Hunhandle *h;
 	struct word_cache cache;
 	struct spell_stats stats;
+	struct deferred *later;
+	size_t nr_later, alloc_later;
 };
 
 struct speller {
@@ -70,7 +86,29 @@ struct speller {
 	enum diag_severity severity;
 	size_t max_suggest, nr_suggested;
 	int suggest_note_given;
+	int leave_to_exit;
+
+	/* The loader thread (speller_preload): loads queue[] in order. */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;       /* the queue grew, a load ended, or stop */
+	pthread_t loader;
+	int loader_running, stop;
+	struct dict *queue[MAX_LANGS];
+	size_t nr_queued, next_queued;
 };
+
+/*
+ * hunspell keeps a process-wide Unicode table, counted by the handles that
+ * use it and created and freed without a lock: handles are created and
+ * destroyed under this one, so that the loader thread and the checking
+ * thread never race on it.
+ */
+static pthread_mutex_t hunspell_tables_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Dictionaries of spellers freed with leave_to_exit: reachable, so that
+ * LeakSanitizer and valgrind do not call them leaks. */
+static Hunhandle **left_for_exit;
+static size_t nr_left_for_exit, alloc_left_for_exit;
 
 /* Where the text being checked came from, for locations. */
 struct source {
@@ -217,7 +255,37 @@ struct speller *speller_new(const struct site *site, const char *archive_root, s
 	}
 	sp->nr_list_dirs = sp->nr_dirs;
 	sp->dirs[sp->nr_dirs++] = xstrdup(SYSTEM_DICT_DIR);
+	pthread_mutex_init(&sp->lock, NULL);
+	pthread_cond_init(&sp->cond, NULL);
 	return sp;
+}
+
+static void deferred_release(struct dict *dict)
+{
+	size_t i;
+
+	for (i = 0; i < dict->nr_later; i++) {
+		free(dict->later[i].file);
+		free(dict->later[i].msg);
+		free(dict->later[i].hint);
+	}
+	free(dict->later);
+	dict->later = NULL;
+	dict->nr_later = dict->alloc_later = 0;
+}
+
+/* Stops the loader thread: the load under way ends (hunspell cannot be
+ * interrupted), the ones not begun are dropped. */
+static void stop_loader(struct speller *sp)
+{
+	if (!sp->loader_running)
+		return;
+	pthread_mutex_lock(&sp->lock);
+	sp->stop = 1;
+	pthread_cond_broadcast(&sp->cond);
+	pthread_mutex_unlock(&sp->lock);
+	pthread_join(sp->loader, NULL);
+	sp->loader_running = 0;
 }
 
 void speller_free(struct speller *sp)
@@ -226,14 +294,31 @@ void speller_free(struct speller *sp)
 
 	if (!sp)
 		return;
+	stop_loader(sp);
+	pthread_mutex_lock(&hunspell_tables_lock);
 	for (i = 0; i < sp->nr_dicts; i++) {
-		if (sp->dicts[i].h)
-			Hunspell_destroy(sp->dicts[i].h);
+		Hunhandle *h = sp->dicts[i].h;
+
+		if (h && sp->leave_to_exit) {
+			ALLOC_GROW(left_for_exit, nr_left_for_exit + 1, alloc_left_for_exit);
+			left_for_exit[nr_left_for_exit++] = h;
+		} else if (h) {
+			Hunspell_destroy(h);
+		}
 		cache_release(&sp->dicts[i].cache);
+		deferred_release(&sp->dicts[i]);
 	}
+	pthread_mutex_unlock(&hunspell_tables_lock);
+	pthread_cond_destroy(&sp->cond);
+	pthread_mutex_destroy(&sp->lock);
 	for (i = 0; i < sp->nr_dirs; i++)
 		free(sp->dirs[i]);
 	free(sp);
+}
+
+void speller_leave_to_exit(struct speller *sp)
+{
+	sp->leave_to_exit = 1;
 }
 
 void speller_set_suggest(struct speller *sp, size_t max_words)
@@ -252,7 +337,7 @@ const struct spell_stats *speller_stats(const struct speller *sp, size_t *nr)
 	size_t i, n = 0;
 
 	for (i = 0; i < sp->nr_dicts; i++)
-		if (sp->dicts[i].state == DICT_LOADED)
+		if (sp->dicts[i].taken && sp->dicts[i].state == DICT_LOADED)
 			out[n++] = sp->dicts[i].stats;
 	*nr = n;
 	return out;
@@ -333,7 +418,7 @@ static void add_word(struct dict *dict, const char *word, const char *model)
 }
 
 /* Reads one of the organisation's lists into h: "word" or "word/model". */
-static void load_list(struct speller *sp, struct dict *dict, const char *path)
+static void load_list(struct dict *dict, const char *path)
 {
 	FILE *f;
 	char *line = NULL;
@@ -361,9 +446,15 @@ static void load_list(struct speller *sp, struct dict *dict, const char *path)
 		if (utf8_validate(p, (size_t)n) != (size_t)n || strpbrk(p, " \t") ||
 		    utf8_width(p, (size_t)n) > SPELL_WORD_MAX_CHARS ||
 		    (size_t)n > SPELL_WORD_MAX_BYTES) {
-			diag_report(sp->d, &loc, DIAG_WARNING, "spell-list",
-				    "ignored: not one word of valid UTF-8 and at most %d characters",
-				    SPELL_WORD_MAX_CHARS);
+			struct deferred *later;
+
+			ALLOC_GROW(dict->later, dict->nr_later + 1, dict->alloc_later);
+			later = &dict->later[dict->nr_later++];
+			later->file = xstrdup(loc.file);
+			later->line = loc.line;
+			later->msg = xasprintf("ignored: not one word of valid UTF-8 and at most "
+					       "%d characters", SPELL_WORD_MAX_CHARS);
+			later->hint = NULL;
 			continue;
 		}
 		slash = strchr(p, '/');
@@ -436,30 +527,58 @@ static void add_taxonomy(struct speller *sp, struct dict *dict)
 	}
 }
 
-static void dict_fail(struct speller *sp, struct dict *dict, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+/* The load failed: said (with its hint) when the dictionary is used. */
+static void dict_fail(struct dict *dict, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
-static void dict_fail(struct speller *sp, struct dict *dict, const char *fmt, ...)
+static void dict_fail(struct dict *dict, const char *fmt, ...)
 {
 	const char *pkg = spell_dictionary_package(dict->lang);
 	struct strbuf msg = STRBUF_INIT;
+	struct deferred *later;
 	va_list ap;
 
 	va_start(ap, fmt);
 	strbuf_vaddf(&msg, fmt, ap);
 	va_end(ap);
-	dict->state = DICT_FAILED;
-	diag_system_error(sp->d, "%s", msg.buf);
-	strbuf_release(&msg);
+	ALLOC_GROW(dict->later, dict->nr_later + 1, dict->alloc_later);
+	later = &dict->later[dict->nr_later++];
+	later->file = NULL;
+	later->line = 0;
+	later->msg = strbuf_detach(&msg);
 	if (pkg)
-		fprintf(stderr, "hint: install the Debian package %s (make run installs it), or put "
-			"the pair in dictionaries/\n", pkg);
+		later->hint = xasprintf("hint: install the Debian package %s (make run installs "
+					"it), or put the pair in dictionaries/\n", pkg);
 	else
-		fprintf(stderr, "hint: put a hunspell dictionary for '%s' in dictionaries/\n",
-			dict->lang);
+		later->hint = xasprintf("hint: put a hunspell dictionary for '%s' in "
+					"dictionaries/\n", dict->lang);
 }
 
-static int dict_load(struct speller *sp, struct dict *dict)
+/* Says what the load of dict had to say, once, on the checking thread. */
+static void dict_take(struct speller *sp, struct dict *dict)
+{
+	size_t i;
+
+	if (dict->taken)
+		return;
+	dict->taken = 1;
+	for (i = 0; i < dict->nr_later; i++) {
+		const struct deferred *later = &dict->later[i];
+
+		if (later->file) {
+			struct diag_loc loc = { later->file, later->line, 0, NULL, 0 };
+			diag_report(sp->d, &loc, DIAG_WARNING, "spell-list", "%s", later->msg);
+		} else {
+			diag_system_error(sp->d, "%s", later->msg);
+			fputs(later->hint, stderr);
+		}
+	}
+	deferred_release(dict);
+}
+
+/* Loads dict (on either thread: it touches only dict, and reads sp's
+ * settings): DICT_LOADED or DICT_FAILED, with what to say in dict->later. */
+static enum dict_state dict_load(struct speller *sp, struct dict *dict)
 {
 	const struct site_language *sl = sp->site ? site_language(sp->site, dict->lang) : NULL;
 	const char *name = sl && sl->dictionary ? sl->dictionary : NULL;
@@ -473,12 +592,12 @@ static int dict_load(struct speller *sp, struct dict *dict)
 				name = defaults[i].dictionary;
 	}
 	if (!name) {
-		dict_fail(sp, dict, "no hunspell dictionary is known for language '%s'", dict->lang);
-		return SPELL_SYSTEM;
+		dict_fail(dict, "no hunspell dictionary is known for language '%s'", dict->lang);
+		return DICT_FAILED;
 	}
 	if (!dictionary_name_ok(name)) {
-		dict_fail(sp, dict, "bad dictionary name '%s' in the site file", name);
-		return SPELL_SYSTEM;
+		dict_fail(dict, "bad dictionary name '%s' in the site file", name);
+		return DICT_FAILED;
 	}
 	for (i = 0; i < sp->nr_dirs; i++) {
 		aff = xasprintf("%s/%s.aff", sp->dirs[i], name);
@@ -490,71 +609,184 @@ static int dict_load(struct speller *sp, struct dict *dict)
 		aff = dic = NULL;
 	}
 	if (!aff) {
-		dict_fail(sp, dict, "no hunspell dictionary '%s' for language '%s' in dictionaries/ "
+		dict_fail(dict, "no hunspell dictionary '%s' for language '%s' in dictionaries/ "
 			  "or " SYSTEM_DICT_DIR, name, dict->lang);
-		return SPELL_SYSTEM;
+		return DICT_FAILED;
 	}
 	if (!dic_looks_right(dic)) {
-		dict_fail(sp, dict, "hunspell dictionary '%s' is corrupt (no word count)", dic);
+		dict_fail(dict, "hunspell dictionary '%s' is corrupt (no word count)", dic);
 		goto fail;
 	}
+	pthread_mutex_lock(&hunspell_tables_lock);
 	dict->h = Hunspell_create(aff, dic);
+	pthread_mutex_unlock(&hunspell_tables_lock);
 	if (!dict->h) {
-		dict_fail(sp, dict, "cannot load hunspell dictionary '%s'", dic);
+		dict_fail(dict, "cannot load hunspell dictionary '%s'", dic);
 		goto fail;
 	}
 	if (strcmp(Hunspell_get_dic_encoding(dict->h), "UTF-8")) {
-		dict_fail(sp, dict, "hunspell dictionary '%s' is not in UTF-8 (SET UTF-8)", aff);
+		dict_fail(dict, "hunspell dictionary '%s' is not in UTF-8 (SET UTF-8)", aff);
+		pthread_mutex_lock(&hunspell_tables_lock);
 		Hunspell_destroy(dict->h);
+		pthread_mutex_unlock(&hunspell_tables_lock);
 		dict->h = NULL;
 		goto fail;
 	}
 	for (i = 0; i < sp->nr_list_dirs; i++) {
 		char *names = xasprintf("%s/names.dic", sp->dirs[i]);
 		char *own = xasprintf("%s/%s.dic", sp->dirs[i], dict->lang);
-		load_list(sp, dict, names);
-		load_list(sp, dict, own);
+		load_list(dict, names);
+		load_list(dict, own);
 		free(names);
 		free(own);
 	}
 	add_taxonomy(sp, dict);
-	dict->state = DICT_LOADED;
 	dict->stats.lang = dict->lang;
 	dict->stats.load_seconds = now_seconds() - start;
 	free(aff);
 	free(dic);
-	return 0;
+	return DICT_LOADED;
 fail:
 	free(aff);
 	free(dic);
-	return SPELL_SYSTEM;
+	return DICT_FAILED;
 }
 
-/* The dictionary of a language tag: loaded on first use.  NULL and *ret 0
- * for a language that is not the site's; NULL and SPELL_SYSTEM when its
- * dictionary cannot be had. */
-static struct dict *dict_for(struct speller *sp, const char *tag, int *ret)
+/* The dict of a language tag, made (unloaded) if need be; NULL for a
+ * language that is not the site's.  Checking thread only. */
+static struct dict *dict_find(struct speller *sp, const char *tag)
 {
 	char code[8];
 	const char *c = tag ? site_code(sp, tag, code, sizeof(code)) : NULL;
-	struct dict *dict = NULL;
+	struct dict *dict;
 	size_t i;
 
-	*ret = 0;
 	if (!c)
 		return NULL;
 	for (i = 0; i < sp->nr_dicts; i++)
 		if (!strcmp(sp->dicts[i].lang, c))
-			dict = &sp->dicts[i];
-	if (!dict) {
-		if (sp->nr_dicts == MAX_LANGS)
-			return NULL;
-		dict = &sp->dicts[sp->nr_dicts++];
-		memset(dict, 0, sizeof(*dict));
-		memcpy(dict->lang, c, strlen(c) + 1);
+			return &sp->dicts[i];
+	if (sp->nr_dicts == MAX_LANGS)
+		return NULL;
+	dict = &sp->dicts[sp->nr_dicts];
+	memset(dict, 0, sizeof(*dict));
+	memcpy(dict->lang, c, strlen(c) + 1);
+	sp->nr_dicts++;
+	return dict;
+}
+
+static void *loader_main(void *arg)
+{
+	struct speller *sp = arg;
+
+	pthread_mutex_lock(&sp->lock);
+	while (!sp->stop) {
+		struct dict *dict;
+		enum dict_state state;
+
+		if (sp->next_queued == sp->nr_queued) {
+			pthread_cond_wait(&sp->cond, &sp->lock);
+			continue;
+		}
+		dict = sp->queue[sp->next_queued++];
+		pthread_mutex_unlock(&sp->lock);
+		state = dict_load(sp, dict);
+		pthread_mutex_lock(&sp->lock);
+		dict->state = state;
+		pthread_cond_broadcast(&sp->cond);
 	}
-	if (dict->state == DICT_UNLOADED)
-		dict_load(sp, dict);
+	pthread_mutex_unlock(&sp->lock);
+	return NULL;
+}
+
+void speller_preload(struct speller *sp, const char *lang)
+{
+	struct dict *dict = dict_find(sp, lang);
+
+	/* Only the checking thread moves a dict out of DICT_UNLOADED. */
+	if (!dict || dict->asked)
+		return;
+	if (!sp->loader_running) {
+		if (pthread_create(&sp->loader, NULL, loader_main, sp))
+			return;   /* loaded on first use instead */
+		sp->loader_running = 1;
+	}
+	dict->asked = 1;
+	pthread_mutex_lock(&sp->lock);
+	dict->state = DICT_QUEUED;
+	sp->queue[sp->nr_queued++] = dict;
+	pthread_cond_broadcast(&sp->cond);
+	pthread_mutex_unlock(&sp->lock);
+}
+
+/* The language of a release file without parsing it: <id>.<lang>.xml, or
+ * else the first xml:lang in its first 4 KB.  Into buf; NULL if neither. */
+static const char *guess_lang(const char *path, char *buf, size_t size)
+{
+	const char *base = strrchr(path, '/'), *end, *dot, *at;
+	char head[4096];
+	size_t n;
+	FILE *f;
+
+	base = base ? base + 1 : path;
+	end = base + strlen(base);
+	if (end - base > 4 && !strcmp(end - 4, ".xml")) {
+		end -= 4;
+		for (dot = end; dot > base && dot[-1] != '.'; dot--)
+			;
+		if (dot > base + 1 && (size_t)(end - dot) < size && end > dot) {
+			memcpy(buf, dot, (size_t)(end - dot));
+			buf[end - dot] = '\0';
+			return buf;
+		}
+	}
+	f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	n = fread(head, 1, sizeof(head) - 1, f);
+	fclose(f);
+	head[n] = '\0';
+	at = strstr(head, "xml:lang=");
+	if (!at || (at[9] != '"' && at[9] != '\''))
+		return NULL;
+	at += 10;
+	n = strcspn(at, "\"'<> ");
+	if (!n || n >= size)
+		return NULL;
+	memcpy(buf, at, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+void speller_preload_file(struct speller *sp, const char *path)
+{
+	char lang[16];
+
+	if (guess_lang(path, lang, sizeof(lang)))
+		speller_preload(sp, lang);
+}
+
+/* The dictionary of a language tag: loaded on first use, or waited for
+ * when it is being preloaded.  NULL and *ret 0 for a language that is not
+ * the site's; NULL and SPELL_SYSTEM when its dictionary cannot be had. */
+static struct dict *dict_for(struct speller *sp, const char *tag, int *ret)
+{
+	struct dict *dict = dict_find(sp, tag);
+
+	*ret = 0;
+	if (!dict)
+		return NULL;
+	if (!dict->taken) {
+		pthread_mutex_lock(&sp->lock);
+		while (dict->state == DICT_QUEUED)
+			pthread_cond_wait(&sp->cond, &sp->lock);
+		pthread_mutex_unlock(&sp->lock);
+		if (!dict->asked) {
+			dict->asked = 1;
+			dict->state = dict_load(sp, dict);
+		}
+		dict_take(sp, dict);
+	}
 	if (dict->state == DICT_FAILED) {
 		*ret = SPELL_SYSTEM;
 		return NULL;

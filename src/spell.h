@@ -18,6 +18,18 @@
  * abbreviation of the site is accepted in its language.  The list format
  * is in dictionaries/README.
  *
+ * Loading a dictionary (hunspell's parse of the .aff/.dic pair, then the
+ * word lists) takes tens of milliseconds: speller_preload() starts it on a
+ * loader thread of the speller's own as soon as a caller knows a language
+ * will be needed, and the checks wait only for what is not loaded yet.
+ * The loader loads one dictionary at a time, in the order asked, and hands
+ * each over whole: a hunspell handle is used by one thread at a time, and
+ * everything else in a speller stays on the thread that calls it (the
+ * checking thread).  What a load has to say (a missing dictionary, a bad
+ * line in a word list) is said on the checking thread when the language is
+ * first used, exactly as a load in place would; a preload never used says
+ * nothing.  speller_free() stops and joins the loader.
+ *
  * Rule ids: spell (a misspelling: an error or a warning by the site's
  * <spelling severity>), spell-long (a word too long to check),
  * spell-list (a bad line in a word list), encoding (plain text only).
@@ -60,7 +72,25 @@ struct speller;
  * (NULL: none).  Nothing is loaded yet. */
 struct speller *speller_new(const struct site *site, const char *archive_root,
 			    struct diag *d);
+/* Joins the loader thread (a load under way is finished, one not begun is
+ * dropped), then frees. */
 void speller_free(struct speller *sp);
+
+/* For a command about to exit: speller_free() then leaves the hunspell
+ * dictionaries (tens of MB in hundreds of thousands of blocks, ~15 ms to
+ * free) to the process's end, kept reachable so that LeakSanitizer and
+ * valgrind do not call them leaks.  Long-lived users (a hook replacing its
+ * checker, tests, fuzzers) must not set it. */
+void speller_leave_to_exit(struct speller *sp);
+
+/* Starts loading the dictionary of language tag lang on the loader thread
+ * (nothing for a language that is not the site's, or one already asked
+ * for).  Only a hint: without it, a dictionary is loaded on first use. */
+void speller_preload(struct speller *sp, const char *lang);
+/* The same for the language of a release file, guessed without parsing it
+ * from its name (<id>.<lang>.xml) or else the first xml:lang in its first
+ * 4 KB; a wrong guess costs a needless load and nothing else. */
+void speller_preload_file(struct speller *sp, const char *path);
 
 /* Suggestions for the first max_words misspellings (0: none, the default). */
 void speller_set_suggest(struct speller *sp, size_t max_words);

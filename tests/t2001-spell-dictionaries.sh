@@ -58,6 +58,54 @@ test_expect_success 'dictionaries are loaded lazily: only the languages that occ
 	! grep -e "^spell: fr: " -e "^spell: ru: " err
 '
 
+test_expect_success 'preloading: check reports the findings of every language, in file order' '
+	make_archive &&
+	put_release spell/$TYPOS &&
+	sed "0,/Konferenz/s//Konferrenz/" "$REPO/releases/2020/2020-10-15-korea-conference.de.xml" \
+		>releases/2020-10-15-korea-conference.de.xml &&
+	sed "0,/coopération/s//coopérattion/" \
+		"$REPO/releases/2024/2024-10-01-seminaire-mediterranee-eau-climat-securite.fr.xml" \
+		>releases/2024-10-01-seminaire-mediterranee-eau-climat-securite.fr.xml &&
+	run_expect 1 pr-publish check &&
+	grep "korea-conference.de.xml:[0-9]*:[0-9]*: error: misspelled word .Konferrenz." err &&
+	grep "securite.fr.xml:[0-9]*:[0-9]*: error: misspelled word .coopérattion." err &&
+	grep "$TYPOS:[0-9]*:[0-9]*: error: misspelled word .Amassador." err &&
+	grep "misspelled" err | sed -n "1p;\$p" >order &&
+	head -n 1 order | grep "$TYPOS" &&
+	grep "securite.fr.xml" order &&
+	run_expect 1 pr-publish spell --stats &&
+	grep "^spell: de: " err && grep "^spell: en: " err && grep "^spell: fr: " err
+'
+
+test_expect_success 'preloading: a dictionary that fails to load is reported as before, exit 3' '
+	set_dictionary fr xx_XX &&
+	run_expect 3 pr-publish check &&
+	test "$(grep -c "pr-publish: error: no hunspell dictionary .xx_XX. for language .fr." err)" = 1 &&
+	grep "^hint: install the Debian package hunspell-fr" err &&
+	grep "misspelled word .Konferrenz." err &&
+	run_expect 3 pr-publish spell &&
+	test "$(grep -c "no hunspell dictionary .xx_XX." err)" = 1 &&
+	grep "misspelled word .Amassador." err
+'
+
+test_expect_success 'preloading: a wrong guess from a file name costs nothing and says nothing' '
+	mv releases/2024-10-01-seminaire-mediterranee-eau-climat-securite.fr.xml . &&
+	cp releases/$TYPOS releases/looks-french.fr.xml &&
+	run_expect 1 pr-publish spell releases/looks-french.fr.xml &&
+	grep "looks-french.fr.xml:[0-9]*:[0-9]*: error: misspelled word .Amassador." err &&
+	! grep "xx_XX" err
+'
+
+test_expect_success 'preloading: word list warnings come once, when the language is first used' '
+	make_archive &&
+	put_release spell/$TYPOS &&
+	mkdir -p dictionaries &&
+	printf "good\n%s\n" "$(printf "bad\377")" >dictionaries/names.dic &&
+	run_expect 1 pr-publish spell &&
+	test "$(grep -c "dictionaries/names.dic:2: warning: ignored" err)" = 2 &&
+	rm -r dictionaries
+'
+
 test_expect_success '--add puts a name in names.dic, sorted, and it is accepted' '
 	run_expect 0 pr-publish spell --add Oficer &&
 	grep "added .Oficer. to dictionaries/names.dic" out &&

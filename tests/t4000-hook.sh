@@ -72,6 +72,36 @@ test_expect_success 'pre-commit under commit -a checks what -a stages (GIT_INDEX
 	(cd work && git checkout -q -- releases && git log --oneline | grep -v "bad via")
 '
 
+test_expect_success 'pre-commit takes the other language versions from the index' '
+	(cd work &&
+	 sed "s/<date>2020-10-15</<date>2020-10-16</" "$GOOD_DE" \
+		>releases/2020/2020-10-15-korea-conference.de.xml &&
+	 git add releases && git commit -q --no-verify -m "de with another date" &&
+	 cp "$GOOD_DE" releases/2020/2020-10-15-korea-conference.de.xml &&
+	 sed "s/Seoul/Vienna/" "$GOOD" >releases/2020/2020-10-15-korea-conference.en.xml &&
+	 git add releases/2020/2020-10-15-korea-conference.en.xml &&
+	 test_must_fail git commit -q -m "en against the staged de" 2>../err) &&
+	grep "korea-conference.en.xml:[0-9]*:[0-9]*: error: the en version .* but the de version .* has .2020-10-16.; language versions must agree \[translation\]" err &&
+	(cd work && git add releases && git commit -q -m "de agrees again" &&
+	 sed "s/<date>2020-10-15</<date>2020-10-17</" "$GOOD_DE" \
+		>releases/2020/2020-10-15-korea-conference.de.xml &&
+	 sed "s/Seoul/Prague/" "$GOOD" >releases/2020/2020-10-15-korea-conference.en.xml &&
+	 git add releases/2020/2020-10-15-korea-conference.en.xml &&
+	 git commit -q -m "an unstaged de does not count" 2>../err &&
+	 git checkout -q -- releases &&
+	 git reset -q --hard HEAD~3)
+'
+
+test_expect_success 'pre-commit reads the staged site.xml, and refuses one that is a folder' '
+	(cd work &&
+	 git mv site.xml site.tmp && mkdir site.xml && git mv site.tmp site.xml/site.xml &&
+	 sed "s/Seoul/Vienna/" "$GOOD" >releases/2020/2020-10-15-korea-conference.en.xml &&
+	 git add releases &&
+	 test_must_fail git commit -q -m "site.xml is a folder" 2>../err &&
+	 git reset -q --hard) &&
+	grep "^site.xml: error: not a file, not a regular file" err
+'
+
 test_expect_success 'pre-receive accepts a good push' '
 	(cd work && git push -q origin main 2>../err) &&
 	grep "release.* checked, 0 errors" err &&
