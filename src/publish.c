@@ -70,6 +70,8 @@ static void hold_signals(sigset_t *old)
  * nothing at all.  The full text is read from its blob while an output that
  * shows it is rendered, and must hash to what was summarised.
  */
+#define SUMMARY_WRITE_AFTER 16
+
 struct tree_summaries {
 	struct archive *a;
 	struct diag *d;
@@ -152,10 +154,12 @@ static int tree_summaries_load(struct tree_summaries *ts, struct archive *a,
 	if (git_tree_entry_bypath(&entry, tree, "releases") == 0 &&
 	    git_tree_lookup(&rels_tree, a->repo, git_tree_entry_id(entry)) == 0)
 		git_tree_walk(rels_tree, GIT_TREEWALK_PRE, collect_summary, ts);
-	/* Something parsed, or something cached gone: written again (a cache
-	 * that cannot be written only makes the next publication slower). */
+	/* Written again when enough was parsed or went stale: writing the
+	 * summaries of a large archive costs more than parsing a few blobs
+	 * again on the next publications.  (A cache that cannot be written
+	 * only makes the next publication slower.) */
 	cached = ts->nr - ts->parsed;
-	if (!ts->failed && (ts->parsed || cached != summary_cache_size(ts->cache)))
+	if (!ts->failed && ts->parsed + (summary_cache_size(ts->cache) - cached) >= SUMMARY_WRITE_AFTER)
 		summary_cache_write(cache_path, site_hash, ts->sums, ts->nr);
 	summary_cache_free(ts->cache);
 	ts->cache = NULL;
