@@ -1739,7 +1739,8 @@ static void plan_release(struct plan *p)
 	free(p->base);
 	free(p->host);
 	free(p->error);
-	output_tree_free(p->tree);
+	if (p->tree != p->opts->tree)
+		output_tree_free(p->tree);
 }
 
 int build_site_summaries(struct build_result *out, const struct build_options *opts,
@@ -1789,7 +1790,9 @@ int build_site_summaries(struct build_result *out, const struct build_options *o
 	if (dump && *dump)
 		dump_inputs(&p, dump);
 
-	if (output_tree_open(&p.tree, opts->out_dir, opts->force, d) < 0)
+	if (opts->tree)
+		p.tree = opts->tree;
+	else if (output_tree_open(&p.tree, opts->out_dir, opts->force, d) < 0)
 		goto out;
 	run_parallel(&p, PHASE_HASH, p.nr_jobs, threads);
 	for (i = 0; i < p.nr_jobs; i++) {
@@ -1804,8 +1807,9 @@ int build_site_summaries(struct build_result *out, const struct build_options *o
 			fresh += (size_t)j->fresh[k];
 		}
 	}
-	/* Nothing to render and nothing gone: leave the folder alone. */
-	if (fresh == nr_outputs && nr_outputs == output_tree_previous(p.tree)) {
+	/* Nothing to render and nothing gone: leave the folder alone.  (A
+	 * caller's tree is always prepared: it asks what changed.) */
+	if (!opts->tree && fresh == nr_outputs && nr_outputs == output_tree_previous(p.tree)) {
 		for (i = 0; i < p.nr_jobs; i++) {
 			enum render_kind kinds[2];
 			enum count_as as;
@@ -1837,7 +1841,7 @@ int build_site_summaries(struct build_result *out, const struct build_options *o
 	}
 	if (opts->progress)
 		opts->progress(opts->progress_data, p.nr_jobs, p.nr_jobs);
-	if (output_tree_commit(p.tree, &out->out) < 0)
+	if ((opts->tree ? output_tree_prepare : output_tree_commit)(p.tree, &out->out) < 0)
 		goto out;
 	ret = 0;
 out:

@@ -47,6 +47,10 @@ struct build_options {
 	/* Called now and then while rendering; may be NULL. */
 	void (*progress)(void *data, size_t done, size_t total);
 	void *progress_data;
+	/* When set, the build renders into this tree (the caller opened it
+	 * on out_dir) and only prepares it (output_tree_prepare()): the
+	 * caller commits it or drops it. */
+	struct output_tree *tree;
 };
 
 struct build_result {

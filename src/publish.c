@@ -1,8 +1,8 @@
 /* publish.c - publishing into a git archive; see publish.h. */
-#define _GNU_SOURCE /* renameat2, RENAME_EXCHANGE */
 #include "publish.h"
 
 #include <dirent.h>
+#include <pthread.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -59,48 +59,170 @@ static void hold_signals(sigset_t *old)
 	sigprocmask(SIG_BLOCK, &set, old);
 }
 
-/* ---- the site, rendered from a tree ------------------------------------- */
+/* ---- the releases of a commit, as summaries ----------------------------- */
 
-struct tree_releases {
+/*
+ * Rendering needs each release's summary (summary.h), and the full text only
+ * of the few releases whose pages or feeds are made again.  The summaries are
+ * kept between publications in <git dir>/pr-publish-summaries.cache, keyed by
+ * path and blob id: a blob is only parsed when its summary is not there (a
+ * new or changed release), and a summary is only cached when parsing it found
+ * nothing at all.  The full text is read from its blob while an output that
+ * shows it is rendered, and must hash to what was summarised.
+ */
+#define SUMMARY_WRITE_AFTER 16
+
+struct tree_summaries {
 	struct archive *a;
 	struct diag *d;
-	struct release **rels;
-	size_t nr, alloc;
+	struct summary_cache *cache;
+	struct release_summary **sums;
+	git_oid *ids;            /* each one's blob */
+	size_t nr, alloc, alloc_ids, parsed;
 	int failed;
+	pthread_mutex_t lock;    /* blobs are read from the render threads */
 };
 
-static int collect_release(const char *root, const git_tree_entry *entry, void *data)
+static int collect_summary(const char *root, const git_tree_entry *entry, void *data)
 {
-	struct tree_releases *tr = data;
-	struct release *rel = NULL;
-	char *path, *buf = NULL;
-	size_t len;
+	struct tree_summaries *ts = data;
+	struct release_summary *s = NULL;
+	const git_oid *id = git_tree_entry_id(entry);
+	unsigned mode = (unsigned)git_tree_entry_filemode(entry);
+	struct summary_key key;
+	char *path;
 
 	if (git_tree_entry_type(entry) != GIT_OBJECT_BLOB ||
 	    !ends_with(git_tree_entry_name(entry), ".xml"))
 		return 0;
 	path = xasprintf("releases/%s%s", root, git_tree_entry_name(entry));
-	if (archive_read_blob_id(tr->a, git_tree_entry_id(entry),
-				 (unsigned)git_tree_entry_filemode(entry), path, XMLDOC_MAX_SIZE, &buf,
-				 &len, tr->d) ||
-	    release_parse_memory(&rel, path, buf, len, tr->d)) {
-		tr->failed = 1;
-	} else {
-		ALLOC_GROW(tr->rels, tr->nr + 1, tr->alloc);
-		tr->rels[tr->nr++] = rel;
+	summary_key_of_blob(id, &key);
+	/* Only plain files come from the cache; anything else is read, and
+	 * refused, below. */
+	if (ts->cache && (mode == GIT_FILEMODE_BLOB || mode == GIT_FILEMODE_BLOB_EXECUTABLE))
+		s = summary_cache_take(ts->cache, path, &key);
+	if (!s) {
+		size_t before = ts->d->errors + ts->d->warnings;
+		struct release *rel = NULL;
+		char *buf = NULL;
+		size_t len;
+
+		if (archive_read_blob_id(ts->a, id, mode, path, XMLDOC_MAX_SIZE, &buf, &len, ts->d) ||
+		    release_parse_memory(&rel, path, buf, len, ts->d)) {
+			ts->failed = 1;
+		} else {
+			s = summary_from_release(rel);
+			s->key = key;
+			s->clean = ts->d->errors + ts->d->warnings == before;
+			ts->parsed++;
+		}
+		release_free(rel);
+		free(buf);
 	}
-	free(buf);
+	if (s) {
+		ALLOC_GROW(ts->sums, ts->nr + 1, ts->alloc);
+		ALLOC_GROW(ts->ids, ts->nr + 1, ts->alloc_ids);
+		ts->sums[ts->nr] = s;
+		ts->ids[ts->nr++] = *id;
+	}
 	free(path);
 	return 0;
 }
 
-static void free_releases(struct tree_releases *tr)
+static char *summaries_cache_path(struct archive *a)
+{
+	return xasprintf("%spr-publish-summaries.cache", git_repository_commondir(a->repo));
+}
+
+/* The summaries of the releases in tree (main's) into ts (zeroed, its lock
+ * made): 0, or EXIT_FINDINGS with the errors reported. */
+static int tree_summaries_load(struct tree_summaries *ts, struct archive *a,
+			       const struct site *site, git_tree *tree, struct diag *d)
+{
+	git_tree_entry *entry = NULL;
+	git_tree *rels_tree = NULL;
+	char site_hash[OUTPUT_HASH_HEX + 1], *cache_path = summaries_cache_path(a);
+	struct output_sha256 sha;
+	size_t cached;
+
+	ts->a = a;
+	ts->d = d;
+	output_sha256_init(&sha);
+	output_sha256_add(&sha, site->xml->buf, site->xml->len);
+	output_sha256_hex(&sha, site_hash);
+	ts->cache = summary_cache_load(cache_path, site_hash);
+	if (git_tree_entry_bypath(&entry, tree, "releases") == 0 &&
+	    git_tree_lookup(&rels_tree, a->repo, git_tree_entry_id(entry)) == 0)
+		git_tree_walk(rels_tree, GIT_TREEWALK_PRE, collect_summary, ts);
+	/* Written again when enough was parsed or went stale: writing the
+	 * summaries of a large archive costs more than parsing a few blobs
+	 * again on the next publications.  (A cache that cannot be written
+	 * only makes the next publication slower.) */
+	cached = ts->nr - ts->parsed;
+	if (!ts->failed && ts->parsed + (summary_cache_size(ts->cache) - cached) >= SUMMARY_WRITE_AFTER)
+		summary_cache_write(cache_path, site_hash, ts->sums, ts->nr);
+	summary_cache_free(ts->cache);
+	ts->cache = NULL;
+	git_tree_free(rels_tree);
+	git_tree_entry_free(entry);
+	free(cache_path);
+	return ts->failed ? EXIT_FINDINGS : 0;
+}
+
+static void tree_summaries_release(struct tree_summaries *ts)
 {
 	size_t i;
 
-	for (i = 0; i < tr->nr; i++)
-		release_free(tr->rels[i]);
-	free(tr->rels);
+	for (i = 0; i < ts->nr; i++)
+		summary_free(ts->sums[i]);
+	free(ts->sums);
+	free(ts->ids);
+	pthread_mutex_destroy(&ts->lock);
+}
+
+/* The build's loader: release i read from its blob, checked against its
+ * summary. */
+static int blob_load(void *data, size_t i, struct release **out, struct strbuf *err)
+{
+	struct tree_summaries *ts = data;
+	const struct release_summary *s = ts->sums[i];
+	struct output_sha256 sha;
+	char hex[OUTPUT_HASH_HEX + 1], *buf = NULL;
+	struct diag quiet;
+	size_t len = 0;
+	int ret;
+
+	diag_init(&quiet, DIAG_FORMAT_TEXT);
+	quiet.quiet = 1;
+	*out = NULL;
+	pthread_mutex_lock(&ts->lock);
+	ret = archive_read_blob_id(ts->a, &ts->ids[i], GIT_FILEMODE_BLOB, s->path, XMLDOC_MAX_SIZE,
+				   &buf, &len, &quiet);
+	pthread_mutex_unlock(&ts->lock);
+	if (ret) {
+		strbuf_reset(err);
+		strbuf_addf(err, "cannot read '%s' from the archive", s->path);
+		return -1;
+	}
+	output_sha256_init(&sha);
+	output_sha256_add(&sha, buf, len);
+	output_sha256_hex(&sha, hex);
+	if (strcmp(hex, s->content) ||
+	    release_parse_memory_unchecked(out, s->path, buf, len, &quiet) < 0) {
+		free(buf);
+		strbuf_reset(err);
+		strbuf_addf(err, "'%s' is not what was summarised", s->path);
+		return -1;
+	}
+	free(buf);
+	return 0;
+}
+
+static void blob_unload(void *data, size_t i, struct release *rel)
+{
+	(void)data;
+	(void)i;
+	release_free(rel);
 }
 
 /*
@@ -278,7 +400,8 @@ out:
 	return ret;
 }
 
-static int site_tree(struct archive *a, const char *dir, git_oid *out, struct diag *d)
+/* The tree of every file under dir, by a full walk. */
+static int site_tree_walk(struct archive *a, const char *dir, git_oid *out, struct diag *d)
 {
 	struct stat_cache c;
 	int ret;
@@ -288,6 +411,127 @@ static int site_tree(struct archive *a, const char *dir, git_oid *out, struct di
 	if (!ret)
 		stat_cache_save(&c, a);
 	stat_cache_release(&c);
+	return ret;
+}
+
+/*
+ * The site's tree without walking it: the published folder carries a stamp
+ * (site_output.h) naming the git tree it equals, committed with it; the new
+ * tree is that one with what the build rewrote and removed.  Without a
+ * stamp (a first publication, a folder built or deleted by hand since) the
+ * folder is walked once instead.
+ */
+#define STAMP_PREFIX "site-tree "
+
+struct tree_updates {
+	git_repository *repo;
+	git_tree *base;
+	git_tree_update *u;
+	size_t nr, alloc;
+};
+
+static int add_update(void *data, const char *path, const char *file)
+{
+	struct tree_updates *tu = data;
+	git_tree_update *u;
+	git_oid id;
+
+	if (file) {
+		if (git_blob_create_from_disk(&id, tu->repo, file) < 0)
+			return -1;
+	} else {
+		git_tree_entry *e = NULL;
+		/* Deleted by hand before: not in the tree either. */
+		if (git_tree_entry_bypath(&e, tu->base, path) < 0)
+			return 0;
+		git_tree_entry_free(e);
+		memset(&id, 0, sizeof(id));
+	}
+	ALLOC_GROW(tu->u, tu->nr + 1, tu->alloc);
+	u = &tu->u[tu->nr++];
+	memset(u, 0, sizeof(*u));
+	u->action = file ? GIT_TREE_UPDATE_UPSERT : GIT_TREE_UPDATE_REMOVE;
+	u->id = id;
+	u->filemode = GIT_FILEMODE_BLOB;
+	u->path = xstrdup(path);
+	return 0;
+}
+
+/* The tree the folder's stamp names, when it names one we have. */
+static git_tree *stamped_tree(struct archive *a, struct output_tree *t)
+{
+	char *stamp = output_tree_read_stamp(t);
+	git_tree *tree = NULL;
+	git_oid id;
+
+	if (stamp && starts_with(stamp, STAMP_PREFIX) &&
+	    strlen(stamp) == strlen(STAMP_PREFIX) + GIT_OID_HEXSZ + 1 &&
+	    stamp[strlen(stamp) - 1] == '\n' &&
+	    git_oid_fromstrn(&id, stamp + strlen(STAMP_PREFIX), GIT_OID_HEXSZ) == 0 &&
+	    git_tree_lookup(&tree, a->repo, &id) < 0)
+		tree = NULL;
+	free(stamp);
+	git_error_clear();
+	return tree;
+}
+
+/* The git tree of what t holds once committed (prepared): *out, and the
+ * stamp that says so set on t. */
+static int site_tree(struct archive *a, struct output_tree *t, const char *out_dir, git_oid *out,
+		     struct diag *d)
+{
+	const char *whole = output_tree_whole(t);
+	struct tree_updates tu;
+	char hex[GIT_OID_HEXSZ + 1], *stamp;
+	size_t i;
+	int ret = -1;
+
+	memset(&tu, 0, sizeof(tu));
+	tu.repo = a->repo;
+	if (whole) {
+		if (site_tree_walk(a, whole, out, d) < 0)
+			return -1;
+		goto stamp;
+	}
+	tu.base = stamped_tree(a, t);
+	if (!tu.base) {
+		git_oid base;
+		struct stat st;
+
+		if (!stat(out_dir, &st)) {
+			if (site_tree_walk(a, out_dir, &base, d) < 0)
+				return -1;
+		} else {
+			git_treebuilder *tb = NULL;
+			if (git_treebuilder_new(&tb, a->repo, NULL) < 0 ||
+			    git_treebuilder_write(&base, tb) < 0) {
+				git_treebuilder_free(tb);
+				goto out;
+			}
+			git_treebuilder_free(tb);
+		}
+		if (git_tree_lookup(&tu.base, a->repo, &base) < 0)
+			goto out;
+	}
+	if (output_tree_changes(t, add_update, &tu))
+		goto out;
+	if (!tu.nr)
+		git_oid_cpy(out, git_tree_id(tu.base));
+	else if (git_tree_create_updated(out, a->repo, tu.base, tu.nr, tu.u) < 0)
+		goto out;
+stamp:
+	git_oid_tostr(hex, sizeof(hex), out);
+	stamp = xasprintf(STAMP_PREFIX "%s\n", hex);
+	output_tree_set_stamp(t, stamp);
+	free(stamp);
+	ret = 0;
+out:
+	if (ret < 0)
+		archive_report_git_error(d, "cannot store the rendered site");
+	for (i = 0; i < tu.nr; i++)
+		free((char *)tu.u[i].path);
+	free(tu.u);
+	git_tree_free(tu.base);
 	return ret;
 }
 
@@ -313,49 +557,50 @@ struct renderer *publish_renderer(const char *root, struct diag *d)
 }
 
 /*
- * Renders the site of the commit `source` into dir (the staging folder) and
- * makes a commit of it on top of the site branch's tip: *site_commit,
- * *site_tip.
+ * Renders the site of the commit `source` into t (opened on the published
+ * folder, prepared but not committed: the folder is not touched) and makes
+ * a commit of it on top of the site branch's tip: *site_commit, *site_tip.
  */
 static int render_commit(struct archive *a, const struct site *site, const char *root,
-			 const git_oid *source, const char *dir, const struct publish_options *o,
-			 git_oid *site_commit, git_oid *site_tip, struct diag *d)
+			 const git_oid *source, struct output_tree *t,
+			 const struct publish_options *o, git_oid *site_commit, git_oid *site_tip,
+			 struct diag *d)
 {
-	struct tree_releases tr;
+	struct tree_summaries ts;
 	struct build_result res;
 	struct build_options bo;
+	struct build_loader loader;
 	struct renderer *r = NULL;
 	git_commit *commit = NULL;
-	git_tree *tree = NULL, *rels_tree = NULL;
-	git_tree_entry *entry = NULL;
+	git_tree *tree = NULL;
 	git_oid site_tree_id;
 	char hex[GIT_OID_HEXSZ + 1], *msg = NULL;
 	int have_tip, ret = EXIT_SYSTEM;
 
-	memset(&tr, 0, sizeof(tr));
+	memset(&ts, 0, sizeof(ts));
+	pthread_mutex_init(&ts.lock, NULL);
 	memset(&res, 0, sizeof(res));
-	tr.a = a;
-	tr.d = d;
 	if (git_commit_lookup(&commit, a->repo, source) < 0 || git_commit_tree(&tree, commit) < 0) {
 		archive_report_git_error(d, "cannot read the commit to render");
 		goto out;
 	}
-	if (git_tree_entry_bypath(&entry, tree, "releases") == 0 &&
-	    git_tree_lookup(&rels_tree, a->repo, git_tree_entry_id(entry)) == 0)
-		git_tree_walk(rels_tree, GIT_TREEWALK_PRE, collect_release, &tr);
-	if (tr.failed) {
-		ret = EXIT_FINDINGS;
+	ret = tree_summaries_load(&ts, a, site, tree, d);
+	if (ret)
 		goto out;
-	}
+	ret = EXIT_SYSTEM;
 	r = publish_renderer(root, d);
 	if (!r)
 		goto out;
 	memset(&bo, 0, sizeof(bo));
-	bo.out_dir = dir;
+	bo.out_dir = o->out_dir;
 	bo.now = o->now;
-	if (build_site(&res, &bo, site, tr.rels, tr.nr, r, d) < 0)
+	bo.tree = t;
+	loader.load = blob_load;
+	loader.unload = blob_unload;
+	loader.data = &ts;
+	if (build_site_summaries(&res, &bo, site, ts.sums, ts.nr, &loader, r, d) < 0)
 		goto out;
-	if (site_tree(a, dir, &site_tree_id, d) < 0)
+	if (site_tree(a, t, o->out_dir, &site_tree_id, d) < 0)
 		goto out;
 	memset(site_tip, 0, sizeof(*site_tip));
 	have_tip = git_reference_name_to_id(site_tip, a->repo, PUBLISH_SITE_BRANCH) == 0;
@@ -373,165 +618,19 @@ out:
 	free(msg);
 	build_result_release(&res);
 	render_free(r);
-	free_releases(&tr);
-	git_tree_entry_free(entry);
-	git_tree_free(rels_tree);
+	tree_summaries_release(&ts);
 	git_tree_free(tree);
 	git_commit_free(commit);
 	return ret;
 }
 
-/* ---- the rendered site, staged beside its folder ------------------------ */
-
-/*
- * The site is rendered into a staging folder beside the published one
- * (".public.publish" beside "public") and swapped in only after main and the
- * site branch have moved: a publication that fails, loses every race or is
- * killed before it is committed never shows on the published site.  The
- * staging folder starts as a copy of the published one made of hard links
- * (build never writes into a file it carries over: it writes a new folder
- * and swaps it in), so rendering stays incremental.  Only a publisher
- * holding the archive's lock uses it: one found there is left by a killed
- * publisher and is removed.
- */
-struct staging {
-	struct output_tree *guard;  /* build's own check and lock of the folder */
-	char *out;    /* the published folder, without trailing slashes */
-	char *dir;    /* <parent>/.<base>.publish */
-	char *glob;   /* <parent>, and the prefix of what build leaves beside dir */
-	char *prefix;
-};
-
-static void staging_release(struct staging *st)
+/* For the crash tests: dies at the named point (PR_PUBLISH_TEST_INTERRUPT). */
+static void test_interrupt(const char *where)
 {
-	output_tree_free(st->guard);
-	free(st->out);
-	free(st->dir);
-	free(st->glob);
-	free(st->prefix);
-}
+	const char *crash = getenv("PR_PUBLISH_TEST_INTERRUPT");
 
-/* Removes st->dir and what a build of it left beside it (".public.publish"
- * and "..public.publish.*"). */
-static void staging_sweep(struct staging *st)
-{
-	DIR *dh = opendir(st->glob);
-	struct dirent *de;
-
-	if (!dh)
-		return;
-	while ((de = readdir(dh))) {
-		if (starts_with(de->d_name, st->prefix) ||
-		    (de->d_name[0] == '.' && starts_with(de->d_name + 1, st->prefix))) {
-			char *path = xasprintf("%s/%s", st->glob, de->d_name);
-			output_remove_tree(path);
-			free(path);
-		}
-	}
-	closedir(dh);
-}
-
-/* The published folder's files as hard links in dst (a new folder). */
-static int link_tree(const char *src, const char *dst)
-{
-	DIR *dh = opendir(src);
-	struct dirent *de;
-	int ret = 0;
-
-	if (!dh || mkdir(dst, 0777) < 0) {
-		if (dh)
-			closedir(dh);
-		return -1;
-	}
-	while (!ret && (de = readdir(dh))) {
-		struct stat sb;
-		char *from, *to;
-
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		from = xasprintf("%s/%s", src, de->d_name);
-		to = xasprintf("%s/%s", dst, de->d_name);
-		if (lstat(from, &sb) < 0)
-			ret = -1;
-		else if (S_ISDIR(sb.st_mode))
-			ret = link_tree(from, to);
-		else if (S_ISREG(sb.st_mode) && link(from, to) < 0)
-			ret = -1;
-		free(from);
-		free(to);
-	}
-	closedir(dh);
-	return ret;
-}
-
-static int staging_prepare(struct staging *st, const char *out_dir, struct diag *d)
-{
-	const char *slash;
-	size_t len = strlen(out_dir);
-	char *base;
-
-	memset(st, 0, sizeof(*st));
-	while (len > 1 && out_dir[len - 1] == '/')
-		len--;
-	st->out = xstrndup(out_dir, len);
-	slash = strrchr(st->out, '/');
-	st->glob = slash ? xstrndup(st->out, (size_t)(slash - st->out)) : xstrdup(".");
-	if (!*st->glob) {
-		free(st->glob);
-		st->glob = xstrdup("/");
-	}
-	base = xstrdup(slash ? slash + 1 : st->out);
-	st->prefix = xasprintf(".%s.publish", base);
-	st->dir = xasprintf("%s/%s", st->glob, st->prefix);
-	free(base);
-	/* The same refusal as build (a folder we did not make is never
-	 * replaced), and build's own lock on the folder, held until the swap. */
-	if (output_tree_open(&st->guard, st->out, 0, d) < 0)
-		return -1;
-	staging_sweep(st);
-	if (!access(st->out, F_OK) && link_tree(st->out, st->dir) < 0)
-		output_remove_tree(st->dir);  /* then build renders everything */
-	return 0;
-}
-
-/* Removes what a killed publisher left beside out_dir; the lock is held. */
-static void staging_sweep_stale(const char *out_dir)
-{
-	struct staging st;
-	const char *slash;
-	size_t len = strlen(out_dir);
-
-	memset(&st, 0, sizeof(st));
-	while (len > 1 && out_dir[len - 1] == '/')
-		len--;
-	st.out = xstrndup(out_dir, len);
-	slash = strrchr(st.out, '/');
-	st.glob = slash ? xstrndup(st.out, (size_t)(slash - st.out)) : xstrdup(".");
-	st.prefix = xasprintf(".%s.publish", slash ? slash + 1 : st.out);
-	if (*st.glob && slash != st.out)
-		staging_sweep(&st);
-	staging_release(&st);
-}
-
-/* Puts the staged site in place of the published one; signals are held. */
-static int staging_swap(struct staging *st, struct diag *d)
-{
-	if (!renameat2(AT_FDCWD, st->dir, AT_FDCWD, st->out, RENAME_EXCHANGE))
-		return 0;  /* st->dir now holds the previous site: swept afterwards */
-	if (errno == ENOENT && !rename(st->dir, st->out))
-		return 0;  /* no published folder yet */
-	if (errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP || errno == EPERM) {
-		char *aside = xasprintf("%s.old", st->dir);
-		if (!rename(st->out, aside) && !rename(st->dir, st->out)) {
-			free(aside);
-			return 0;
-		}
-		rename(aside, st->out);
-		free(aside);
-	}
-	diag_system_error(d, "the publication is committed, but the site could not be put in "
-			  "'%s': %s; run 'pr-publish build'", st->out, strerror(errno));
-	return -1;
+	if (crash && !strcmp(crash, where))
+		raise(SIGKILL);
 }
 
 /* ---- the work tree ------------------------------------------------------ */
@@ -803,15 +902,16 @@ static int commit_with_site(struct archive *a, const struct site *site, const ch
 			    const char *message, const struct draft *drafts, size_t nr_drafts,
 			    const struct publish_options *o, git_oid *main_out, struct diag *d)
 {
-	struct staging st;
+	struct output_tree *t = NULL;
+	struct output_stats stats;
 	git_oid tip, site_commit, site_tip;
 	sigset_t old;
 	int attempt, ret;
 
-	if (staging_prepare(&st, o->out_dir, d) < 0) {
-		staging_release(&st);
+	/* build's own check and lock of the folder, held to the end; it
+	 * finishes first what a killed build or publication committed. */
+	if (output_tree_open(&t, o->out_dir, 0, d) < 0)
 		return EXIT_SYSTEM;
-	}
 	for (attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
 		ret = archive_make_commit(a, branch, changes, nr, message, main_out, &tip, d);
 		if (ret == 1)
@@ -820,7 +920,8 @@ static int commit_with_site(struct archive *a, const struct site *site, const ch
 			ret = EXIT_SYSTEM;
 			goto out;
 		}
-		ret = render_commit(a, site, root, main_out, st.dir, o, &site_commit, &site_tip, d);
+		output_tree_reset(t);
+		ret = render_commit(a, site, root, main_out, t, o, &site_commit, &site_tip, d);
 		if (ret)
 			goto out;
 		hold_signals(&old);
@@ -835,7 +936,8 @@ static int commit_with_site(struct archive *a, const struct site *site, const ch
 						     "pr-publish: render");
 				git_reference_free(ref);
 			}
-			if (staging_swap(&st, d))
+			test_interrupt("publish-before-journal");
+			if (output_tree_commit(t, &stats) < 0)
 				ret = EXIT_SYSTEM;
 			for (i = 0; i < nr; i++)
 				if (update_worktree(a, changes[i].path, changes[i].data, changes[i].len, d))
@@ -857,12 +959,15 @@ static int commit_with_site(struct archive *a, const struct site *site, const ch
 			  MAX_ATTEMPTS, git_repository_commondir(a->repo), branch);
 	ret = EXIT_SYSTEM;
 out:
-	/* The staging folder (now the previous site, or a site never
-	 * committed) goes; the published folder was touched only on success. */
-	staging_sweep(&st);
-	staging_release(&st);
+	/* What was staged and not committed goes; the published folder was
+	 * touched only on success. */
+	output_tree_free(t);
 	return ret;
 }
+
+static int render_site(struct archive *a, const struct site *site, const char *root,
+		       const git_oid *source, const struct publish_options *o, int always,
+		       struct diag *d);
 
 int publish_drafts(struct archive *a, const struct site *site, const char *root,
 		   const char *const *paths, size_t nr, const struct publish_options *o,
@@ -881,7 +986,6 @@ int publish_drafts(struct archive *a, const struct site *site, const char *root,
 	lock = lock_archive(a, d);
 	if (lock < 0)
 		goto out;
-	staging_sweep_stale(o->out_dir);
 	if (archive_branch(a, &branch, d))
 		goto out;
 	if (git_reference_name_to_id(&tip, a->repo, branch) == 0 &&
@@ -947,7 +1051,8 @@ int publish_drafts(struct archive *a, const struct site *site, const char *root,
 		nr_changes++;
 	}
 	if (!nr_changes) {
-		ret = EXIT_CLEAN;
+		/* ... and the site, which may lag too. */
+		ret = tip_tree ? render_site(a, site, root, &tip, o, 0, d) : EXIT_CLEAN;
 		goto out;
 	}
 	message = commit_message(drafts, nr);
@@ -1014,7 +1119,6 @@ int publish_withdraw(struct archive *a, const struct site *site, const char *roo
 		checker_free(c);
 		return EXIT_SYSTEM;
 	}
-	staging_sweep_stale(o->out_dir);
 	if (archive_branch(a, &branch, d))
 		goto out;
 	if (git_reference_name_to_id(&tip, a->repo, branch) < 0 ||
@@ -1122,10 +1226,66 @@ out:
 	return ret;
 }
 
+/* Does the site branch name source, and hold what the folder's stamp
+ * says the folder holds? */
+static int site_is_current(struct archive *a, struct output_tree *t, const git_oid *source)
+{
+	git_tree *stamped = stamped_tree(a, t);
+	git_commit *tip = NULL;
+	git_oid id;
+	char hex[GIT_OID_HEXSZ + 1], *want;
+	const char *msg;
+	int current = 0;
+
+	git_oid_tostr(hex, sizeof(hex), source);
+	want = xasprintf("\nSource: %s\n", hex);
+	if (stamped && git_reference_name_to_id(&id, a->repo, PUBLISH_SITE_BRANCH) == 0 &&
+	    git_commit_lookup(&tip, a->repo, &id) == 0 &&
+	    git_oid_equal(git_commit_tree_id(tip), git_tree_id(stamped)) &&
+	    (msg = git_commit_message(tip)) && strstr(msg, want))
+		current = 1;
+	git_error_clear();
+	free(want);
+	git_commit_free(tip);
+	git_tree_free(stamped);
+	return current;
+}
+
+/* Renders the site of source into o->out_dir and moves the site branch to
+ * it; unless always, only when they do not show source yet (a publication
+ * killed after main moved).  The archive's lock is held. */
+static int render_site(struct archive *a, const struct site *site, const char *root,
+		       const git_oid *source, const struct publish_options *o, int always,
+		       struct diag *d)
+{
+	struct output_tree *t = NULL;
+	struct output_stats stats;
+	git_oid site_commit, site_tip;
+	sigset_t old;
+	int ret = EXIT_SYSTEM;
+
+	if (output_tree_open(&t, o->out_dir, 0, d) < 0)
+		return EXIT_SYSTEM;
+	if (!always && site_is_current(a, t, source)) {
+		output_tree_free(t);
+		return EXIT_CLEAN;
+	}
+	ret = render_commit(a, site, root, source, t, o, &site_commit, &site_tip, d);
+	if (!ret) {
+		hold_signals(&old);
+		if (archive_move_ref(a, PUBLISH_SITE_BRANCH, &site_commit, &site_tip,
+				     "pr-publish: render", d) || output_tree_commit(t, &stats) < 0)
+			ret = EXIT_SYSTEM;
+		sigprocmask(SIG_SETMASK, &old, NULL);
+	}
+	output_tree_free(t);
+	return ret;
+}
+
 int publish_site(struct archive *a, const struct site *site, const char *root,
 		 const struct publish_options *o, struct diag *d)
 {
-	git_oid tip, site_commit, site_tip;
+	git_oid tip;
 	char *branch = NULL;
 	int lock, ret = EXIT_SYSTEM;
 
@@ -1133,24 +1293,10 @@ int publish_site(struct archive *a, const struct site *site, const char *root,
 	if (lock < 0)
 		return EXIT_SYSTEM;
 	if (archive_branch(a, &branch, d) == 0 &&
-	    git_reference_name_to_id(&tip, a->repo, branch) == 0) {
-		struct staging st;
-		sigset_t old;
-
-		if (staging_prepare(&st, o->out_dir, d) == 0)
-			ret = render_commit(a, site, root, &tip, st.dir, o, &site_commit, &site_tip, d);
-		if (!ret) {
-			hold_signals(&old);
-			if (archive_move_ref(a, PUBLISH_SITE_BRANCH, &site_commit, &site_tip,
-					     "pr-publish: render", d) || staging_swap(&st, d))
-				ret = EXIT_SYSTEM;
-			sigprocmask(SIG_SETMASK, &old, NULL);
-		}
-		staging_sweep(&st);
-		staging_release(&st);
-	} else {
+	    git_reference_name_to_id(&tip, a->repo, branch) == 0)
+		ret = render_site(a, site, root, &tip, o, 1, d);
+	else
 		diag_system_error(d, "the archive has nothing published yet");
-	}
 	free(branch);
 	close(lock);
 	return ret;

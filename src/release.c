@@ -122,6 +122,22 @@ int release_load_unchecked(struct release **out, const char *path, struct diag *
 	return 0;
 }
 
+int release_parse_memory_unchecked(struct release **out, const char *name, const char *buf,
+				   size_t len, struct diag *d)
+{
+	struct xmldoc *x;
+	int ret;
+
+	*out = NULL;
+	ret = xmldoc_parse_memory(&x, name, buf, len, d);
+	if (ret)
+		return ret;
+	*out = xcalloc(1, sizeof(**out));
+	(*out)->xml = x;
+	extract(*out);
+	return 0;
+}
+
 void release_free(struct release *rel)
 {
 	if (!rel)

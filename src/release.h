@@ -52,6 +52,9 @@ int release_parse_memory(struct release **out, const char *name,
 /* release_load() without the schema: only for bytes the caller knows were
  * validated (their SHA-256 is that of a validated file, summary.h). */
 int release_load_unchecked(struct release **out, const char *path, struct diag *d);
+/* The same from bytes (a blob whose SHA-256 is that of validated bytes). */
+int release_parse_memory_unchecked(struct release **out, const char *name, const char *buf,
+				   size_t len, struct diag *d);
 void release_free(struct release *rel);
 
 /* "releases/2020/2020-10-15-x.en.xml" -> is the base name "<id>.<lang>.xml"? */

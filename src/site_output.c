@@ -227,6 +227,9 @@ struct output_tree {
 	int dir_exists;
 	int had_manifest;
 	int committed;
+	int prepared;       /* output_tree_prepare() done: cur sorted, stats known */
+	struct output_stats stats;    /* what output_tree_prepare() found */
+	char *stamp;        /* output_tree_set_stamp(), or NULL */
 	size_t nr_written, nr_staged;
 	struct manifest_entry *old;   /* sorted by path */
 	size_t nr_old;
@@ -898,35 +901,51 @@ static int swap_in(struct output_tree *t)
 	return 0;
 }
 
-/* Incremental: stage the manifest, write the journal, commit, apply. */
-static int update_in_place(struct output_tree *t, const struct manifest_entry *sorted)
+/* Writes the stamp at full, or removes it when there is none. */
+static int write_stamp(struct output_tree *t, const char *full)
 {
-	struct strbuf sb = STRBUF_INIT, man = STRBUF_INIT;
+	if (!t->stamp)
+		return unlink(full) < 0 && errno != ENOENT ? -1 : 0;
+	unlink(full);
+	return write_all(full, t->stamp, strlen(t->stamp));
+}
+
+/* Incremental: write the journal (its staged files are ready), commit,
+ * apply. */
+static int update_in_place(struct output_tree *t)
+{
+	struct strbuf sb = STRBUF_INIT;
 	char *tmp_journal = xasprintf("%s.tmp", t->journal), *full;
 	const char *crash = getenv("PR_PUBLISH_TEST_INTERRUPT");
 	size_t i, j;
 	int ret = -1, fd;
 
-	manifest_text(t, &man);
-	full = xasprintf("%s/manifest", t->tmp);
-	if (write_all(full, man.buf, man.len) < 0) {
-		diag_system_error(t->d, "cannot write '%s': %s", full, strerror(errno));
+	if (t->stamp) {
+		full = xasprintf("%s/stamp", t->tmp);
+		if (write_stamp(t, full) < 0) {
+			diag_system_error(t->d, "cannot write '%s': %s", full, strerror(errno));
+			free(full);
+			goto out;
+		}
 		free(full);
-		goto out;
 	}
-	free(full);
 	strbuf_addstr(&sb, "pr-publish-journal 1\n");
 	strbuf_addf(&sb, "S %s\n", t->tmp);
 	for (i = 0; i < t->nr_cur; i++)
-		if (sorted[i].staged)
-			strbuf_addf(&sb, "R %s %s\n", sorted[i].staged, sorted[i].path);
+		if (t->cur[i].staged)
+			strbuf_addf(&sb, "R %s %s\n", t->cur[i].staged, t->cur[i].path);
 	for (i = j = 0; i < t->nr_old; i++) {
-		while (j < t->nr_cur && strcmp(sorted[j].path, t->old[i].path) < 0)
+		while (j < t->nr_cur && strcmp(t->cur[j].path, t->old[i].path) < 0)
 			j++;
-		if (j == t->nr_cur || strcmp(sorted[j].path, t->old[i].path))
+		if (j == t->nr_cur || strcmp(t->cur[j].path, t->old[i].path))
 			strbuf_addf(&sb, "D %s\n", t->old[i].path);
 	}
 	strbuf_addf(&sb, "R manifest %s\n", OUTPUT_MANIFEST);
+	/* The stamp goes with this state of the folder, or goes. */
+	if (t->stamp)
+		strbuf_addf(&sb, "R stamp %s\n", OUTPUT_STAMP);
+	else
+		strbuf_addf(&sb, "D %s\n", OUTPUT_STAMP);
 	strbuf_addstr(&sb, "end\n");
 	/* Termination signals are held by output_tree_commit() from here to
 	 * the end of applying the journal (a SIGKILL cannot be held off; the
@@ -949,19 +968,22 @@ static int update_in_place(struct output_tree *t, const struct manifest_entry *s
 out:
 	free(tmp_journal);
 	strbuf_release(&sb);
-	strbuf_release(&man);
 	return ret;
 }
 
-int output_tree_commit(struct output_tree *t, struct output_stats *stats)
+int output_tree_prepare(struct output_tree *t, struct output_stats *stats)
 {
-	sigset_t held_mask;
 	struct manifest_entry *sorted;
+	struct strbuf man = STRBUF_INIT;
+	char *full;
 	size_t i, j;
-	int ret;
+	int ret = 0;
 
-	stats->removed = 0;
-	stats->unchanged = 0;
+	if (t->prepared) {
+		*stats = t->stats;
+		return 0;
+	}
+	memset(&t->stats, 0, sizeof(t->stats));
 	sorted = xcalloc(t->nr_cur + 1, sizeof(*sorted));
 	if (t->nr_cur)
 		memcpy(sorted, t->cur, t->nr_cur * sizeof(*sorted));
@@ -978,44 +1000,83 @@ int output_tree_commit(struct output_tree *t, struct output_stats *stats)
 		while (j < t->nr_cur && strcmp(sorted[j].path, t->old[i].path) < 0)
 			j++;
 		if (j == t->nr_cur || strcmp(sorted[j].path, t->old[i].path))
-			stats->removed++;
+			t->stats.removed++;
 	}
 	/* The manifest lists outputs by path: the same build, the same bytes. */
 	memcpy(t->cur, sorted, t->nr_cur * sizeof(*sorted));
 	free(sorted);
-	stats->written = t->nr_written;
-	stats->reused = t->nr_cur - t->nr_written;
-	if (t->had_manifest && !t->nr_written && !stats->removed) {
-		stats->unchanged = 1;
-		return 0;   /* output_tree_free() drops the staging folder */
-	}
-	/* From here the old site is being replaced: a SIGTERM or ^C waits
-	 * until it is done, so that it finds the site before or after.  (A
-	 * SIGKILL during an update leaves the journal, which the next build
-	 * applies first.) */
-	{
-		sigset_t hold;
-
-		sigemptyset(&hold);
-		sigaddset(&hold, SIGINT);
-		sigaddset(&hold, SIGTERM);
-		sigaddset(&hold, SIGHUP);
-		sigaddset(&hold, SIGQUIT);
-		sigaddset(&hold, SIGPIPE);
-		pthread_sigmask(SIG_BLOCK, &hold, &held_mask);
-	}
-	if (t->mode == MODE_UPDATE) {
-		ret = update_in_place(t, t->cur);
+	t->stats.written = t->nr_written;
+	t->stats.reused = t->nr_cur - t->nr_written;
+	if (t->had_manifest && !t->nr_written && !t->stats.removed) {
+		t->stats.unchanged = 1;
 	} else {
-		struct strbuf man = STRBUF_INIT;
-		char *full = xasprintf("%s/%s", t->tmp, OUTPUT_MANIFEST);
-
+		/* The manifest, staged: an update renames it into place. */
 		manifest_text(t, &man);
+		full = t->mode == MODE_UPDATE ? xasprintf("%s/manifest", t->tmp)
+					      : xasprintf("%s/%s", t->tmp, OUTPUT_MANIFEST);
 		ret = write_all(full, man.buf, man.len);
 		if (ret < 0)
 			diag_system_error(t->d, "cannot write '%s': %s", full, strerror(errno));
 		free(full);
 		strbuf_release(&man);
+	}
+	if (!ret)
+		t->prepared = 1;
+	*stats = t->stats;
+	return ret;
+}
+
+int output_tree_commit(struct output_tree *t, struct output_stats *stats)
+{
+	sigset_t held_mask, hold;
+	int ret;
+
+	if (output_tree_prepare(t, stats) < 0)
+		return -1;
+	if (stats->unchanged) {
+		char *full, *tmp, *now;
+
+		t->committed = 1;
+		if (!t->stamp)
+			return 0;   /* output_tree_free() drops the staging folder */
+		/* The folder stays as it is, and is what the stamp says. */
+		now = output_tree_read_stamp(t);
+		if (now && !strcmp(now, t->stamp)) {
+			free(now);
+			return 0;
+		}
+		free(now);
+		full = xasprintf("%s/%s", t->dir, OUTPUT_STAMP);
+		tmp = xasprintf("%s.tmp", full);
+		ret = write_stamp(t, tmp) < 0 || rename(tmp, full) < 0 ? -1 : 0;
+		if (ret < 0) {
+			diag_system_error(t->d, "cannot write '%s': %s", full, strerror(errno));
+			unlink(tmp);
+		}
+		free(tmp);
+		free(full);
+		return ret;
+	}
+	/* From here the old site is being replaced: a SIGTERM or ^C waits
+	 * until it is done, so that it finds the site before or after.  (A
+	 * SIGKILL during an update leaves the journal, which the next build
+	 * applies first.) */
+	sigemptyset(&hold);
+	sigaddset(&hold, SIGINT);
+	sigaddset(&hold, SIGTERM);
+	sigaddset(&hold, SIGHUP);
+	sigaddset(&hold, SIGQUIT);
+	sigaddset(&hold, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &hold, &held_mask);
+	if (t->mode == MODE_UPDATE) {
+		ret = update_in_place(t);
+	} else {
+		char *full = xasprintf("%s/%s", t->tmp, OUTPUT_STAMP);
+
+		ret = write_stamp(t, full);
+		if (ret < 0)
+			diag_system_error(t->d, "cannot write '%s': %s", full, strerror(errno));
+		free(full);
 		if (!ret)
 			ret = swap_in(t);
 	}
@@ -1024,6 +1085,78 @@ int output_tree_commit(struct output_tree *t, struct output_stats *stats)
 		return -1;
 	t->committed = 1;
 	return 0;
+}
+
+void output_tree_set_stamp(struct output_tree *t, const char *text)
+{
+	free(t->stamp);
+	t->stamp = text ? xstrdup(text) : NULL;
+}
+
+char *output_tree_read_stamp(const struct output_tree *t)
+{
+	char *path = xasprintf("%s/%s", t->dir, OUTPUT_STAMP), buf[4096];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = -1;
+
+	free(path);
+	if (fd < 0)
+		return NULL;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0 || (size_t)n == sizeof(buf) - 1)
+		return NULL;
+	return xstrndup(buf, (size_t)n);
+}
+
+const char *output_tree_whole(const struct output_tree *t)
+{
+	return t->prepared && t->mode == MODE_WHOLE && !t->stats.unchanged ? t->tmp : NULL;
+}
+
+int output_tree_changes(const struct output_tree *t,
+			int (*fn)(void *data, const char *path, const char *file), void *data)
+{
+	size_t i, j;
+	int ret = 0;
+
+	if (!t->prepared || t->mode != MODE_UPDATE || t->stats.unchanged)
+		return 0;
+	for (i = 0; i < t->nr_cur && !ret; i++)
+		if (t->cur[i].staged) {
+			char *file = xasprintf("%s/%s", t->tmp, t->cur[i].staged);
+			ret = fn(data, t->cur[i].path, file);
+			free(file);
+		}
+	for (i = j = 0; i < t->nr_old && !ret; i++) {
+		while (j < t->nr_cur && strcmp(t->cur[j].path, t->old[i].path) < 0)
+			j++;
+		if (j == t->nr_cur || strcmp(t->cur[j].path, t->old[i].path))
+			ret = fn(data, t->old[i].path, NULL);
+	}
+	return ret;
+}
+
+void output_tree_reset(struct output_tree *t)
+{
+	size_t i;
+
+	if (t->tmp)
+		output_remove_tree(t->tmp);
+	free(t->tmp);
+	t->tmp = NULL;
+	for (i = 0; i < t->nr_cur; i++) {
+		free(t->cur[i].path);
+		free(t->cur[i].staged);
+	}
+	t->nr_cur = 0;
+	for (i = 0; i < t->nr_dirs; i++)
+		free(t->dirs[i]);
+	t->nr_dirs = 0;
+	t->nr_written = t->nr_staged = 0;
+	t->prepared = t->committed = 0;
+	memset(&t->stats, 0, sizeof(t->stats));
+	output_tree_set_stamp(t, NULL);
 }
 
 void output_tree_free(struct output_tree *t)
@@ -1046,6 +1179,7 @@ void output_tree_free(struct output_tree *t)
 		close(t->lock_fd);
 	pthread_mutex_destroy(&t->lock);
 	free(t->dirs);
+	free(t->stamp);
 	free(t->old);
 	free(t->cur);
 	free(t->tmp);

@@ -45,6 +45,7 @@
 #include "diag.h"
 
 #define OUTPUT_MANIFEST ".pr-publish-manifest"
+#define OUTPUT_STAMP ".pr-publish-stamp"
 #define OUTPUT_HASH_HEX 64
 
 /* Incremental SHA-256 over bytes; output_sha256_hex() finishes it. */
@@ -96,9 +97,42 @@ int output_tree_keep(struct output_tree *t, const char *path, const char *hash);
 int output_tree_write(struct output_tree *t, const char *path, const char *hash,
 		      const char *buf, size_t len);
 
-/* Writes the manifest and swaps the new tree in.  0 or -1 (reported; the
- * previous output is then intact). */
+/*
+ * Committing, in two steps for a caller that must do something between
+ * the rendering and the moment the folder changes (publish.h: make the
+ * site's git tree, move the branches).  output_tree_prepare() settles what
+ * the commit will do (stats) and stages the manifest; nothing is visible
+ * yet.  output_tree_commit() writes the journal and applies it, or swaps
+ * the whole tree in (it prepares first when that was not done).  0, or -1
+ * reported; the previous output is then intact.  When stats->unchanged the
+ * folder is left as it is.
+ */
+int output_tree_prepare(struct output_tree *t, struct output_stats *stats);
 int output_tree_commit(struct output_tree *t, struct output_stats *stats);
+
+/* After output_tree_prepare(): the staging folder when the commit replaces
+ * the folder whole (it then holds every output at its path), else NULL. */
+const char *output_tree_whole(const struct output_tree *t);
+/* After output_tree_prepare() of an update: calls fn for each output
+ * written (file: where its new bytes are staged), then each removed (file
+ * NULL), by path.  0, or the first non-zero fn returned. */
+int output_tree_changes(const struct output_tree *t,
+			int (*fn)(void *data, const char *path, const char *file), void *data);
+/* Drops what was rendered and staged (not committed) so that t can be
+ * rendered into again; the lock and the previous manifest stay. */
+void output_tree_reset(struct output_tree *t);
+
+/*
+ * The stamp (.pr-publish-stamp in the output) is a caller's short text
+ * about one state of the folder (publish: the git tree it equals).  It is
+ * committed with the outputs: set before output_tree_commit(), it is
+ * written with them (or alone when nothing else changed); any commit
+ * without one removes it.  So a stamp found in the folder describes what
+ * the folder holds, as long as nobody edited it by hand.
+ * output_tree_read_stamp(): the caller's, NULL when there is none.
+ */
+void output_tree_set_stamp(struct output_tree *t, const char *text);
+char *output_tree_read_stamp(const struct output_tree *t);
 /* Frees t, removing the temporary folder if it was not committed. */
 void output_tree_free(struct output_tree *t);
 

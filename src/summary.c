@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <git2.h>
 #include <libxml/tree.h>
 
 #include "util.h"
@@ -226,6 +227,14 @@ int summary_key_of(const char *path, struct summary_key *out)
 	out->ino = (uint64_t)st.st_ino;
 	out->dev = (uint64_t)st.st_dev;
 	return 0;
+}
+
+void summary_key_of_blob(const struct git_oid *id, struct summary_key *out)
+{
+	size_t n = sizeof(id->id) < sizeof(*out) ? sizeof(id->id) : sizeof(*out);
+
+	memset(out, 0, sizeof(*out));
+	memcpy(out, id->id, n);
 }
 
 /* ---- the cache file ----------------------------------------------------- */

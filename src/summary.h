@@ -63,6 +63,10 @@ void summary_free(struct release_summary *s);
 
 /* The key of the file at path (stat), 0 or -1 with errno. */
 int summary_key_of(const char *path, struct summary_key *out);
+/* The key of a git blob: its id, packed (the bytes identify the version;
+ * a cache of blob keys is kept apart from one of file keys). */
+struct git_oid;
+void summary_key_of_blob(const struct git_oid *id, struct summary_key *out);
 
 struct summary_cache;
 

@@ -10,8 +10,9 @@ be exactly as before or exactly as after the command:
             carry the time)
   site      derived from main; the site branch and the site folder public/
             may lag main by one publication after a SIGKILL (it cannot be
-            held off, and they move after main), never be ahead of it; the
-            next publication renders them from main again (checked)
+            held off, and they move after main), never be ahead of it, and
+            public/ may be half updated with its journal committed; trying
+            the publication again renders them from main (checked)
   draft     still there while main is before; after main moved it may be
             left behind by a SIGKILL only
   SIGTERM   held off during the final stretch: all before or all after
@@ -167,7 +168,14 @@ kill_publish() {
 		case "$pub" in
 		"$(part after public)") ;;
 		"$(part before public)") outcome=after-lagging ;;
-		*) echo "kill $sig after ${delay}s: public/ in between"; return 1 ;;
+		*)
+			# A SIGKILL while the committed journal was applied: the
+			# next publication finishes it (as a build does).
+			if test "$sig" = KILL && test -f arch/.public.journal; then
+				outcome=after-lagging
+			else
+				echo "kill $sig after ${delay}s: public/ in between"; return 1
+			fi ;;
 		esac
 		case "$dr" in
 		none) ;;
@@ -189,7 +197,9 @@ kill_publish() {
 	index_lock_after_kill arch &&
 	no_git_locks arch &&
 	# The officer tries again: it completes, or says it is done.
+	retried=
 	if test -f "arch/$draft"; then
+		retried=yes
 		(cd arch && pr-publish publish -q "$draft") 2>err &&
 		if test "$outcome" = after-lagging; then
 			grep -q "is already published as it is" err &&
@@ -204,9 +214,10 @@ kill_publish() {
 	# lock file .public.lock beside public/: untracked files are not looked at).
 	git -C arch status --porcelain --untracked-files=no >status &&
 	test_must_be_empty status &&
-	# A lagging site is brought forward by the next publication: the next
-	# kill_publish compares against a reference made from this state.
-	if test "$outcome" != after-lagging; then
+	# A lagging site is brought forward by trying again (when the draft
+	# was left), else by the next publication: the next kill_publish
+	# compares against a reference made from this state.
+	if test "$outcome" != after-lagging || test -n "$retried"; then
 		site_is_current arch
 	fi
 }

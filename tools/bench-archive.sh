@@ -46,11 +46,23 @@ echo "archive: $n releases in git"
 t0=$(now); (cd "$a" && "$prog" build -q) >/dev/null; t1=$(now)
 echo "  first full build: $(elapsed "$t0" "$t1") s"
 
+# The first publication after a build reads every release blob and walks
+# public/ once (it fills publish's caches and stamps public/); the
+# following ones are what an officer waits for.
 mkdir -p "$a/drafts"
-sed 's/2020-10-15-korea-conference/2020-10-15-bench-new/' \
-	"$repo/releases/2020/2020-10-15-korea-conference.en.xml" >"$a/drafts/2020-10-15-bench-new.en.xml"
-t0=$(now); (cd "$a" && "$prog" publish -q drafts/2020-10-15-bench-new.en.xml); t1=$(now)
-echo "publish one release (check, render what changed, commit main and site): $(ms "$(elapsed "$t0" "$t1")") ms"
+sed 's/2020-10-15-korea-conference/2020-10-15-bench-first/' \
+	"$repo/releases/2020/2020-10-15-korea-conference.en.xml" >"$a/drafts/2020-10-15-bench-first.en.xml"
+t0=$(now); (cd "$a" && "$prog" publish -q drafts/2020-10-15-bench-first.en.xml); t1=$(now)
+echo "  first publication after a build (fills the caches): $(ms "$(elapsed "$t0" "$t1")") ms"
+best=
+for run in 1 2 3; do
+	sed "s/2020-10-15-korea-conference/2020-10-15-bench-new$run/" \
+		"$repo/releases/2020/2020-10-15-korea-conference.en.xml" >"$a/drafts/2020-10-15-bench-new$run.en.xml"
+	t0=$(now); (cd "$a" && "$prog" publish -q drafts/2020-10-15-bench-new$run.en.xml); t1=$(now)
+	t=$(elapsed "$t0" "$t1")
+	if [ -z "$best" ] || [ "$(echo "$t < $best" | bc)" = 1 ]; then best=$t; fi
+done
+echo "publish one release (check, render what changed, commit main and site): $(ms "$best") ms (best of 3)"
 
 sed 's/2020-10-15-korea-conference/2020-10-15-bench-git/' \
 	"$repo/releases/2020/2020-10-15-korea-conference.en.xml" >"$a/releases/2020/2020-10-15-bench-git.en.xml"

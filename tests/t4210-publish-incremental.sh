@@ -1,0 +1,171 @@
+#!/bin/sh
+test_description='publish renders incrementally: summaries cached by blob, the site tree updated
+
+Publishing keeps the summaries of main'"'"'s releases in a cache keyed by
+blob id, renders into public/ through the journal, and makes the site
+branch'"'"'s tree from the stamp public/ carries plus what the build
+rewrote.  Whatever the path (cache or not, stamp or full walk, killed
+between main and the journal), the site branch must hold exactly the files
+of public/.'
+. "$(dirname "$0")/lib/test-lib.sh"
+
+KOREA_EN=$REPO/releases/2020/2020-10-15-korea-conference.en.xml
+
+# usage: release ID: the Korea release under another id, on stdout
+release() {
+	sed "s/2020-10-15-korea-conference/$1/" "$KOREA_EN"
+}
+
+# usage: draft ID: a draft of release ID in arch/drafts
+draft() {
+	release "$1" >"arch/drafts/$1.en.xml"
+}
+
+publish() {
+	(cd arch && pr-publish publish -q "drafts/$1.en.xml")
+}
+
+# The site branch names main, and holds exactly the files of public/ with
+# their bytes (hidden files, the manifest and the stamp, left out).
+site_is_current() {
+	git -C arch log -1 --format=%B site | grep -q "^Source: $(git -C arch rev-parse main)$" &&
+	git -C arch ls-tree -r site | awk '{ print $3 "  " $4 }' | sort -k2 >site.list &&
+	(cd arch/public && find . -type f ! -name ".*" | sed "s|^\./||" | sort) >public.paths &&
+	sed "s|^|$PWD/arch/public/|" public.paths | git hash-object --no-filters --stdin-paths |
+	paste -d " " - public.paths | sed "s/ /  /" | sort -k2 >public.list &&
+	test_cmp site.list public.list &&
+	test -s site.list
+}
+
+stamp_is_site() {
+	echo "site-tree $(git -C arch rev-parse "site^{tree}")" >expect.stamp &&
+	test_cmp expect.stamp arch/public/.pr-publish-stamp
+}
+
+# usage: killed_publish ID: publish, killed by SIGKILL after main and the
+# site branch moved, before the journal of public/ is committed
+killed_publish() {
+	(cd arch && PR_PUBLISH_TEST_INTERRUPT=publish-before-journal \
+		exec pr-publish publish -q "drafts/$1.en.xml") 2>/dev/null
+	test $? = 137
+}
+
+CACHE=arch/.git/pr-publish-summaries.cache
+WALK_CACHE=arch/.git/pr-publish-site.cache
+
+test_expect_success 'an archive of 20 releases, published once: caches filled, public/ stamped' '
+	git init -q -b main arch &&
+	(cd arch &&
+	 git config user.name "Press Officer" && git config user.email officer@osce.example &&
+	 cp "$REPO/site.xml" . && printf "drafts/\npublic/\n" >.gitignore &&
+	 mkdir -p releases/2020 drafts &&
+	 for i in $(test_seq 100 119); do
+		release 2020-10-15-bulk-$i >releases/2020/2020-10-15-bulk-$i.en.xml || return 1
+	 done &&
+	 git add . && git commit -q -m "The archive") &&
+	draft 2020-10-15-first && publish 2020-10-15-first &&
+	test -s $CACHE &&
+	site_is_current && stamp_is_site
+'
+
+test_expect_success 'publications and a withdraw: the updated site tree equals the folder, without a walk' '
+	rm -f $WALK_CACHE &&
+	for i in 1 2 3; do
+		draft 2020-10-15-next-$i && publish 2020-10-15-next-$i &&
+		site_is_current && stamp_is_site || return 1
+	done &&
+	(cd arch && pr-publish withdraw -q 2020-10-15-next-2 --reason "Published by mistake.") &&
+	site_is_current && stamp_is_site &&
+	grep -q "Published by mistake" arch/public/en/2020/2020-10-15-next-2.html &&
+	# the folder was never walked: that would have written its stat cache
+	test ! -e $WALK_CACHE
+'
+
+test_expect_success 'build --commit renders the same way and leaves the site current' '
+	(cd arch && pr-publish build -q --commit) &&
+	site_is_current && stamp_is_site &&
+	test ! -e $WALK_CACHE
+'
+
+test_expect_success 'public/ deleted by hand: the next publication walks the new folder' '
+	rm -rf arch/public &&
+	draft 2020-10-15-after-rm && publish 2020-10-15-after-rm &&
+	site_is_current && stamp_is_site &&
+	test -e $WALK_CACHE
+'
+
+test_expect_success 'public/ rebuilt by build: its stamp goes, the next publication walks it' '
+	rm -f $WALK_CACHE &&
+	echo "<p>by hand</p>" >arch/public/extra.html &&
+	(cd arch && pr-publish build -q --force) &&
+	test ! -e arch/public/.pr-publish-stamp &&
+	draft 2020-10-15-after-build && publish 2020-10-15-after-build &&
+	site_is_current && stamp_is_site &&
+	test -e $WALK_CACHE
+'
+
+test_expect_success 'the site branch moved by someone else: the tree still equals the folder' '
+	git -C arch branch -f site site~2 &&
+	draft 2020-10-15-after-move && publish 2020-10-15-after-move &&
+	site_is_current && stamp_is_site
+'
+
+test_expect_success 'killed between main and the journal: public/ lags, the next publication repairs it' '
+	draft 2020-10-15-killed &&
+	before=$(cd arch/public && find . -type f | sort | xargs sha256sum | sha256sum) &&
+	killed_publish 2020-10-15-killed &&
+	git -C arch cat-file -e main:releases/2020/2020-10-15-killed.en.xml &&
+	git -C arch log -1 --format=%B site | grep -q "^Source: $(git -C arch rev-parse main)$" &&
+	# public/ is as it was, stamp and all; nothing staged is left
+	after=$(cd arch/public && find . -type f | sort | xargs sha256sum | sha256sum) &&
+	test "$before" = "$after" &&
+	test ! -e arch/public/en/2020/2020-10-15-killed.html &&
+	draft 2020-10-15-repair && publish 2020-10-15-repair &&
+	site_is_current && stamp_is_site &&
+	test -f arch/public/en/2020/2020-10-15-killed.html &&
+	test -z "$(ls -a arch | grep "^\.public\.new-")"
+'
+
+test_expect_success 'killed between main and the journal, then tried again: the site catches up' '
+	draft 2020-10-15-killed-again &&
+	killed_publish 2020-10-15-killed-again &&
+	test ! -e arch/public/en/2020/2020-10-15-killed-again.html &&
+	(cd arch && pr-publish publish -q drafts/2020-10-15-killed-again.en.xml) 2>err &&
+	grep "is already published as it is" err &&
+	site_is_current && stamp_is_site &&
+	test -f arch/public/en/2020/2020-10-15-killed-again.html
+'
+
+test_expect_success 'a damaged summary cache is ignored' '
+	# The same length, another text: only the checksum can tell.
+	sed "s/Republic of Korea/Republic of Kxrea/g" $CACHE >cache.bad &&
+	! cmp -s cache.bad $CACHE &&
+	cp cache.bad $CACHE &&
+	git -C arch rm -q releases/2020/2020-10-15-bulk-100.en.xml &&
+	git -C arch commit -q -m "drop one" &&
+	(cd arch && pr-publish build -q --commit) &&
+	site_is_current &&
+	! grep -r "Kxrea" arch/public &&
+	grep -q "Republic of Korea" arch/public/en/index.html
+'
+
+test_expect_success 'a cached summary is never used for another blob at the same path' '
+	draft 2020-10-15-fill && publish 2020-10-15-fill &&
+	# cache every summary of main as it is now
+	for i in $(test_seq 1 16); do
+		release 2020-10-15-fill-$i >arch/releases/2020/2020-10-15-fill-$i.en.xml || return 1
+	done &&
+	git -C arch add releases && git -C arch commit -q -m "16 more" &&
+	(cd arch && pr-publish build -q --commit) &&
+	grep -q "2020-10-15-bulk-101.en.xml" $CACHE &&
+	# the same path, another blob: a new headline
+	sed "s|<headline>OSCE and Republic of Korea conference|<headline>Changed headline of 101|" \
+		arch/releases/2020/2020-10-15-bulk-101.en.xml >x &&
+	mv x arch/releases/2020/2020-10-15-bulk-101.en.xml &&
+	git -C arch commit -q -a -m "change 101 behind the cache" &&
+	(cd arch && pr-publish build -q --commit) &&
+	site_is_current &&
+	grep -rq "Changed headline of 101" arch/public/en/index.html arch/public/en/page-*.html
+'
+
+test_done
