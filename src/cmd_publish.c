@@ -106,6 +106,7 @@ static int setup(struct setup *s, const char *cmd)
 	s->po.werror = opt.common.werror;
 	s->po.quiet = opt.common.quiet;
 	s->po.out_dir = opt.out;
+	s->po.exiting = 1;
 	return 0;
 }
 

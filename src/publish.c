@@ -983,6 +983,13 @@ int publish_drafts(struct archive *a, const struct site *site, const char *root,
 	size_t i, j, nr_changes = 0;
 	int lock = -1, ret = EXIT_SYSTEM;
 
+	/* The dictionaries load on the speller's thread while the lock is
+	 * taken, the branch read and the drafts parsed. */
+	c = checker_new(site, root, d, o->now, CHECK_SPELLING);
+	if (o->exiting)
+		checker_leave_to_exit(c);
+	for (i = 0; i < nr; i++)
+		checker_preload_file(c, paths[i]);
 	lock = lock_archive(a, d);
 	if (lock < 0)
 		goto out;
@@ -995,7 +1002,6 @@ int publish_drafts(struct archive *a, const struct site *site, const char *root,
 		goto out;
 	}
 
-	c = checker_new(site, root, d, o->now, CHECK_SPELLING);
 	for (i = 0; i < nr; i++) {
 		d->files++;
 		drafts[i].path = paths[i];

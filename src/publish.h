@@ -33,6 +33,8 @@ struct publish_options {
 	int werror;
 	int quiet;
 	const char *out_dir;   /* where the rendered site goes: <root>/public */
+	int exiting;           /* the process ends afterwards: dictionaries are
+				  left to the exit (checker_leave_to_exit) */
 };
 
 /* The stylesheets publishing renders with, compiled: the archive's own
