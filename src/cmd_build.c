@@ -90,7 +90,8 @@ static char *cache_path_of(const char *out)
 }
 
 /* Validates every release, reading again only those whose file changed
- * since the cache was written; their summaries go to *sums. */
+ * since the cache was written; their summaries go to *sums (owned, or
+ * borrowed from cache, which must outlive them). */
 static int load_summaries(struct site *site, time_t now, struct summary_cache *cache,
 			  struct diag *d, struct release_summary ***sums, size_t *nr, int *changed)
 {
@@ -280,8 +281,9 @@ int cmd_build(int argc, const char **argv)
 	/* --force reads every file again, and writes the cache anew. */
 	if (!force)
 		cache = summary_cache_load(cache_path, site_hash);
+	/* The summaries taken from the cache are borrowed from it: it is
+	 * freed last, after them (summary.h). */
 	ret = load_summaries(site, opts.now, cache, &d, &sums, &nr, &cache_changed);
-	summary_cache_free(cache);
 	if (ret) {
 		diag_summary(&d, "build");
 		if (ret == EXIT_FINDINGS)
@@ -339,6 +341,7 @@ out:
 	for (i = 0; i < nr; i++)
 		summary_free(sums[i]);
 	free(sums);
+	summary_cache_free(cache);
 	free(cache_path);
 	free(default_out);
 	free(sheets);
