@@ -67,6 +67,17 @@ test_expect_success 'a file whose key is unchanged is taken from the cache, not 
 	cp keep $KOREA
 '
 
+test_expect_success 'a changed version is checked against its cached language versions' '
+	KOREA_DE=releases/2020/2020-10-15-korea-conference.de.xml &&
+	pr-publish build -q &&
+	cp -p $KOREA_DE keep-de &&
+	sed "s|<field ref=\"cyber-ict-security\"/>|<field ref=\"arms-control\"/>|" keep-de >$KOREA_DE &&
+	run_expect 1 pr-publish build &&
+	grep "korea-conference.en.xml:15:3: error: the en version .* has fields of work .countering-terrorism cyber-ict-security. but the de version .* has .arms-control countering-terrorism.; language versions must agree \\[translation\\]" err &&
+	cp -p keep-de $KOREA_DE &&
+	run_expect 0 pr-publish build
+'
+
 test_expect_success 'a cache for another site file is not used' '
 	sed "s|<headline>OSCE and Republic of Korea CONFERENCE|<headline>OSCE and Korea|" $KOREA >new &&
 	touch -r $KOREA new && mv new $KOREA &&
