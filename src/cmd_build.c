@@ -109,13 +109,15 @@ static int load_summaries(struct site *site, time_t now, struct summary_cache *c
 	*nr = 0;
 	date_from_time(now, &t);
 	snprintf(today, sizeof(today), "%04d-%02d-%02d", t.year, t.month, t.day);
-	if (files_collect(&files, dir, d) < 0)
+	/* The keys come from the walk: an fstatat per file in its folder. */
+	if (files_collect_stat(&files, dir, d) < 0)
 		system_error = 1;
 	v = validator_new(site, d, now);
 	for (i = 0; i < files.nr; i++) {
 		struct release_summary *s = NULL;
-		struct summary_key key;
-		int have_key = !summary_key_of(files.paths[i], &key);
+		const struct file_stat *fs = &files.stats[i];
+		struct summary_key key = { fs->size, fs->mtime_ns, fs->ino, fs->dev };
+		int have_key = fs->ok;
 
 		d->files++;
 		if (have_key && cache)
