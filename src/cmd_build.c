@@ -1,4 +1,5 @@
 /* cmd_build.c - pr-publish build: the archive as a website with feeds. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,6 +162,45 @@ static int load_summaries(struct site *site, time_t now, struct summary_cache *c
 	return diag_failed(d) ? EXIT_FINDINGS : 0;
 }
 
+/* The summary cache is written while the site is built: it depends only
+ * on the validated summaries, which nothing changes from here on (the
+ * build only reads them).  Written whole (~12 MB at 12,500 releases, ~15
+ * ms of CPU): on a second core that is off the build's path. */
+struct cache_writer {
+	pthread_t thread;
+	int running;
+	const char *path, *site_hash;
+	struct release_summary *const *sums;
+	size_t nr;
+};
+
+static void *write_cache(void *data)
+{
+	struct cache_writer *w = data;
+
+	/* A cache that cannot be written only makes the next build slower. */
+	summary_cache_write(w->path, w->site_hash, w->sums, w->nr);
+	return NULL;
+}
+
+static void cache_write_start(struct cache_writer *w)
+{
+	const char *env = getenv("PR_PUBLISH_THREADS");
+
+	w->running = sysconf(_SC_NPROCESSORS_ONLN) > 1 &&
+		     !(env && *env && strtol(env, NULL, 10) <= 1) &&
+		     !pthread_create(&w->thread, NULL, write_cache, w);
+	if (!w->running)
+		write_cache(w);
+}
+
+static void cache_write_finish(struct cache_writer *w)
+{
+	if (w->running)
+		pthread_join(w->thread, NULL);
+	w->running = 0;
+}
+
 /* Parses a release again for an output that shows it in full, and makes
  * sure its bytes are those that were validated. */
 static int file_load(void *data, size_t i, struct release **out, struct strbuf *err)
@@ -206,6 +246,7 @@ int cmd_build(int argc, const char **argv)
 	struct progress progress = { 0, 0 };
 	struct release_summary **sums = NULL;
 	struct summary_cache *cache = NULL;
+	struct cache_writer writer = { .running = 0 };
 	struct build_loader loader;
 	struct renderer *r = NULL;
 	char site_hash[OUTPUT_HASH_HEX + 1], *cache_path = NULL;
@@ -293,6 +334,14 @@ int cmd_build(int argc, const char **argv)
 		goto out;
 	}
 
+	if (cache_changed) {
+		writer.path = cache_path;
+		writer.site_hash = site_hash;
+		writer.sums = sums;
+		writer.nr = nr;
+		cache_write_start(&writer);
+	}
+
 	sheets = render_find_stylesheets(root, &d);
 	if (!sheets || render_new(&r, sheets, &d) < 0) {
 		ret = EXIT_SYSTEM;
@@ -315,9 +364,7 @@ int cmd_build(int argc, const char **argv)
 	}
 	if (progress.shown)
 		fprintf(stderr, "\r\033[K");
-	/* A cache that cannot be written only makes the next build slower. */
-	if (cache_changed)
-		summary_cache_write(cache_path, site_hash, sums, nr);
+	cache_write_finish(&writer);
 	if (d.warnings)
 		diag_summary(&d, "build");
 	if (!common.quiet) {
@@ -338,6 +385,7 @@ int cmd_build(int argc, const char **argv)
 		printf("next embargo: %s %s\n", res.next_embargo, res.next_embargo_id);
 	ret = diag_failed(&d) ? EXIT_FINDINGS : EXIT_CLEAN;
 out:
+	cache_write_finish(&writer);
 	build_result_release(&res);
 	render_free(r);
 	for (i = 0; i < nr; i++)
