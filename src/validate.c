@@ -803,31 +803,49 @@ static void join_lists(struct summary *s)
 	s->countries = joined_list(rs->countries, rs->nr_countries);
 }
 
+static int summary_ptr_cmp(const void *a, const void *b)
+{
+	return summary_cmp(*(const struct summary *const *)a, *(const struct summary *const *)b);
+}
+
 void validator_finish(struct validator *v)
 {
 	struct strbuf msg = STRBUF_INIT;
+	struct summary **by_id;
 	size_t i, first = 0;
+	int sorted = 1;
 
 	if (!v->nr_sums)
 		return;
-	qsort(v->sums, v->nr_sums, sizeof(*v->sums), summary_cmp);
+	/* Pointers are sorted, not the summaries (~130 bytes each), and only
+	 * when they are not in order already (files come sorted by path,
+	 * which is mostly by id and language). */
+	by_id = xcalloc(v->nr_sums, sizeof(*by_id));
 	for (i = 0; i < v->nr_sums; i++) {
-		const struct summary *s = &v->sums[i];
+		by_id[i] = &v->sums[i];
+		if (i && sorted && summary_cmp(by_id[i - 1], by_id[i]) > 0)
+			sorted = 0;
+	}
+	if (!sorted)
+		qsort(by_id, v->nr_sums, sizeof(*by_id), summary_ptr_cmp);
+	for (i = 0; i < v->nr_sums; i++) {
+		const struct summary *s = by_id[i];
 
-		if (i && strcmp(s->id, v->sums[i - 1].id))
+		if (i && strcmp(s->id, by_id[i - 1]->id))
 			first = i;
-		if (i > first && !strcmp(s->lang, v->sums[i - 1].lang)) {
+		if (i > first && !strcmp(s->lang, by_id[i - 1]->lang)) {
 			strbuf_reset(&msg);
 			strbuf_addf(&msg, "id '%s' (%s) is already used by %s; every release needs "
-				    "its own id", s->id, s->lang, v->sums[i - 1].path);
+				    "its own id", s->id, s->lang, by_id[i - 1]->path);
 			cross_report(v, s, s->line, s->column, "id-duplicate", msg.buf);
 			continue;
 		}
 		if (i > first) {
-			join_lists(&v->sums[first]);
-			join_lists(&v->sums[i]);
-			compare_versions(v, &v->sums[first], s);
+			join_lists(by_id[first]);
+			join_lists(by_id[i]);
+			compare_versions(v, by_id[first], s);
 		}
 	}
+	free(by_id);
 	strbuf_release(&msg);
 }
