@@ -240,6 +240,8 @@ struct output_tree {
 	pthread_mutex_t lock;         /* writes come from several threads */
 	int scanned;                  /* old[].exists is known */
 	char *manifest_buf;           /* the manifest's bytes: old[].path */
+	uint32_t *slots;              /* old[] by path (manifest_index()) */
+	size_t mask;
 	char *scan_state;             /* <parent>/.<base>.scan */
 };
 
@@ -281,6 +283,8 @@ static char *read_file(const char *path, size_t *len)
 	return buf;
 }
 
+static void manifest_index(struct output_tree *t);
+
 /* Reads dir/.pr-publish-manifest.  1 when read, 0 when absent, -1 when
  * present but unreadable.  One read, the paths left in the buffer, and
  * no sort when it is sorted (as we write it). */
@@ -298,8 +302,9 @@ static int manifest_read(struct output_tree *t)
 	if (len < sizeof(head) - 1 || memcmp(t->manifest_buf, head, sizeof(head) - 1))
 		return -1;
 	end = t->manifest_buf + len;
-	for (p = t->manifest_buf + sizeof(head) - 1; p < end; p++)
-		lines += *p == '\n';
+	for (p = t->manifest_buf + sizeof(head) - 1; p && p < end; lines++)
+		if ((p = memchr(p, '\n', (size_t)(end - p))))
+			p++;
 	t->old = xcalloc(lines + 1, sizeof(*t->old));
 	for (p = t->manifest_buf + sizeof(head) - 1; p < end; ) {
 		char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -321,17 +326,66 @@ static int manifest_read(struct output_tree *t)
 	}
 	if (!sorted)
 		qsort(t->old, t->nr_old, sizeof(*t->old), entry_cmp);
+	/* 32-bit slots: a manifest of four billion outputs is not ours. */
+	if (t->nr_old >= UINT32_MAX)
+		return -1;
+	manifest_index(t);
 	return 1;
+}
+
+/* A hash of a path, eight bytes at a time. */
+static uint64_t path_hash(const char *path, size_t len)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ len, w;
+
+	for (; len >= 8; path += 8, len -= 8) {
+		memcpy(&w, path, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
+	w = 0;
+	memcpy(&w, path, len);
+	h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+	return h ^ (h >> 29);
+}
+
+/* The index of old[] by path: open addressing, slots hold index + 1.
+ * Made once when the manifest is read (lookups come from several
+ * threads); a bsearch per output cost ~15 string comparisons each. */
+static void manifest_index(struct output_tree *t)
+{
+	size_t i;
+
+	t->mask = 15;
+	while (t->mask < 2 * t->nr_old)
+		t->mask = t->mask * 2 + 1;
+	t->slots = xcalloc(t->mask + 1, sizeof(*t->slots));
+	for (i = 0; i < t->nr_old; i++) {
+		const char *path = t->old[i].path;
+		size_t k = (size_t)path_hash(path, strlen(path)) & t->mask;
+
+		while (t->slots[k]) {
+			/* A path listed twice (a damaged manifest): the first. */
+			if (!strcmp(t->old[t->slots[k] - 1].path, path))
+				break;
+			k = (k + 1) & t->mask;
+		}
+		if (!t->slots[k])
+			t->slots[k] = (uint32_t)(i + 1);
+	}
 }
 
 static struct manifest_entry *manifest_find(const struct output_tree *t, const char *path)
 {
-	struct manifest_entry probe;
+	size_t k;
 
-	if (!t->nr_old)
+	if (!t->nr_old || !t->slots)
 		return NULL;
-	probe.path = (char *)path;
-	return bsearch(&probe, t->old, t->nr_old, sizeof(probe), entry_cmp);
+	k = (size_t)path_hash(path, strlen(path)) & t->mask;
+	for (; t->slots[k]; k = (k + 1) & t->mask)
+		if (!strcmp(t->old[t->slots[k] - 1].path, path))
+			return &t->old[t->slots[k] - 1];
+	return NULL;
 }
 
 /* ---- files -------------------------------------------------------------- */
@@ -1300,6 +1354,7 @@ void output_tree_free(struct output_tree *t)
 	if (t->tmp)
 		output_remove_tree(t->tmp);
 	free(t->manifest_buf);
+	free(t->slots);
 	free(t->scan_state);
 	for (i = 0; i < t->nr_cur; i++) {
 		free(t->cur[i].path);
