@@ -1,4 +1,5 @@
 /* cmd_build.c - pr-publish build: the archive as a website with feeds. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,7 +91,8 @@ static char *cache_path_of(const char *out)
 }
 
 /* Validates every release, reading again only those whose file changed
- * since the cache was written; their summaries go to *sums. */
+ * since the cache was written; their summaries go to *sums (owned, or
+ * borrowed from cache, which must outlive them). */
 static int load_summaries(struct site *site, time_t now, struct summary_cache *cache,
 			  struct diag *d, struct release_summary ***sums, size_t *nr, int *changed)
 {
@@ -108,13 +110,15 @@ static int load_summaries(struct site *site, time_t now, struct summary_cache *c
 	*nr = 0;
 	date_from_time(now, &t);
 	snprintf(today, sizeof(today), "%04d-%02d-%02d", t.year, t.month, t.day);
-	if (files_collect(&files, dir, d) < 0)
+	/* The keys come from the walk: an fstatat per file in its folder. */
+	if (files_collect_stat(&files, dir, d) < 0)
 		system_error = 1;
 	v = validator_new(site, d, now);
 	for (i = 0; i < files.nr; i++) {
 		struct release_summary *s = NULL;
-		struct summary_key key;
-		int have_key = !summary_key_of(files.paths[i], &key);
+		const struct file_stat *fs = &files.stats[i];
+		struct summary_key key = { fs->size, fs->mtime_ns, fs->ino, fs->dev };
+		int have_key = fs->ok;
 
 		d->files++;
 		if (have_key && cache)
@@ -156,6 +160,45 @@ static int load_summaries(struct site *site, time_t now, struct summary_cache *c
 	if (system_error)
 		return EXIT_SYSTEM;
 	return diag_failed(d) ? EXIT_FINDINGS : 0;
+}
+
+/* The summary cache is written while the site is built: it depends only
+ * on the validated summaries, which nothing changes from here on (the
+ * build only reads them).  Written whole (~12 MB at 12,500 releases, ~15
+ * ms of CPU): on a second core that is off the build's path. */
+struct cache_writer {
+	pthread_t thread;
+	int running;
+	const char *path, *site_hash;
+	struct release_summary *const *sums;
+	size_t nr;
+};
+
+static void *write_cache(void *data)
+{
+	struct cache_writer *w = data;
+
+	/* A cache that cannot be written only makes the next build slower. */
+	summary_cache_write(w->path, w->site_hash, w->sums, w->nr);
+	return NULL;
+}
+
+static void cache_write_start(struct cache_writer *w)
+{
+	const char *env = getenv("PR_PUBLISH_THREADS");
+
+	w->running = sysconf(_SC_NPROCESSORS_ONLN) > 1 &&
+		     !(env && *env && strtol(env, NULL, 10) <= 1) &&
+		     !pthread_create(&w->thread, NULL, write_cache, w);
+	if (!w->running)
+		write_cache(w);
+}
+
+static void cache_write_finish(struct cache_writer *w)
+{
+	if (w->running)
+		pthread_join(w->thread, NULL);
+	w->running = 0;
 }
 
 /* Parses a release again for an output that shows it in full, and makes
@@ -203,6 +246,7 @@ int cmd_build(int argc, const char **argv)
 	struct progress progress = { 0, 0 };
 	struct release_summary **sums = NULL;
 	struct summary_cache *cache = NULL;
+	struct cache_writer writer = { .running = 0 };
 	struct build_loader loader;
 	struct renderer *r = NULL;
 	char site_hash[OUTPUT_HASH_HEX + 1], *cache_path = NULL;
@@ -280,13 +324,22 @@ int cmd_build(int argc, const char **argv)
 	/* --force reads every file again, and writes the cache anew. */
 	if (!force)
 		cache = summary_cache_load(cache_path, site_hash);
+	/* The summaries taken from the cache are borrowed from it: it is
+	 * freed last, after them (summary.h). */
 	ret = load_summaries(site, opts.now, cache, &d, &sums, &nr, &cache_changed);
-	summary_cache_free(cache);
 	if (ret) {
 		diag_summary(&d, "build");
 		if (ret == EXIT_FINDINGS)
 			fprintf(stderr, "pr-publish build: invalid releases; nothing was written\n");
 		goto out;
+	}
+
+	if (cache_changed) {
+		writer.path = cache_path;
+		writer.site_hash = site_hash;
+		writer.sums = sums;
+		writer.nr = nr;
+		cache_write_start(&writer);
 	}
 
 	sheets = render_find_stylesheets(root, &d);
@@ -311,9 +364,7 @@ int cmd_build(int argc, const char **argv)
 	}
 	if (progress.shown)
 		fprintf(stderr, "\r\033[K");
-	/* A cache that cannot be written only makes the next build slower. */
-	if (cache_changed)
-		summary_cache_write(cache_path, site_hash, sums, nr);
+	cache_write_finish(&writer);
 	if (d.warnings)
 		diag_summary(&d, "build");
 	if (!common.quiet) {
@@ -334,11 +385,13 @@ int cmd_build(int argc, const char **argv)
 		printf("next embargo: %s %s\n", res.next_embargo, res.next_embargo_id);
 	ret = diag_failed(&d) ? EXIT_FINDINGS : EXIT_CLEAN;
 out:
+	cache_write_finish(&writer);
 	build_result_release(&res);
 	render_free(r);
 	for (i = 0; i < nr; i++)
 		summary_free(sums[i]);
 	free(sums);
+	summary_cache_free(cache);
 	free(cache_path);
 	free(default_out);
 	free(sheets);

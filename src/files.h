@@ -10,17 +10,28 @@
 #define PR_FILES_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "diag.h"
+
+/* What identifies a file's version without reading it (lstat). */
+struct file_stat {
+	uint64_t size, mtime_ns, ino, dev;
+	int ok;         /* 0: it could not be looked at */
+};
 
 struct file_list {
 	char **paths;
 	size_t nr, alloc;
+	struct file_stat *stats;   /* [nr], only from files_collect_stat() */
 };
 
 /* Adds the release files at path to list.  0, or -1 when path cannot be
  * read (a system error was reported). */
 int files_collect(struct file_list *list, const char *path, struct diag *d);
+/* The same, with each file's stat in list->stats, taken while walking
+ * (fstatat relative to its folder: no path resolved per file). */
+int files_collect_stat(struct file_list *list, const char *path, struct diag *d);
 void files_release(struct file_list *list);
 
 #endif

@@ -161,8 +161,7 @@ static int tree_summaries_load(struct tree_summaries *ts, struct archive *a,
 	cached = ts->nr - ts->parsed;
 	if (!ts->failed && ts->parsed + (summary_cache_size(ts->cache) - cached) >= SUMMARY_WRITE_AFTER)
 		summary_cache_write(cache_path, site_hash, ts->sums, ts->nr);
-	summary_cache_free(ts->cache);
-	ts->cache = NULL;
+	/* The cache stays: the summaries it gave out point into it. */
 	git_tree_free(rels_tree);
 	git_tree_entry_free(entry);
 	free(cache_path);
@@ -175,6 +174,7 @@ static void tree_summaries_release(struct tree_summaries *ts)
 
 	for (i = 0; i < ts->nr; i++)
 		summary_free(ts->sums[i]);
+	summary_cache_free(ts->cache);   /* after the summaries it lent */
 	free(ts->sums);
 	free(ts->ids);
 	pthread_mutex_destroy(&ts->lock);

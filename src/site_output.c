@@ -10,11 +10,13 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -205,10 +207,11 @@ void output_sha256_hex(struct output_sha256 *s, char hex[OUTPUT_HASH_HEX + 1])
 /* ---- the manifest ------------------------------------------------------- */
 
 struct manifest_entry {
-	char *path;
+	char *path;         /* old[]: in manifest_buf; cur[]: its own */
 	char hash[OUTPUT_HASH_HEX + 1];
 	char *staged;       /* incremental: its name in the staging folder */
 	int exists;         /* a regular file in the folder (scan_outputs()) */
+	size_t dir;         /* old[]: its folder in the scan (scan_outputs()) */
 };
 
 enum tree_mode {
@@ -239,6 +242,10 @@ struct output_tree {
 	size_t nr_dirs, alloc_dirs;
 	pthread_mutex_t lock;         /* writes come from several threads */
 	int scanned;                  /* old[].exists is known */
+	char *manifest_buf;           /* the manifest's bytes: old[].path */
+	uint32_t *slots;              /* old[] by path (manifest_index()) */
+	size_t mask;
+	char *scan_state;             /* <parent>/.<base>.scan */
 };
 
 static int entry_cmp(const void *a, const void *b)
@@ -247,55 +254,141 @@ static int entry_cmp(const void *a, const void *b)
 		      ((const struct manifest_entry *)b)->path);
 }
 
+/* The whole of a small file (a manifest, a scan state) in one buffer,
+ * NUL-terminated; NULL with errno. */
+static char *read_file(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	size_t got = 0;
+	char *buf;
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (off_t)1 << 30) {
+		int e = errno;
+		close(fd);
+		errno = S_ISREG(st.st_mode) ? e : EINVAL;
+		return NULL;
+	}
+	buf = xmalloc((size_t)st.st_size + 1);
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	buf[got] = '\0';
+	*len = got;
+	return buf;
+}
+
+static void manifest_index(struct output_tree *t);
+
 /* Reads dir/.pr-publish-manifest.  1 when read, 0 when absent, -1 when
- * present but unreadable. */
+ * present but unreadable.  One read, the paths left in the buffer, and
+ * no sort when it is sorted (as we write it). */
 static int manifest_read(struct output_tree *t)
 {
-	char *path = xasprintf("%s/%s", t->dir, OUTPUT_MANIFEST);
-	FILE *f = fopen(path, "r");
-	char line[4200];
-	size_t alloc = 0;
-	int ret = 1;
+	static const char head[] = "pr-publish-manifest 1\n";
+	char *path = xasprintf("%s/%s", t->dir, OUTPUT_MANIFEST), *p, *end;
+	size_t len = 0, lines = 0;
+	int sorted = 1;
 
-	if (!f) {
-		ret = errno == ENOENT ? 0 : -1;
-		goto out;
-	}
-	if (!fgets(line, sizeof(line), f) || strcmp(line, "pr-publish-manifest 1\n")) {
-		ret = -1;
-		goto out;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		struct manifest_entry *e;
-		size_t len = strlen(line);
-
-		if (len < OUTPUT_HASH_HEX + 3 || line[len - 1] != '\n' || line[OUTPUT_HASH_HEX] != ' ')
-			continue;
-		line[len - 1] = '\0';
-		ALLOC_GROW(t->old, t->nr_old + 1, alloc);
-		e = &t->old[t->nr_old++];
-		memset(e, 0, sizeof(*e));
-		memcpy(e->hash, line, OUTPUT_HASH_HEX);
-		e->hash[OUTPUT_HASH_HEX] = '\0';
-		e->path = xstrdup(line + OUTPUT_HASH_HEX + 1);
-	}
-	if (t->nr_old)
-		qsort(t->old, t->nr_old, sizeof(*t->old), entry_cmp);
-out:
-	if (f)
-		fclose(f);
+	t->manifest_buf = read_file(path, &len);
 	free(path);
-	return ret;
+	if (!t->manifest_buf)
+		return errno == ENOENT ? 0 : -1;
+	if (len < sizeof(head) - 1 || memcmp(t->manifest_buf, head, sizeof(head) - 1))
+		return -1;
+	end = t->manifest_buf + len;
+	for (p = t->manifest_buf + sizeof(head) - 1; p && p < end; lines++)
+		if ((p = memchr(p, '\n', (size_t)(end - p))))
+			p++;
+	t->old = xcalloc(lines + 1, sizeof(*t->old));
+	for (p = t->manifest_buf + sizeof(head) - 1; p < end; ) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		struct manifest_entry *e;
+
+		/* A line without its newline (cut short) is not one. */
+		if (!nl)
+			break;
+		*nl = '\0';
+		if (nl - p >= OUTPUT_HASH_HEX + 2 && p[OUTPUT_HASH_HEX] == ' ') {
+			e = &t->old[t->nr_old++];
+			memcpy(e->hash, p, OUTPUT_HASH_HEX);
+			e->hash[OUTPUT_HASH_HEX] = '\0';
+			e->path = p + OUTPUT_HASH_HEX + 1;
+			if (t->nr_old > 1 && strcmp(t->old[t->nr_old - 2].path, e->path) >= 0)
+				sorted = 0;
+		}
+		p = nl + 1;
+	}
+	if (!sorted)
+		qsort(t->old, t->nr_old, sizeof(*t->old), entry_cmp);
+	/* 32-bit slots: a manifest of four billion outputs is not ours. */
+	if (t->nr_old >= UINT32_MAX)
+		return -1;
+	manifest_index(t);
+	return 1;
+}
+
+/* A hash of a path, eight bytes at a time. */
+static uint64_t path_hash(const char *path, size_t len)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ len, w;
+
+	for (; len >= 8; path += 8, len -= 8) {
+		memcpy(&w, path, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
+	w = 0;
+	memcpy(&w, path, len);
+	h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+	return h ^ (h >> 29);
+}
+
+/* The index of old[] by path: open addressing, slots hold index + 1.
+ * Made once when the manifest is read (lookups come from several
+ * threads); a bsearch per output cost ~15 string comparisons each. */
+static void manifest_index(struct output_tree *t)
+{
+	size_t i;
+
+	t->mask = 15;
+	while (t->mask < 2 * t->nr_old)
+		t->mask = t->mask * 2 + 1;
+	t->slots = xcalloc(t->mask + 1, sizeof(*t->slots));
+	for (i = 0; i < t->nr_old; i++) {
+		const char *path = t->old[i].path;
+		size_t k = (size_t)path_hash(path, strlen(path)) & t->mask;
+
+		while (t->slots[k]) {
+			/* A path listed twice (a damaged manifest): the first. */
+			if (!strcmp(t->old[t->slots[k] - 1].path, path))
+				break;
+			k = (k + 1) & t->mask;
+		}
+		if (!t->slots[k])
+			t->slots[k] = (uint32_t)(i + 1);
+	}
 }
 
 static struct manifest_entry *manifest_find(const struct output_tree *t, const char *path)
 {
-	struct manifest_entry probe;
+	size_t k;
 
-	if (!t->nr_old)
+	if (!t->nr_old || !t->slots)
 		return NULL;
-	probe.path = (char *)path;
-	return bsearch(&probe, t->old, t->nr_old, sizeof(probe), entry_cmp);
+	k = (size_t)path_hash(path, strlen(path)) & t->mask;
+	for (; t->slots[k]; k = (k + 1) & t->mask)
+		if (!strcmp(t->old[t->slots[k] - 1].path, path))
+			return &t->old[t->slots[k] - 1];
+	return NULL;
 }
 
 /* ---- files -------------------------------------------------------------- */
@@ -581,6 +674,7 @@ int output_tree_open(struct output_tree **out, const char *dir, int force, struc
 	}
 	t->base = slash ? xstrdup(slash + 1) : xstrdup(t->dir);
 	t->journal = xasprintf("%s/.%s.journal", t->parent, t->base);
+	t->scan_state = xasprintf("%s/.%s.scan", t->parent, t->base);
 
 	/* One build of a folder at a time.  The lock file is named after the
 	 * folder's real path and kept in the temporary folder: not in the
@@ -662,61 +756,286 @@ fail:
 	return -1;
 }
 
-/* Marks the manifest's entries that are regular files in the folder
- * below full (rel: its path in the output, "" or ending in '/'): one
- * readdir per folder instead of an lstat per output. */
-static void scan_dir(struct output_tree *t, struct strbuf *full, struct strbuf *rel)
-{
-	DIR *dh = opendir(full->buf);
-	struct dirent *de;
-	size_t full_len = full->len, rel_len = rel->len;
+/*
+ * Which outputs of the manifest are still in the folder (deleted by hand:
+ * made again).  Reading every folder of a large site is ~16 ms, so the
+ * scan remembers, in <parent>/.<base>.scan beside the output, each folder
+ * in which it found every output the manifest lists there, with the
+ * folder's device, inode and ctime as they were *before* it was read.
+ * Deleting, adding or renaming an entry changes its folder's ctime (which,
+ * unlike the mtime, cannot be set back by hand), so a folder whose stat is
+ * still the remembered one holds what it held: its outputs are there
+ * without reading it.  Every other folder is read.
+ *
+ * A change in the same clock tick as the ctime we saw would not change
+ * it: a folder changed less than SCAN_SETTLE_NS before the scan began is
+ * read, but not remembered, until it has settled (file systems with
+ * coarse timestamps round them down by up to 2 s).
+ */
+#define SCAN_STATE_HEAD "pr-publish-scan 1\n"
+#define SCAN_SETTLE_NS 2000000000ull
 
-	if (!dh)
+struct scan_folder {
+	char *path;             /* relative, "" for the top */
+	size_t nr_outputs, found;
+	uint64_t dev, ino, ctime_ns;
+	int remembered;         /* its stat as the state file has it */
+	int trusted;            /* remembered and unchanged: not read */
+	int keep;               /* goes to the new state file */
+};
+
+struct scan_state_entry {
+	const char *path;
+	uint64_t dev, ino, ctime_ns;
+};
+
+static int folder_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct scan_folder *)a)->path, ((const struct scan_folder *)b)->path);
+}
+
+static int state_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct scan_state_entry *)a)->path,
+		      ((const struct scan_state_entry *)b)->path);
+}
+
+/* The state file's folders, sorted, pointing into *buf; nothing when it
+ * is absent or damaged (every folder is read then). */
+static struct scan_state_entry *scan_state_read(const char *path, char **buf, size_t *nr)
+{
+	struct scan_state_entry *out = NULL;
+	size_t len = 0, alloc = 0;
+	char *p, *end;
+	int sorted = 1;
+
+	*nr = 0;
+	*buf = read_file(path, &len);
+	if (!*buf)
+		return NULL;
+	end = *buf + len;
+	if (len < strlen(SCAN_STATE_HEAD) + 4 || memcmp(*buf, SCAN_STATE_HEAD, strlen(SCAN_STATE_HEAD)) ||
+	    memcmp(end - 4, "end\n", 4))
+		return NULL;
+	end -= 4;
+	for (p = *buf + strlen(SCAN_STATE_HEAD); p < end; ) {
+		char *nl = memchr(p, '\n', (size_t)(end - p)), *q;
+		struct scan_state_entry e;
+
+		if (!nl)
+			goto bad;
+		*nl = '\0';
+		errno = 0;
+		e.dev = strtoull(p, &q, 10);
+		if (*q != ' ')
+			goto bad;
+		e.ino = strtoull(q + 1, &q, 10);
+		if (*q != ' ')
+			goto bad;
+		e.ctime_ns = strtoull(q + 1, &q, 10);
+		if (*q != ' ' || errno)
+			goto bad;
+		e.path = q + 1;
+		if (*nr && strcmp(out[*nr - 1].path, e.path) >= 0)
+			sorted = 0;
+		ALLOC_GROW(out, *nr + 1, alloc);
+		out[(*nr)++] = e;
+		p = nl + 1;
+	}
+	if (!sorted && *nr)
+		qsort(out, *nr, sizeof(*out), state_cmp);
+	return out;
+bad:
+	free(out);
+	*nr = 0;
+	return NULL;
+}
+
+/* Writes the folders to remember, atomically; a state that cannot be
+ * written only makes the next scan read more. */
+static void scan_state_write(const char *path, const struct scan_folder *f, size_t nr)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *tmp = xasprintf("%s.tmp-%ld", path, (long)getpid());
+	size_t i;
+
+	strbuf_addstr(&sb, SCAN_STATE_HEAD);
+	for (i = 0; i < nr; i++)
+		if (f[i].keep)
+			strbuf_addf(&sb, "%llu %llu %llu %s\n", (unsigned long long)f[i].dev,
+				    (unsigned long long)f[i].ino, (unsigned long long)f[i].ctime_ns,
+				    f[i].path);
+	strbuf_addstr(&sb, "end\n");
+	unlink(tmp);
+	if (write_all(tmp, sb.buf, sb.len) < 0 || rename(tmp, path) < 0)
+		unlink(tmp);
+	free(tmp);
+	strbuf_release(&sb);
+}
+
+/* Reads one folder (fd, closed here): marks the outputs listed in it. */
+static void scan_read_folder(struct output_tree *t, struct scan_folder *f, size_t index, int fd)
+{
+	struct strbuf rel = STRBUF_INIT;
+	DIR *dh = fdopendir(fd);
+	struct dirent *de;
+	size_t rel_len;
+
+	if (!dh) {
+		close(fd);
 		return;
+	}
+	strbuf_addstr(&rel, f->path);
+	if (rel.len)
+		strbuf_addch(&rel, '/');
+	rel_len = rel.len;
 	while ((de = readdir(dh))) {
 		unsigned char type = de->d_type;
 		struct manifest_entry *e;
 
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		strbuf_addstr(full, de->d_name);
-		strbuf_addstr(rel, de->d_name);
 		if (type == DT_UNKNOWN) {
 			struct stat st;
-			type = lstat(full->buf, &st) < 0 ? DT_UNKNOWN
-			       : S_ISDIR(st.st_mode)    ? DT_DIR
-			       : S_ISREG(st.st_mode)    ? DT_REG
-							: DT_UNKNOWN;
+			type = fstatat(dirfd(dh), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ? DT_UNKNOWN
+			       : S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
 		}
-		if (type == DT_DIR) {
-			strbuf_addch(full, '/');
-			strbuf_addch(rel, '/');
-			scan_dir(t, full, rel);
-		} else if (type == DT_REG && (e = manifest_find(t, rel->buf))) {
+		if (type != DT_REG)
+			continue;
+		rel.len = rel_len;
+		strbuf_addstr(&rel, de->d_name);
+		e = manifest_find(t, rel.buf);
+		if (e && e->dir == index && !e->exists) {
 			e->exists = 1;
+			f->found++;
 		}
-		full->len = full_len;
-		full->buf[full_len] = '\0';
-		rel->len = rel_len;
-		rel->buf[rel_len] = '\0';
 	}
 	closedir(dh);
+	strbuf_release(&rel);
+}
+
+static uint64_t ctime_ns_of(const struct stat *st)
+{
+	return (uint64_t)st->st_ctim.tv_sec * 1000000000u + (uint64_t)st->st_ctim.tv_nsec;
 }
 
 static void scan_outputs(struct output_tree *t)
 {
-	struct strbuf full = STRBUF_INIT, rel = STRBUF_INIT;
+	struct scan_folder *folders = NULL;
+	struct scan_state_entry *state = NULL;
+	size_t nr = 0, alloc = 0, nr_state = 0, i, kept = 0, read = 0;
+	char *state_buf = NULL;
+	struct timespec began;
+	uint64_t now_ns;
+	int root;
 
 	pthread_mutex_lock(&t->lock);
-	if (!t->scanned) {
-		strbuf_addf(&full, "%s/", t->dir);
-		strbuf_addstr(&rel, "");
-		scan_dir(t, &full, &rel);
-		t->scanned = 1;
+	if (t->scanned)
+		goto out;
+	t->scanned = 1;
+	clock_gettime(CLOCK_REALTIME, &began);
+	now_ns = (uint64_t)began.tv_sec * 1000000000u + (uint64_t)began.tv_nsec;
+	root = open(t->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		goto out;
+	/* The folders of the manifest's outputs, each once. */
+	for (i = 0; i < t->nr_old; i++) {
+		const char *path = t->old[i].path, *slash = strrchr(path, '/');
+		size_t len = slash ? (size_t)(slash - path) : 0;
+
+		if (nr && strlen(folders[nr - 1].path) == len &&
+		    !memcmp(folders[nr - 1].path, path, len))
+			continue;
+		ALLOC_GROW(folders, nr + 1, alloc);
+		memset(&folders[nr], 0, sizeof(*folders));
+		folders[nr++].path = xstrndup(path, len);
 	}
+	if (nr)
+		qsort(folders, nr, sizeof(*folders), folder_cmp);
+	for (i = 0; nr && i + 1 < nr; ) {
+		if (!strcmp(folders[i].path, folders[i + 1].path)) {
+			free(folders[i + 1].path);
+			memmove(folders + i + 1, folders + i + 2, (nr - i - 2) * sizeof(*folders));
+			nr--;
+		} else {
+			i++;
+		}
+	}
+	for (i = 0; i < t->nr_old; i++) {
+		const char *path = t->old[i].path, *slash = strrchr(path, '/');
+		size_t len = slash ? (size_t)(slash - path) : 0, lo = 0, hi = nr;
+		struct manifest_entry *prev = i ? &t->old[i - 1] : NULL;
+
+		/* Most follow one of their folder. */
+		if (prev && !strncmp(prev->path, path, len + (len > 0)) &&
+		    !strchr(prev->path + len + (len > 0), '/')) {
+			t->old[i].dir = prev->dir;
+			folders[prev->dir].nr_outputs++;
+			continue;
+		}
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			int c = strncmp(folders[mid].path, path, len);
+
+			if (!c && folders[mid].path[len])
+				c = 1;
+			if (!c) {
+				lo = mid;
+				break;
+			}
+			if (c < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		t->old[i].dir = lo;
+		folders[lo].nr_outputs++;
+	}
+	state = scan_state_read(t->scan_state, &state_buf, &nr_state);
+	for (i = 0; i < nr; i++) {
+		struct scan_folder *f = &folders[i];
+		struct scan_state_entry probe, *seen;
+		struct stat st;
+		int fd;
+
+		if (fstatat(root, *f->path ? f->path : ".", &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISDIR(st.st_mode))
+			continue;   /* gone: its outputs are made again */
+		f->dev = (uint64_t)st.st_dev;
+		f->ino = (uint64_t)st.st_ino;
+		f->ctime_ns = ctime_ns_of(&st);
+		probe.path = f->path;
+		seen = nr_state ? bsearch(&probe, state, nr_state, sizeof(*state), state_cmp) : NULL;
+		if (seen && seen->dev == f->dev && seen->ino == f->ino && seen->ctime_ns == f->ctime_ns) {
+			f->trusted = f->keep = 1;
+			kept++;
+			continue;
+		}
+		read++;
+		fd = openat(root, *f->path ? f->path : ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+			    O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		scan_read_folder(t, f, i, fd);
+		if (f->found == f->nr_outputs && f->ctime_ns + SCAN_SETTLE_NS < now_ns) {
+			f->keep = 1;
+			kept++;
+		}
+	}
+	for (i = 0; i < t->nr_old; i++)
+		if (folders[t->old[i].dir].trusted)
+			t->old[i].exists = 1;
+	close(root);
+	/* Something new to remember, or something to forget. */
+	if (read || kept != nr_state)
+		scan_state_write(t->scan_state, folders, nr);
+out:
 	pthread_mutex_unlock(&t->lock);
-	strbuf_release(&full);
-	strbuf_release(&rel);
+	for (i = 0; i < nr; i++)
+		free(folders[i].path);
+	free(folders);
+	free(state);
+	free(state_buf);
 }
 
 int output_tree_is_fresh(const struct output_tree *t, const char *path, const char *hash)
@@ -1167,8 +1486,9 @@ void output_tree_free(struct output_tree *t)
 		return;
 	if (t->tmp)
 		output_remove_tree(t->tmp);
-	for (i = 0; i < t->nr_old; i++)
-		free(t->old[i].path);
+	free(t->manifest_buf);
+	free(t->slots);
+	free(t->scan_state);
 	for (i = 0; i < t->nr_cur; i++) {
 		free(t->cur[i].path);
 		free(t->cur[i].staged);

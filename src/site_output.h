@@ -31,7 +31,10 @@
  * the SHA-256 of what it was made from (see build.h), so that the next build
  * knows which files it may keep.  An output the manifest lists but the
  * folder lacks (deleted by hand) is made again; a file added by hand stays
- * until a --force build.  A folder that exists, is not empty and has no
+ * until a --force build.  To notice such deletions without reading every
+ * folder, the scan remembers the folders it found complete, with their
+ * ctime, in ".<base>.scan" beside the output, and reads only those whose
+ * ctime changed since (site_output.c: scan_outputs()).  A folder that exists, is not empty and has no
  * manifest was not made by us and is never replaced.
  *
  * Writing (output_tree_reuse(), output_tree_write()) may happen on several

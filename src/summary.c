@@ -3,10 +3,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,10 +18,10 @@
 #include "util.h"
 #include "xmlutil.h"
 
-/* Bump when a summary's fields or their meaning change, or when a rule of
- * validate.c changes what a clean file is: an older cache is then
- * ignored. */
-#define SUMMARY_CACHE_MAGIC "pr-publish-summary-cache 4\n"
+/* Bump when a summary's fields or their meaning change, when a rule of
+ * validate.c changes what a clean file is, or when the layout below
+ * changes: an older cache is then ignored. */
+#define SUMMARY_CACHE_MAGIC "pr-publish-summary-cache 5\n"
 
 /* ---- making one --------------------------------------------------------- */
 
@@ -195,7 +197,7 @@ static void free_list(char **list, size_t nr)
 
 void summary_free(struct release_summary *s)
 {
-	if (!s)
+	if (!s || s->borrowed)
 		return;
 	free(s->path);
 	free(s->id);
@@ -239,10 +241,67 @@ void summary_key_of_blob(const struct git_oid *id, struct summary_key *out)
 
 /* ---- the cache file ----------------------------------------------------- */
 
+/*
+ * The file is read by mapping it, and its summaries point into the
+ * mapping: no copy of a string, no parsing.  Native byte order and
+ * alignment (the cache of another machine is not ours: the header says
+ * so):
+ *
+ *	struct disk_header
+ *	struct disk_record[count]     sorted by path
+ *	uint32_t slot[nr_slots]       list entries: string offsets, each list
+ *	                              followed by a 0
+ *	char strings[strings_size]    NUL-terminated strings; offset 0 is
+ *	                              the empty string at the start and
+ *	                              stands for NULL, the last byte is NUL
+ *
+ * The checksum covers every byte after it; an offset is checked against
+ * its area before it is used, so that a damaged file that still passes the
+ * checksum cannot make us read outside the mapping.
+ */
+#define CACHE_ENDIAN 0x01020304u
+
+enum {
+	STR_PATH, STR_ID, STR_LANG, STR_TYPE, STR_ORIGINAL_LANG, STR_DATE, STR_EMBARGO,
+	STR_UPDATED, STR_HEADLINE, STR_SUBTITLE, STR_SUMMARY, NR_STRS
+};
+enum { LIST_PLACES, LIST_SOURCES, LIST_FIELDS, LIST_COUNTRIES, NR_LISTS };
+
+/* Those a summary cannot lack. */
+#define REQUIRED_STRS ((1u << STR_PATH) | (1u << STR_ID) | (1u << STR_LANG) | \
+		       (1u << STR_TYPE) | (1u << STR_DATE))
+
+struct disk_header {
+	char magic[32];                   /* SUMMARY_CACHE_MAGIC, NUL-padded */
+	char site[OUTPUT_HASH_HEX];       /* SHA-256 of the site file, hex */
+	uint64_t checksum;                /* checksum() of all after it */
+	uint64_t size;                    /* of the whole file */
+	uint64_t count, nr_slots, strings_size;
+	uint32_t endian, record_size;
+};
+
+struct disk_record {
+	uint64_t key[4];                  /* size, mtime_ns, ino, dev */
+	int64_t line, column, fact_line[SUMMARY_NR_FACTS], fact_column[SUMMARY_NR_FACTS];
+	uint32_t str[NR_STRS];
+	uint32_t list_start[NR_LISTS], list_nr[NR_LISTS];
+	uint32_t withdrawn;
+	char content[OUTPUT_HASH_HEX], item[OUTPUT_HASH_HEX];
+};
+
+_Static_assert(sizeof(struct disk_header) % 8 == 0, "header keeps records aligned");
+_Static_assert(sizeof(struct disk_record) % 8 == 0, "records stay aligned");
+
 struct summary_cache {
-	struct release_summary **sums;   /* sorted by path; taken ones NULL */
-	char **paths;                    /* theirs, for the search */
-	size_t nr;
+	const char *map;                 /* the file, mapped; NULL when unused */
+	size_t map_len;
+	const struct disk_record *recs;
+	const uint32_t *slots;
+	const char *strings;
+	size_t nr, nr_slots, strings_size;
+	struct release_summary *sums;    /* [nr]: filled when taken */
+	char **ptrs;                     /* [nr_slots]: the lists of taken ones */
+	size_t next;                     /* where the next take looks first */
 };
 
 /* FNV-1a style, 64 bits, on four interleaved lanes of 8-byte words (a
@@ -274,309 +333,210 @@ static uint64_t checksum(const char *p, size_t len)
 	return h;
 }
 
-struct reader {
-	const char *p, *end;
-	int bad;
-};
+#define CHECKSUMMED_FROM (offsetof(struct disk_header, checksum) + sizeof(uint64_t))
 
-/* One field: NULL for "-", else a copy. */
-static char *get_str(struct reader *r, int *absent)
+static void header_init(struct disk_header *h, const char *site_hash)
 {
-	const char *colon;
-	unsigned long long n = 0;
-	char *s;
-
-	*absent = 0;
-	if (r->bad)
-		return NULL;
-	if (r->end - r->p >= 2 && r->p[0] == '-' && r->p[1] == '\n') {
-		r->p += 2;
-		*absent = 1;
-		return NULL;
-	}
-	for (colon = r->p; colon < r->end && *colon >= '0' && *colon <= '9' && colon - r->p < 10;
-	     colon++)
-		n = n * 10 + (unsigned long long)(*colon - '0');
-	if (colon == r->p || colon >= r->end || *colon != ':' ||
-	    (unsigned long long)(r->end - colon - 1) < n + 1 || colon[1 + n] != '\n' ||
-	    memchr(colon + 1, '\0', n)) {
-		r->bad = 1;
-		return NULL;
-	}
-	s = xstrndup(colon + 1, n);
-	r->p = colon + 1 + n + 1;
-	return s;
+	memset(h, 0, sizeof(*h));
+	memcpy(h->magic, SUMMARY_CACHE_MAGIC, strlen(SUMMARY_CACHE_MAGIC));
+	memcpy(h->site, site_hash, OUTPUT_HASH_HEX);
+	h->endian = CACHE_ENDIAN;
+	h->record_size = sizeof(struct disk_record);
 }
 
-static char *get_opt(struct reader *r)
+/* Are the header's sizes those of a file of len bytes? */
+static int layout_ok(const struct disk_header *h, size_t len)
 {
-	int absent;
+	uint64_t max = len, need = sizeof(*h);
 
-	return get_str(r, &absent);
-}
-
-static char *get_req(struct reader *r)
-{
-	int absent;
-	char *s = get_str(r, &absent);
-
-	if (absent)
-		r->bad = 1;
-	return s;
-}
-
-/* One number, read in place: what strtoll() of get_req() accepts ("%lld"
- * as written), without a copy. */
-static long long get_num(struct reader *r)
-{
-	const char *colon, *q;
-	unsigned long long n = 0, v = 0;
-	int negative = 0;
-
-	if (r->bad)
+	if (h->size != len || h->count > max / sizeof(struct disk_record) ||
+	    h->nr_slots > max / 4 || h->strings_size > max)
 		return 0;
-	for (colon = r->p; colon < r->end && *colon >= '0' && *colon <= '9' && colon - r->p < 10;
-	     colon++)
-		n = n * 10 + (unsigned long long)(*colon - '0');
-	if (colon == r->p || colon >= r->end || *colon != ':' || n == 0 || n > 20 ||
-	    (unsigned long long)(r->end - colon - 1) < n + 1 || colon[1 + n] != '\n') {
-		r->bad = 1;
-		return 0;
-	}
-	q = colon + 1;
-	if (*q == '-') {
-		negative = 1;
-		q++;
-	}
-	if (q == colon + 1 + n) {
-		r->bad = 1;
-		return 0;
-	}
-	for (; q < colon + 1 + n; q++) {
-		if (*q < '0' || *q > '9' || v > (9223372036854775807ull - (unsigned)(*q - '0')) / 10) {
-			r->bad = 1;
-			return 0;
-		}
-		v = v * 10 + (unsigned)(*q - '0');
-	}
-	r->p = colon + 1 + n + 1;
-	return negative ? -(long long)v : (long long)v;
-}
-
-static char **get_list(struct reader *r, size_t *nr)
-{
-	long long n = get_num(r);
-	char **out;
-	size_t i;
-
-	*nr = 0;
-	if (r->bad || n < 0 || n > 100000) {
-		r->bad = 1;
-		return xcalloc(1, sizeof(char *));
-	}
-	out = xcalloc((size_t)n + 1, sizeof(*out));
-	for (i = 0; i < (size_t)n && !r->bad; i++) {
-		out[i] = get_req(r);
-		*nr = i + 1;
-	}
-	return out;
-}
-
-static void put_record(struct strbuf *sb, const struct release_summary *s)
-{
-	size_t i;
-
-	put_str(sb, s->path);
-	put_num(sb, (long long)s->key.size);
-	put_num(sb, (long long)s->key.mtime_ns);
-	put_num(sb, (long long)s->key.ino);
-	put_num(sb, (long long)s->key.dev);
-	put_str(sb, s->content);
-	put_str(sb, s->item);
-	put_num(sb, s->line);
-	put_num(sb, s->column);
-	for (i = 0; i < SUMMARY_NR_FACTS; i++) {
-		put_num(sb, s->fact_line[i]);
-		put_num(sb, s->fact_column[i]);
-	}
-	put_item(sb, s);
-}
-
-static int hex64(const char *s)
-{
-	size_t i;
-
-	if (!s || strlen(s) != OUTPUT_HASH_HEX)
-		return 0;
-	for (i = 0; i < OUTPUT_HASH_HEX; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	return 1;
-}
-
-static struct release_summary *get_record(struct reader *r)
-{
-	struct release_summary *s = xcalloc(1, sizeof(*s));
-	long long n;
-	char *content;
-	size_t i;
-
-	s->path = get_req(r);
-	s->key.size = (uint64_t)get_num(r);
-	s->key.mtime_ns = (uint64_t)get_num(r);
-	s->key.ino = (uint64_t)get_num(r);
-	s->key.dev = (uint64_t)get_num(r);
-	content = get_req(r);
-	if (!hex64(content))
-		r->bad = 1;
-	else
-		memcpy(s->content, content, OUTPUT_HASH_HEX + 1);
-	free(content);
-	content = get_req(r);
-	if (!hex64(content))
-		r->bad = 1;
-	else
-		memcpy(s->item, content, OUTPUT_HASH_HEX + 1);
-	free(content);
-	s->line = (long)get_num(r);
-	s->column = (long)get_num(r);
-	for (i = 0; i < SUMMARY_NR_FACTS; i++) {
-		s->fact_line[i] = (long)get_num(r);
-		s->fact_column[i] = (long)get_num(r);
-	}
-	s->id = get_req(r);
-	s->lang = get_req(r);
-	s->type = get_req(r);
-	s->original_lang = get_opt(r);
-	s->date = get_req(r);
-	s->embargo = get_opt(r);
-	s->updated = get_opt(r);
-	n = get_num(r);
-	s->withdrawn = n != 0;
-	s->headline = get_opt(r);
-	s->subtitle = get_opt(r);
-	s->summary = get_opt(r);
-	s->places = get_list(r, &s->nr_places);
-	s->sources = get_list(r, &s->nr_sources);
-	s->fields = get_list(r, &s->nr_fields);
-	s->countries = get_list(r, &s->nr_countries);
-	if (r->bad) {
-		summary_free(s);
-		return NULL;
-	}
-	s->clean = 1;
-	return s;
-}
-
-static int sum_path_cmp(const void *a, const void *b)
-{
-	const struct release_summary *x = *(struct release_summary *const *)a;
-	const struct release_summary *y = *(struct release_summary *const *)b;
-
-	return strcmp(x->path, y->path);
-}
-
-static int read_all(const char *path, char **out, size_t *len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	size_t got = 0;
-	char *buf;
-
-	*out = NULL;
-	if (fd < 0)
-		return -1;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (off_t)1 << 31) {
-		close(fd);
-		return -1;
-	}
-	buf = xmalloc((size_t)st.st_size + 1);
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	close(fd);
-	buf[got] = '\0';
-	*out = buf;
-	*len = got;
-	return 0;
+	need += h->count * sizeof(struct disk_record) + h->nr_slots * 4;
+	/* Offsets are 32 bits: so are the areas they point into. */
+	return need + h->strings_size == len && h->strings_size >= 1 &&
+	       h->strings_size <= UINT32_MAX && h->nr_slots <= UINT32_MAX &&
+	       need % 8 == 0;
 }
 
 struct summary_cache *summary_cache_load(const char *path, const char *site_hash)
 {
 	struct summary_cache *c = xcalloc(1, sizeof(*c));
-	char *buf = NULL, *head = NULL, *tail;
-	size_t len = 0, alloc = 0, i;
-	unsigned long long count, sum;
-	struct reader r;
-	int off = 0;
+	const struct disk_header *h;
+	struct disk_header want;
+	struct stat st;
+	void *map;
+	int fd;
 
-	if (read_all(path, &buf, &len) < 0)
-		goto out;
-	head = xasprintf("%ssite %s\n", SUMMARY_CACHE_MAGIC, site_hash);
-	if (len < strlen(head) || memcmp(buf, head, strlen(head)))
-		goto out;
-	/* The last line: "sum <16 hex> <count>\n", over all before it. */
-	if (len < 2 || buf[len - 1] != '\n')
-		goto out;
-	buf[len - 1] = '\0';
-	tail = strrchr(buf, '\n');
-	if (!tail || sscanf(tail + 1, "sum %16llx %llu%n", &sum, &count, &off) != 2 ||
-	    tail[1 + off] || checksum(buf, (size_t)(tail + 1 - buf)) != sum)
-		goto out;
-	r.p = buf + strlen(head);
-	r.end = tail + 1;
-	r.bad = 0;
-	while (r.p < r.end && !r.bad) {
-		struct release_summary *s = get_record(&r);
-		if (!s)
-			break;
-		ALLOC_GROW(c->sums, c->nr + 1, alloc);
-		c->sums[c->nr++] = s;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return c;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < (off_t)sizeof(*h) ||
+	    (uint64_t)st.st_size > SIZE_MAX / 2) {
+		close(fd);
+		return c;
 	}
-	if (r.bad || c->nr != count) {
-		for (i = 0; i < c->nr; i++)
-			summary_free(c->sums[i]);
-		c->nr = 0;
-		goto out;
-	}
-	if (c->nr)
-		qsort(c->sums, c->nr, sizeof(*c->sums), sum_path_cmp);
-	c->paths = xcalloc(c->nr + 1, sizeof(*c->paths));
-	for (i = 0; i < c->nr; i++)
-		c->paths[i] = xstrdup(c->sums[i]->path);
-out:
-	free(head);
-	free(buf);
+	/* Every byte is read for the checksum: populate it in one go. */
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED)
+		return c;
+	c->map = map;
+	c->map_len = (size_t)st.st_size;
+	h = map;
+	header_init(&want, site_hash);
+	if (memcmp(h->magic, want.magic, sizeof(want.magic)) ||
+	    memcmp(h->site, want.site, sizeof(want.site)) || h->endian != want.endian ||
+	    h->record_size != want.record_size || !layout_ok(h, c->map_len) ||
+	    checksum(c->map + CHECKSUMMED_FROM, c->map_len - CHECKSUMMED_FROM) != h->checksum)
+		goto unusable;
+	c->nr = (size_t)h->count;
+	c->nr_slots = (size_t)h->nr_slots;
+	c->strings_size = (size_t)h->strings_size;
+	c->recs = (const struct disk_record *)(c->map + sizeof(*h));
+	c->slots = (const uint32_t *)(c->recs + c->nr);
+	c->strings = (const char *)(c->slots + c->nr_slots);
+	if (c->strings[0] || c->strings[c->strings_size - 1])
+		goto unusable;
+	c->sums = xcalloc(c->nr + 1, sizeof(*c->sums));
+	c->ptrs = xcalloc(c->nr_slots + 1, sizeof(*c->ptrs));
+	return c;
+unusable:
+	munmap(map, c->map_len);
+	memset(c, 0, sizeof(*c));
 	return c;
 }
 
-struct release_summary *summary_cache_take(struct summary_cache *c, const char *path,
-					   const struct summary_key *key)
+/* The string at off, or NULL for 0; *bad set when off is outside. */
+static char *str_at(const struct summary_cache *c, uint32_t off, int *bad)
+{
+	if (!off)
+		return NULL;
+	if (off >= c->strings_size) {
+		*bad = 1;
+		return NULL;
+	}
+	return (char *)(c->strings + off);
+}
+
+static int path_cmp(const struct summary_cache *c, size_t i, const char *path)
+{
+	int bad = 0;
+	const char *p = str_at(c, c->recs[i].str[STR_PATH], &bad);
+
+	return strcmp(p ? p : "", path);
+}
+
+/* Where path's record is, or c->nr. */
+static size_t find(struct summary_cache *c, const char *path)
 {
 	size_t lo = 0, hi = c->nr;
 
+	/* The files come in about the order they were written in. */
+	if (c->next < c->nr && !path_cmp(c, c->next, path))
+		return c->next;
 	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int cmp = strcmp(c->paths[mid], path);
+		size_t mid = lo + (hi - lo) / 2;
+		int cmp = path_cmp(c, mid, path);
 
-		if (!cmp) {
-			struct release_summary *s = c->sums[mid];
-			if (!s || memcmp(&s->key, key, sizeof(*key)))
-				return NULL;
-			c->sums[mid] = NULL;
-			return s;
-		}
+		if (!cmp)
+			return mid;
 		if (cmp < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return NULL;
+	return c->nr;
+}
+
+/* Fills s from record i; 0, or -1 when the record does not hold. */
+static int fill(struct summary_cache *c, size_t i, struct release_summary *s)
+{
+	const struct disk_record *r = &c->recs[i];
+	char **lists[NR_LISTS] = { NULL, NULL, NULL, NULL };
+	size_t *counts[NR_LISTS] = { &s->nr_places, &s->nr_sources, &s->nr_fields,
+				     &s->nr_countries };
+	char *str[NR_STRS];
+	int bad = 0;
+	size_t k, j;
+
+	for (k = 0; k < NR_STRS; k++) {
+		str[k] = str_at(c, r->str[k], &bad);
+		if (!str[k] && (REQUIRED_STRS & (1u << k)))
+			bad = 1;
+	}
+	for (k = 0; k < NR_LISTS && !bad; k++) {
+		uint64_t start = r->list_start[k], n = r->list_nr[k];
+
+		if (start + n >= c->nr_slots || c->slots[start + n]) {
+			bad = 1;
+			break;
+		}
+		lists[k] = c->ptrs + start;
+		for (j = 0; j < n && !bad; j++)
+			if (!(lists[k][j] = str_at(c, c->slots[start + j], &bad)))
+				bad = 1;
+		lists[k][n] = NULL;
+		*counts[k] = (size_t)n;
+	}
+	if (bad)
+		return -1;
+	s->path = str[STR_PATH];
+	s->id = str[STR_ID];
+	s->lang = str[STR_LANG];
+	s->type = str[STR_TYPE];
+	s->original_lang = str[STR_ORIGINAL_LANG];
+	s->date = str[STR_DATE];
+	s->embargo = str[STR_EMBARGO];
+	s->updated = str[STR_UPDATED];
+	s->headline = str[STR_HEADLINE];
+	s->subtitle = str[STR_SUBTITLE];
+	s->summary = str[STR_SUMMARY];
+	s->places = lists[LIST_PLACES];
+	s->sources = lists[LIST_SOURCES];
+	s->fields = lists[LIST_FIELDS];
+	s->countries = lists[LIST_COUNTRIES];
+	s->withdrawn = r->withdrawn != 0;
+	s->line = (long)r->line;
+	s->column = (long)r->column;
+	for (k = 0; k < SUMMARY_NR_FACTS; k++) {
+		s->fact_line[k] = (long)r->fact_line[k];
+		s->fact_column[k] = (long)r->fact_column[k];
+	}
+	memcpy(s->content, r->content, OUTPUT_HASH_HEX);
+	s->content[OUTPUT_HASH_HEX] = '\0';
+	memcpy(s->item, r->item, OUTPUT_HASH_HEX);
+	s->item[OUTPUT_HASH_HEX] = '\0';
+	s->key.size = r->key[0];
+	s->key.mtime_ns = r->key[1];
+	s->key.ino = r->key[2];
+	s->key.dev = r->key[3];
+	s->clean = 1;
+	s->borrowed = 1;
+	return 0;
+}
+
+struct release_summary *summary_cache_take(struct summary_cache *c, const char *path,
+					   const struct summary_key *key)
+{
+	const struct disk_record *r;
+	size_t i;
+
+	if (!c || !c->nr)
+		return NULL;
+	i = find(c, path);
+	if (i == c->nr || c->sums[i].path)
+		return NULL;
+	r = &c->recs[i];
+	if (r->key[0] != key->size || r->key[1] != key->mtime_ns || r->key[2] != key->ino ||
+	    r->key[3] != key->dev)
+		return NULL;
+	if (fill(c, i, &c->sums[i]) < 0 || strcmp(c->sums[i].path, path)) {
+		memset(&c->sums[i], 0, sizeof(c->sums[i]));
+		return NULL;
+	}
+	c->next = i + 1;
+	return &c->sums[i];
 }
 
 size_t summary_cache_size(const struct summary_cache *c)
@@ -586,47 +546,171 @@ size_t summary_cache_size(const struct summary_cache *c)
 
 void summary_cache_free(struct summary_cache *c)
 {
-	size_t i;
-
 	if (!c)
 		return;
-	for (i = 0; i < c->nr; i++) {
-		summary_free(c->sums[i]);
-		if (c->paths)
-			free(c->paths[i]);
-	}
-	free(c->paths);
+	if (c->map)
+		munmap((void *)c->map, c->map_len);
 	free(c->sums);
+	free(c->ptrs);
 	free(c);
+}
+
+/* ---- writing it --------------------------------------------------------- */
+
+static int sum_path_cmp(const void *a, const void *b)
+{
+	const struct release_summary *x = *(struct release_summary *const *)a;
+	const struct release_summary *y = *(struct release_summary *const *)b;
+
+	return strcmp(x->path, y->path);
+}
+
+struct writer {
+	char *buf;
+	uint32_t *slots;
+	size_t nr_slots;
+	char *strings;
+	size_t strings_len;
+};
+
+static uint32_t add_str(struct writer *w, const char *s)
+{
+	size_t len, off = w->strings_len;
+
+	if (!s)
+		return 0;
+	len = strlen(s) + 1;
+	memcpy(w->strings + off, s, len);
+	w->strings_len += len;
+	return (uint32_t)off;
+}
+
+static void add_list(struct writer *w, struct disk_record *r, int k, char *const *list, size_t nr)
+{
+	size_t j;
+
+	r->list_start[k] = (uint32_t)w->nr_slots;
+	r->list_nr[k] = (uint32_t)nr;
+	for (j = 0; j < nr; j++)
+		w->slots[w->nr_slots++] = add_str(w, list[j] ? list[j] : "");
+	w->slots[w->nr_slots++] = 0;
+}
+
+static size_t opt_len(const char *s)
+{
+	return s ? strlen(s) + 1 : 0;
+}
+
+static size_t list_len(char *const *list, size_t nr)
+{
+	size_t j, len = 0;
+
+	for (j = 0; j < nr; j++)
+		len += list[j] ? strlen(list[j]) + 1 : 1;
+	return len;
+}
+
+static void put_disk_record(struct writer *w, struct disk_record *r,
+			    const struct release_summary *s)
+{
+	const char *str[NR_STRS] = {
+		s->path, s->id, s->lang, s->type, s->original_lang, s->date, s->embargo,
+		s->updated, s->headline, s->subtitle, s->summary,
+	};
+	size_t k;
+
+	memset(r, 0, sizeof(*r));
+	r->key[0] = s->key.size;
+	r->key[1] = s->key.mtime_ns;
+	r->key[2] = s->key.ino;
+	r->key[3] = s->key.dev;
+	r->line = s->line;
+	r->column = s->column;
+	for (k = 0; k < SUMMARY_NR_FACTS; k++) {
+		r->fact_line[k] = s->fact_line[k];
+		r->fact_column[k] = s->fact_column[k];
+	}
+	for (k = 0; k < NR_STRS; k++)
+		r->str[k] = add_str(w, str[k]);
+	add_list(w, r, LIST_PLACES, s->places, s->nr_places);
+	add_list(w, r, LIST_SOURCES, s->sources, s->nr_sources);
+	add_list(w, r, LIST_FIELDS, s->fields, s->nr_fields);
+	add_list(w, r, LIST_COUNTRIES, s->countries, s->nr_countries);
+	r->withdrawn = s->withdrawn != 0;
+	memcpy(r->content, s->content, OUTPUT_HASH_HEX);
+	memcpy(r->item, s->item, OUTPUT_HASH_HEX);
 }
 
 int summary_cache_write(const char *path, const char *site_hash,
 			struct release_summary *const *sums, size_t nr)
 {
-	struct strbuf sb = STRBUF_INIT;
+	const struct release_summary **clean = xcalloc(nr + 1, sizeof(*clean));
 	char *tmp = xasprintf("%s.tmp-%ld", path, (long)getpid());
-	size_t i, count = 0, done = 0;
-	int fd, ret = -1;
+	size_t i, count = 0, nr_slots = 0, strings_len = 1, head_len, total, done = 0;
+	struct disk_header *h;
+	struct writer w;
+	int fd, ret = -1, sorted = 1;
 
-	strbuf_addf(&sb, "%ssite %s\n", SUMMARY_CACHE_MAGIC, site_hash);
-	for (i = 0; i < nr; i++)
-		if (sums[i] && sums[i]->clean) {
-			put_record(&sb, sums[i]);
-			count++;
-		}
-	strbuf_addf(&sb, "sum %016llx %zu\n", (unsigned long long)checksum(sb.buf, sb.len), count);
+	memset(&w, 0, sizeof(w));
+	for (i = 0; i < nr; i++) {
+		const struct release_summary *s = sums[i];
+		size_t k;
+
+		if (!s || !s->clean || !s->path || !s->id || !s->lang || !s->type || !s->date)
+			continue;
+		if (count && strcmp(clean[count - 1]->path, s->path) >= 0)
+			sorted = 0;
+		clean[count++] = s;
+		strings_len += strlen(s->path) + strlen(s->id) + strlen(s->lang) +
+			       strlen(s->type) + strlen(s->date) + 5 + opt_len(s->original_lang) +
+			       opt_len(s->embargo) + opt_len(s->updated) + opt_len(s->headline) +
+			       opt_len(s->subtitle) + opt_len(s->summary);
+		strings_len += list_len(s->places, s->nr_places) +
+			       list_len(s->sources, s->nr_sources) +
+			       list_len(s->fields, s->nr_fields) +
+			       list_len(s->countries, s->nr_countries);
+		nr_slots += s->nr_places + s->nr_sources + s->nr_fields + s->nr_countries;
+		for (k = 0; k < NR_LISTS; k++)
+			nr_slots++;
+	}
+	if (!sorted)
+		qsort(clean, count, sizeof(*clean), sum_path_cmp);
+	/* Strings and slots are addressed with 32 bits. */
+	if (strings_len > UINT32_MAX || nr_slots > UINT32_MAX) {
+		errno = EFBIG;
+		goto out;
+	}
+	head_len = sizeof(*h) + count * sizeof(struct disk_record) + nr_slots * 4;
+	head_len = (head_len + 7) & ~(size_t)7;
+	/* The slots may end off the 8-byte grid: pad them with terminators. */
+	nr_slots = (head_len - sizeof(*h) - count * sizeof(struct disk_record)) / 4;
+	total = head_len + strings_len;
+	w.buf = xcalloc(1, total);
+	h = (struct disk_header *)w.buf;
+	w.slots = (uint32_t *)(w.buf + sizeof(*h) + count * sizeof(struct disk_record));
+	w.strings = w.buf + head_len;
+	w.strings_len = 1;   /* offset 0: NULL */
+	for (i = 0; i < count; i++)
+		put_disk_record(&w, (struct disk_record *)(w.buf + sizeof(*h)) + i, clean[i]);
+	header_init(h, site_hash);
+	h->size = total;
+	h->count = count;
+	h->nr_slots = nr_slots;
+	h->strings_size = strings_len;
+	h->checksum = checksum(w.buf + CHECKSUMMED_FROM, total - CHECKSUMMED_FROM);
+
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 	if (fd < 0)
 		goto out;
-	while (done < sb.len) {
-		ssize_t n = write(fd, sb.buf + done, sb.len - done);
+	while (done < total) {
+		ssize_t n = write(fd, w.buf + done, total - done);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
 		done += (size_t)n;
 	}
-	if (close(fd) < 0 || done < sb.len || rename(tmp, path) < 0) {
+	if (close(fd) < 0 || done < total || rename(tmp, path) < 0) {
 		int e = errno;
 		unlink(tmp);
 		errno = e;
@@ -634,7 +718,39 @@ int summary_cache_write(const char *path, const char *site_hash,
 	}
 	ret = 0;
 out:
+	free(w.buf);
 	free(tmp);
-	strbuf_release(&sb);
+	free(clean);
+	return ret;
+}
+
+int summary_cache_reseal(const char *path)
+{
+	struct disk_header h;
+	char *buf = NULL;
+	struct stat st;
+	size_t got = 0;
+	int fd = open(path, O_RDWR | O_CLOEXEC), ret = -1;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || st.st_size < (off_t)sizeof(h))
+		goto out;
+	buf = xmalloc((size_t)st.st_size);
+	while (got < (size_t)st.st_size) {
+		ssize_t n = pread(fd, buf + got, (size_t)st.st_size - got, (off_t)got);
+		if (n <= 0)
+			goto out;
+		got += (size_t)n;
+	}
+	memcpy(&h, buf, sizeof(h));
+	h.checksum = checksum(buf + CHECKSUMMED_FROM, got - CHECKSUMMED_FROM);
+	if (pwrite(fd, &h.checksum, sizeof(h.checksum), offsetof(struct disk_header, checksum)) !=
+	    (ssize_t)sizeof(h.checksum))
+		goto out;
+	ret = 0;
+out:
+	free(buf);
+	close(fd);
 	return ret;
 }

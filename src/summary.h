@@ -17,6 +17,23 @@
  * ours, of another version or another site file, or damaged in any way
  * (a checksum covers it) is ignored and rebuilt.  A file is only cached
  * when its validation found nothing at all, so warnings are shown again.
+ *
+ * The cache file is binary and mapped (summary.c describes the layout):
+ * the summaries it gives out are *borrowed*: their strings and lists point
+ * into the mapping (read-only memory: never write through them) and the
+ * structs themselves belong to the cache.  Ownership:
+ *
+ *  - summary_from_release() gives an owned summary (borrowed == 0);
+ *  - summary_cache_take() gives a borrowed one (borrowed == 1), valid
+ *    until summary_cache_free() of its cache: free the cache only after
+ *    the last use of every summary taken from it;
+ *  - summary_free() frees an owned summary and does nothing to a borrowed
+ *    one, so a list of both kinds is freed with one loop, before the
+ *    cache.
+ *
+ * The mapping is of a file we replace by rename, never in place; a file
+ * truncated under a running build (by hand) would fault, like any mapped
+ * file.
  */
 #ifndef PR_SUMMARY_H
 #define PR_SUMMARY_H
@@ -54,6 +71,7 @@ struct release_summary {
 	char item[OUTPUT_HASH_HEX + 1];        /* SHA-256 of all of the above */
 	struct summary_key key;
 	int clean;      /* validated without any finding: may be cached */
+	int borrowed;   /* from a summary cache, which owns it (see above) */
 };
 
 /* The summary of a loaded release (its bytes are rel->xml->buf); the
@@ -74,17 +92,26 @@ struct summary_cache;
  * site_hash; an absent, foreign or damaged cache gives an empty one.
  * Never fails; the result is the caller's (summary_cache_free). */
 struct summary_cache *summary_cache_load(const char *path, const char *site_hash);
-/* The cached summary of path when its key is key, else NULL.  The caller
- * takes it over (it is removed from the cache). */
+/* The cached summary of path when its key is key, else NULL.  It is
+ * borrowed: valid until summary_cache_free(c), read-only; each record is
+ * given out once (a second take of the same path gives NULL).  The
+ * cache's record of path is checked (offsets in bounds, required fields
+ * there) before it is given out; a record that does not hold is not
+ * given out. */
 struct release_summary *summary_cache_take(struct summary_cache *c, const char *path,
 					   const struct summary_key *key);
 /* How many summaries it held when loaded. */
 size_t summary_cache_size(const struct summary_cache *c);
+/* Frees c and every summary taken from it. */
 void summary_cache_free(struct summary_cache *c);
 
-/* Writes the clean summaries of sums to path, atomically.  0 or -1 with
- * errno. */
+/* Writes the clean summaries of sums (owned or borrowed) to path,
+ * atomically: one buffer, one write, a rename.  0 or -1 with errno. */
 int summary_cache_write(const char *path, const char *site_hash,
 			struct release_summary *const *sums, size_t nr);
+
+/* For tests: makes the checksum of the cache file at path match its bytes
+ * again, so that a test can damage it past the checksum.  0 or -1. */
+int summary_cache_reseal(const char *path);
 
 #endif

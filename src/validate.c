@@ -25,12 +25,16 @@ enum fact {
 
 /* What the rules across files need to know of each release. */
 struct summary {
-	char *path;
-	char *id, *lang, *date, *embargo;
-	char *sources, *fields, *countries;   /* sorted keys joined by ' ' */
+	const char *path;
+	const char *id, *lang, *date, *embargo;
+	/* Sorted keys joined by ' ', always ours; of a lent summary (rs) only
+	 * made when another version of its id is compared with it. */
+	char *sources, *fields, *countries;
+	const struct release_summary *rs;      /* lent (validator_add_summary) */
 	long line, column;                     /* of the id attribute */
 	long fact_line[NR_FACTS], fact_column[NR_FACTS];  /* of each fact's element */
 	int context;    /* only there to be agreed with (validator_add_context) */
+	int owns;       /* path ... embargo are copies, to be freed */
 };
 
 struct validator {
@@ -109,11 +113,13 @@ struct validator *validator_new(const struct site *site, struct diag *d, time_t 
 
 static void summary_release(struct summary *s)
 {
-	free(s->path);
-	free(s->id);
-	free(s->lang);
-	free(s->date);
-	free(s->embargo);
+	if (s->owns) {
+		free((char *)s->path);
+		free((char *)s->id);
+		free((char *)s->lang);
+		free((char *)s->date);
+		free((char *)s->embargo);
+	}
 	free(s->sources);
 	free(s->fields);
 	free(s->countries);
@@ -638,6 +644,7 @@ static void add_summary(struct validator *v, const struct release *rel, int cont
 	ALLOC_GROW(v->sums, v->nr_sums + 1, v->alloc_sums);
 	s = &v->sums[v->nr_sums++];
 	memset(s, 0, sizeof(*s));
+	s->owns = 1;
 	s->path = xstrdup(rel->xml->path);
 	s->id = xstrdup(rel->id);
 	s->lang = xstrdup(rel->lang);
@@ -680,14 +687,15 @@ void validator_add_summary(struct validator *v, const struct release_summary *rs
 	ALLOC_GROW(v->sums, v->nr_sums + 1, v->alloc_sums);
 	s = &v->sums[v->nr_sums++];
 	memset(s, 0, sizeof(*s));
-	s->path = xstrdup(rs->path);
-	s->id = xstrdup(rs->id);
-	s->lang = xstrdup(rs->lang);
-	s->date = xstrdup(rs->date);
-	s->embargo = rs->embargo ? xstrdup(rs->embargo) : NULL;
-	s->sources = joined_list(rs->sources, rs->nr_sources);
-	s->fields = joined_list(rs->fields, rs->nr_fields);
-	s->countries = joined_list(rs->countries, rs->nr_countries);
+	/* Lent, and outlives the validator: nothing copied, and the lists
+	 * joined only if another language version needs comparing (a copy
+	 * and a sort per file were most of a no-op build's validation). */
+	s->rs = rs;
+	s->path = rs->path;
+	s->id = rs->id;
+	s->lang = rs->lang;
+	s->date = rs->date;
+	s->embargo = rs->embargo;
 	s->line = rs->line;
 	s->column = rs->column;
 	for (i = 0; i < NR_FACTS; i++) {
@@ -783,28 +791,61 @@ static void compare_versions(struct validator *v, const struct summary *a, const
 	strbuf_release(&msg);
 }
 
+/* The facts of a lent summary in the form compare_versions() needs. */
+static void join_lists(struct summary *s)
+{
+	const struct release_summary *rs = s->rs;
+
+	if (!rs || s->sources)
+		return;
+	s->sources = joined_list(rs->sources, rs->nr_sources);
+	s->fields = joined_list(rs->fields, rs->nr_fields);
+	s->countries = joined_list(rs->countries, rs->nr_countries);
+}
+
+static int summary_ptr_cmp(const void *a, const void *b)
+{
+	return summary_cmp(*(const struct summary *const *)a, *(const struct summary *const *)b);
+}
+
 void validator_finish(struct validator *v)
 {
 	struct strbuf msg = STRBUF_INIT;
+	struct summary **by_id;
 	size_t i, first = 0;
+	int sorted = 1;
 
 	if (!v->nr_sums)
 		return;
-	qsort(v->sums, v->nr_sums, sizeof(*v->sums), summary_cmp);
+	/* Pointers are sorted, not the summaries (~130 bytes each), and only
+	 * when they are not in order already (files come sorted by path,
+	 * which is mostly by id and language). */
+	by_id = xcalloc(v->nr_sums, sizeof(*by_id));
 	for (i = 0; i < v->nr_sums; i++) {
-		const struct summary *s = &v->sums[i];
+		by_id[i] = &v->sums[i];
+		if (i && sorted && summary_cmp(by_id[i - 1], by_id[i]) > 0)
+			sorted = 0;
+	}
+	if (!sorted)
+		qsort(by_id, v->nr_sums, sizeof(*by_id), summary_ptr_cmp);
+	for (i = 0; i < v->nr_sums; i++) {
+		const struct summary *s = by_id[i];
 
-		if (i && strcmp(s->id, v->sums[i - 1].id))
+		if (i && strcmp(s->id, by_id[i - 1]->id))
 			first = i;
-		if (i > first && !strcmp(s->lang, v->sums[i - 1].lang)) {
+		if (i > first && !strcmp(s->lang, by_id[i - 1]->lang)) {
 			strbuf_reset(&msg);
 			strbuf_addf(&msg, "id '%s' (%s) is already used by %s; every release needs "
-				    "its own id", s->id, s->lang, v->sums[i - 1].path);
+				    "its own id", s->id, s->lang, by_id[i - 1]->path);
 			cross_report(v, s, s->line, s->column, "id-duplicate", msg.buf);
 			continue;
 		}
-		if (i > first)
-			compare_versions(v, &v->sums[first], s);
+		if (i > first) {
+			join_lists(by_id[first]);
+			join_lists(by_id[i]);
+			compare_versions(v, by_id[first], s);
+		}
 	}
+	free(by_id);
 	strbuf_release(&msg);
 }

@@ -36,7 +36,8 @@ void validator_check_release(struct validator *v, const struct release *rel);
  * published language version that a draft must agree with. */
 void validator_add_context(struct validator *v, const struct release *rel);
 /* Takes part in the rules across files as an already checked release
- * (from the summary cache, summary.h). */
+ * (from the summary cache, summary.h).  s is lent, not copied: it must
+ * outlive the validator. */
 void validator_add_summary(struct validator *v, const struct release_summary *s);
 /* The rules across files; call once after the last file. */
 void validator_finish(struct validator *v);

@@ -31,7 +31,7 @@ test_expect_success 'a changed file is read again (same size, new mtime)' '
 '
 
 test_expect_success 'a file changed to be invalid is validated again' '
-	cp $KOREA keep &&
+	cp -p $KOREA keep &&
 	sed "s|<field ref=\"countering-terrorism\"/>|<field ref=\"countering-terrorizm\"/>|" keep >$KOREA &&
 	run_expect 1 pr-publish build &&
 	grep "field-unknown" err &&
@@ -50,7 +50,32 @@ test_expect_success 'a corrupt cache is ignored, and rebuilt' '
 	echo "not a cache" >.public.cache &&
 	run_expect 0 pr-publish build --force &&
 	test_cmp before.html public/en/index.html &&
-	grep "^sum " .public.cache
+	test "$(head -c 24 .public.cache)" = pr-publish-summary-cache &&
+	test $(wc -c <.public.cache) -gt 1000
+'
+
+test_expect_success 'a file whose key is unchanged is taken from the cache, not read' '
+	pr-publish build -q &&
+	cp -p $KOREA keep &&
+	sed "s|<headline>OSCE and Republic of Korea CONFERENCE|<headline>OSCE and Republic of Korea Conference|" \
+		keep >new && test $(wc -c <new) = $(wc -c <$KOREA) &&
+	cat new >$KOREA && touch -r keep $KOREA &&
+	run_expect 0 pr-publish build &&
+	grep -F "OSCE and Republic of Korea CONFERENCE" public/en/index.html &&
+	run_expect 0 pr-publish build --force &&
+	grep -F "OSCE and Republic of Korea Conference" public/en/index.html &&
+	cp keep $KOREA
+'
+
+test_expect_success 'a changed version is checked against its cached language versions' '
+	KOREA_DE=releases/2020/2020-10-15-korea-conference.de.xml &&
+	pr-publish build -q &&
+	cp -p $KOREA_DE keep-de &&
+	sed "s|<field ref=\"cyber-ict-security\"/>|<field ref=\"arms-control\"/>|" keep-de >$KOREA_DE &&
+	run_expect 1 pr-publish build &&
+	grep "korea-conference.en.xml:15:3: error: the en version .* has fields of work .countering-terrorism cyber-ict-security. but the de version .* has .arms-control countering-terrorism.; language versions must agree \\[translation\\]" err &&
+	cp -p keep-de $KOREA_DE &&
+	run_expect 0 pr-publish build
 '
 
 test_expect_success 'a cache for another site file is not used' '
