@@ -1624,7 +1624,7 @@ static void run_parallel(struct plan *p, enum phase phase, size_t total, size_t 
 	if (total < 64)
 		threads = 1;
 	for (i = 1; i < threads; i++)
-		if (!pthread_create(&tids[i], NULL, worker, &w))
+		if (!start_helper_thread(&tids[i], worker, &w))
 			started = i;
 		else
 			break;

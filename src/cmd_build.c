@@ -189,7 +189,7 @@ static void cache_write_start(struct cache_writer *w)
 
 	w->running = sysconf(_SC_NPROCESSORS_ONLN) > 1 &&
 		     !(env && *env && strtol(env, NULL, 10) <= 1) &&
-		     !pthread_create(&w->thread, NULL, write_cache, w);
+		     !start_helper_thread(&w->thread, write_cache, w);
 	if (!w->running)
 		write_cache(w);
 }

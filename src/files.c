@@ -199,7 +199,7 @@ static void stat_deferred(struct file_list *list, struct deferred *later)
 		  !(env && *env && strtol(env, NULL, 10) <= 1);
 	size_t k;
 
-	if (two && pthread_create(&th, NULL, stat_range, &jobs[1]))
+	if (two && start_helper_thread(&th, stat_range, &jobs[1]))
 		two = 0;
 	if (!two)
 		jobs[0].to = later->nr;

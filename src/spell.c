@@ -707,7 +707,7 @@ void speller_preload(struct speller *sp, const char *lang)
 	if (!dict || dict->asked)
 		return;
 	if (!sp->loader_running) {
-		if (pthread_create(&sp->loader, NULL, loader_main, sp))
+		if (start_helper_thread(&sp->loader, loader_main, sp))
 			return;   /* loaded on first use instead */
 		sp->loader_running = 1;
 	}

@@ -9,6 +9,7 @@
 #define PR_UTIL_H
 
 #include <stdarg.h>
+#include <pthread.h>
 #include <stddef.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -45,6 +46,12 @@ void strbuf_release(struct strbuf *sb);
 
 /* Levenshtein distance of two short ASCII strings (taxonomy keys). */
 size_t edit_distance(const char *a, const char *b);
+
+/* pthread_create() for helper threads: the thread starts with every
+ * signal blocked, so that SIGTERM, ^C and the like always go to the main
+ * thread, which holds them off while it commits (a process-directed signal
+ * is delivered to any thread that does not block it).  0 or an errno. */
+int start_helper_thread(pthread_t *thread, void *(*fn)(void *), void *arg);
 
 int starts_with(const char *s, const char *prefix);
 int ends_with(const char *s, const char *suffix);
