@@ -59,6 +59,35 @@ static void hold_signals(sigset_t *old)
 	sigprocmask(SIG_BLOCK, &set, old);
 }
 
+/*
+ * Moves the site branch to site_commit.  Only pr-publish writes it, and
+ * only while holding the archive's lock (lock_archive), which the caller
+ * does: a ref lock file found now was left by a publisher killed while
+ * libgit2 wrote the ref, and is removed.  The branch is derived data, so
+ * when it moved meanwhile it is set anyway.  0 or -1 (reported).
+ */
+static int move_site_branch(struct archive *a, const git_oid *site_commit,
+			    const git_oid *site_tip, struct diag *d)
+{
+	char *stale = xasprintf("%s%s.lock", git_repository_commondir(a->repo), PUBLISH_SITE_BRANCH);
+	git_reference *ref = NULL;
+	int ret;
+
+	unlink(stale);
+	free(stale);
+	ret = archive_move_ref(a, PUBLISH_SITE_BRANCH, site_commit, site_tip,
+			       "pr-publish: render", d);
+	if (ret != ARCHIVE_RACE)
+		return ret ? -1 : 0;
+	if (git_reference_create(&ref, a->repo, PUBLISH_SITE_BRANCH, site_commit, 1,
+				 "pr-publish: render") < 0) {
+		archive_report_git_error(d, "cannot move the site branch");
+		return -1;
+	}
+	git_reference_free(ref);
+	return 0;
+}
+
 /* ---- the releases of a commit, as summaries ----------------------------- */
 
 /*
@@ -929,13 +958,7 @@ static int commit_with_site(struct archive *a, const struct site *site, const ch
 		if (ret == 0) {
 			size_t i;
 			/* Derived data: whoever publishes last rebuilds it. */
-			if (archive_move_ref(a, PUBLISH_SITE_BRANCH, &site_commit, &site_tip,
-					     "pr-publish: render", d) == ARCHIVE_RACE) {
-				git_reference *ref = NULL;
-				git_reference_create(&ref, a->repo, PUBLISH_SITE_BRANCH, &site_commit, 1,
-						     "pr-publish: render");
-				git_reference_free(ref);
-			}
+			move_site_branch(a, &site_commit, &site_tip, d);
 			test_interrupt("publish-before-journal");
 			if (output_tree_commit(t, &stats) < 0)
 				ret = EXIT_SYSTEM;
@@ -1279,8 +1302,8 @@ static int render_site(struct archive *a, const struct site *site, const char *r
 	ret = render_commit(a, site, root, source, t, o, &site_commit, &site_tip, d);
 	if (!ret) {
 		hold_signals(&old);
-		if (archive_move_ref(a, PUBLISH_SITE_BRANCH, &site_commit, &site_tip,
-				     "pr-publish: render", d) || output_tree_commit(t, &stats) < 0)
+		if (move_site_branch(a, &site_commit, &site_tip, d) ||
+		    output_tree_commit(t, &stats) < 0)
 			ret = EXIT_SYSTEM;
 		sigprocmask(SIG_SETMASK, &old, NULL);
 	}

@@ -168,4 +168,14 @@ test_expect_success 'a cached summary is never used for another blob at the same
 	grep -rq "Changed headline of 101" arch/public/en/index.html arch/public/en/page-*.html
 '
 
+test_expect_success 'a site ref lock left by a killed publisher is cleared by the next one' '
+	git -C arch rev-parse site >site.before &&
+	cp arch/.git/refs/heads/site arch/.git/refs/heads/site.lock 2>/dev/null ||
+		git -C arch rev-parse site >arch/.git/refs/heads/site.lock &&
+	draft 2020-10-15-after-lock && publish 2020-10-15-after-lock &&
+	test ! -e arch/.git/refs/heads/site.lock &&
+	! git -C arch rev-parse site | cmp -s - site.before &&
+	site_is_current
+'
+
 test_done

@@ -71,8 +71,9 @@ site_is_current() {
 	test_cmp site.sorted public.sorted
 }
 
+# usage: no_git_locks DIR [ALLOWED]: no *.lock under DIR/.git but ALLOWED
 no_git_locks() {
-	locks=$(find "$1/.git" -name "*.lock")
+	locks=$(find "$1/.git" -name "*.lock" ! -path "$1/.git/${2:-none}")
 	test -z "$locks" || { echo "stale git lock files: $locks"; return 1; }
 }
 
@@ -195,7 +196,14 @@ kill_publish() {
 	echo "$sig $delay $rc $outcome" >>outcomes &&
 	fsck_clean arch &&
 	index_lock_after_kill arch &&
-	no_git_locks arch &&
+	# A SIGKILL while libgit2 writes the site branch leaves its ref lock;
+	# only pr-publish writes that branch, under its own lock, so the next
+	# publication removes it (no lock at all is allowed after the retry).
+	if test "$sig" = KILL; then
+		no_git_locks arch refs/heads/site.lock
+	else
+		no_git_locks arch
+	fi &&
 	# The officer tries again: it completes, or says it is done.
 	retried=
 	if test -f "arch/$draft"; then
