@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -242,8 +241,8 @@ void summary_key_of_blob(const struct git_oid *id, struct summary_key *out)
 /* ---- the cache file ----------------------------------------------------- */
 
 /*
- * The file is read by mapping it, and its summaries point into the
- * mapping: no copy of a string, no parsing.  Native byte order and
+ * The file is read whole into one buffer, and its summaries point into
+ * it: no copy of a string, no parsing.  Native byte order and
  * alignment (the cache of another machine is not ours: the header says
  * so):
  *
@@ -257,7 +256,7 @@ void summary_key_of_blob(const struct git_oid *id, struct summary_key *out)
  *
  * The checksum covers every byte after it; an offset is checked against
  * its area before it is used, so that a damaged file that still passes the
- * checksum cannot make us read outside the mapping.
+ * checksum cannot make us read outside the buffer.
  */
 #define CACHE_ENDIAN 0x01020304u
 
@@ -293,7 +292,7 @@ _Static_assert(sizeof(struct disk_header) % 8 == 0, "header keeps records aligne
 _Static_assert(sizeof(struct disk_record) % 8 == 0, "records stay aligned");
 
 struct summary_cache {
-	const char *map;                 /* the file, mapped; NULL when unused */
+	const char *map;                 /* the file's bytes; NULL when unused */
 	size_t map_len;
 	const struct disk_record *recs;
 	const uint32_t *slots;
@@ -359,6 +358,30 @@ static int layout_ok(const struct disk_header *h, size_t len)
 	       need % 8 == 0;
 }
 
+/* The len bytes of fd in a buffer of the caller's (malloc: aligned for
+ * the records), or NULL when it does not hold exactly that many. */
+static void *read_whole(int fd, size_t len)
+{
+	char *buf = malloc(len + 1);
+	size_t got = 0;
+
+	if (!buf)
+		return NULL;
+	while (got <= len) {
+		ssize_t n = read(fd, buf + got, len + 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got != len) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
 struct summary_cache *summary_cache_load(const char *path, const char *site_hash)
 {
 	struct summary_cache *c = xcalloc(1, sizeof(*c));
@@ -376,10 +399,12 @@ struct summary_cache *summary_cache_load(const char *path, const char *site_hash
 		close(fd);
 		return c;
 	}
-	/* Every byte is read for the checksum: populate it in one go. */
-	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	/* Every byte is read for the checksum anyway, so the file is read
+	 * into memory rather than mapped: a mapping of a file that someone
+	 * truncates meanwhile would fault (SIGBUS) instead of failing. */
+	map = read_whole(fd, (size_t)st.st_size);
 	close(fd);
-	if (map == MAP_FAILED)
+	if (!map)
 		return c;
 	c->map = map;
 	c->map_len = (size_t)st.st_size;
@@ -402,7 +427,7 @@ struct summary_cache *summary_cache_load(const char *path, const char *site_hash
 	c->ptrs = xcalloc(c->nr_slots + 1, sizeof(*c->ptrs));
 	return c;
 unusable:
-	munmap(map, c->map_len);
+	free(map);
 	memset(c, 0, sizeof(*c));
 	return c;
 }
@@ -548,8 +573,7 @@ void summary_cache_free(struct summary_cache *c)
 {
 	if (!c)
 		return;
-	if (c->map)
-		munmap((void *)c->map, c->map_len);
+	free((void *)c->map);
 	free(c->sums);
 	free(c->ptrs);
 	free(c);

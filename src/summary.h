@@ -18,9 +18,9 @@
  * (a checksum covers it) is ignored and rebuilt.  A file is only cached
  * when its validation found nothing at all, so warnings are shown again.
  *
- * The cache file is binary and mapped (summary.c describes the layout):
- * the summaries it gives out are *borrowed*: their strings and lists point
- * into the mapping (read-only memory: never write through them) and the
+ * The cache file is binary and read whole into one buffer (summary.c
+ * describes the layout): the summaries it gives out are *borrowed*: their
+ * strings and lists point into that buffer (never write through them) and the
  * structs themselves belong to the cache.  Ownership:
  *
  *  - summary_from_release() gives an owned summary (borrowed == 0);
@@ -31,9 +31,8 @@
  *    one, so a list of both kinds is freed with one loop, before the
  *    cache.
  *
- * The mapping is of a file we replace by rename, never in place; a file
- * truncated under a running build (by hand) would fault, like any mapped
- * file.
+ * It is read, not mapped: a file truncated while a build runs then reads
+ * short and is ignored, where a mapping would fault.
  */
 #ifndef PR_SUMMARY_H
 #define PR_SUMMARY_H
