@@ -577,7 +577,7 @@ static void on_start_element(void *ctx, const xmlChar *localname, const xmlChar 
 	x->nr_pos++;
 }
 
-static int parse_buffer(struct xmldoc *x, struct diag *d)
+static int parse_buffer(struct xmldoc *x, struct diag *d, int trusted)
 {
 	struct parse_state st = { x, d, 0, 0, 0 };
 	xmlParserCtxtPtr ctxt;
@@ -604,7 +604,8 @@ static int parse_buffer(struct xmldoc *x, struct diag *d)
 		return XMLDOC_SYSTEM;
 	}
 	ctxt->_private = &st;
-	ctxt->sax->startElementNs = on_start_element;
+	if (!trusted)
+		ctxt->sax->startElementNs = on_start_element;
 	ctxt->sax->internalSubset = on_doctype;
 	ctxt->sax->externalSubset = NULL;
 	xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | XML_PARSE_BIG_LINES | XML_PARSE_NOCDATA |
@@ -623,7 +624,8 @@ static int parse_buffer(struct xmldoc *x, struct diag *d)
 	if (ok) {
 		x->doc = ctxt->myDoc;
 		ctxt->myDoc = NULL;
-		qsort(x->pos, x->nr_pos, sizeof(*x->pos), pos_cmp);
+		if (x->nr_pos)
+			qsort(x->pos, x->nr_pos, sizeof(*x->pos), pos_cmp);
 	} else if (ctxt->myDoc) {
 		xmlFreeDoc(ctxt->myDoc);
 		ctxt->myDoc = NULL;
@@ -632,16 +634,19 @@ static int parse_buffer(struct xmldoc *x, struct diag *d)
 	return ok ? XMLDOC_OK : XMLDOC_INVALID;
 }
 
-static int finish(struct xmldoc **out, struct xmldoc *x, struct diag *d)
+/* trusted: the bytes were checked before (xmldoc_load_file_trusted()). */
+static int finish(struct xmldoc **out, struct xmldoc *x, struct diag *d, int trusted)
 {
 	int ret;
 
-	build_line_index(x);
-	if (check_raw(x, d) < 0) {
-		xmldoc_free(x);
-		return XMLDOC_INVALID;
+	if (!trusted) {
+		build_line_index(x);
+		if (check_raw(x, d) < 0) {
+			xmldoc_free(x);
+			return XMLDOC_INVALID;
+		}
 	}
-	ret = parse_buffer(x, d);
+	ret = parse_buffer(x, d, trusted);
 	if (ret != XMLDOC_OK) {
 		xmldoc_free(x);
 		return ret;
@@ -650,8 +655,8 @@ static int finish(struct xmldoc **out, struct xmldoc *x, struct diag *d)
 	return XMLDOC_OK;
 }
 
-int xmldoc_parse_memory(struct xmldoc **out, const char *name, const char *buf,
-			size_t len, struct diag *d)
+static int parse_memory(struct xmldoc **out, const char *name, const char *buf,
+			size_t len, struct diag *d, int trusted)
 {
 	struct xmldoc *x;
 
@@ -670,10 +675,22 @@ int xmldoc_parse_memory(struct xmldoc **out, const char *name, const char *buf,
 	memcpy(x->buf, buf, len);
 	x->buf[len] = '\0';
 	x->len = len;
-	return finish(out, x, d);
+	return finish(out, x, d, trusted);
 }
 
-int xmldoc_load_file(struct xmldoc **out, const char *path, struct diag *d)
+int xmldoc_parse_memory(struct xmldoc **out, const char *name, const char *buf,
+			size_t len, struct diag *d)
+{
+	return parse_memory(out, name, buf, len, d, 0);
+}
+
+int xmldoc_parse_memory_trusted(struct xmldoc **out, const char *name, const char *buf,
+				size_t len, struct diag *d)
+{
+	return parse_memory(out, name, buf, len, d, 1);
+}
+
+static int load_file(struct xmldoc **out, const char *path, struct diag *d, int trusted)
 {
 	struct xmldoc *x;
 	struct stat st;
@@ -733,7 +750,17 @@ int xmldoc_load_file(struct xmldoc **out, const char *path, struct diag *d)
 	}
 	x->buf[got] = '\0';
 	x->len = got;
-	return finish(out, x, d);
+	return finish(out, x, d, trusted);
+}
+
+int xmldoc_load_file(struct xmldoc **out, const char *path, struct diag *d)
+{
+	return load_file(out, path, d, 0);
+}
+
+int xmldoc_load_file_trusted(struct xmldoc **out, const char *path, struct diag *d)
+{
+	return load_file(out, path, d, 1);
 }
 
 const char *xmldoc_keep(struct xmldoc *x, char *s)
