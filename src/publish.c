@@ -350,6 +350,38 @@ static void stat_cache_release(struct stat_cache *c)
 	free(c->fresh);
 }
 
+/* The blob of the file at path, its bytes as they are: no filter of the
+ * repository's attributes (text, ident) applies to rendered output: the
+ * site branch holds what was rendered, and no attribute is looked up. */
+static int blob_from_file(git_oid *out, git_repository *repo, const char *path)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t got = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ret = -1;
+
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		goto out;
+	buf = xmalloc((size_t)st.st_size + 1);
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got == (size_t)st.st_size)
+		ret = git_blob_create_from_buffer(out, repo, buf, got);
+out:
+	if (ret < 0 && !git_error_last())
+		git_error_set_str(GIT_ERROR_OS, "cannot read a rendered file");
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
 /* The blob of the file at rel (relative to the site's root) as it is now. */
 static int blob_of(git_repository *repo, struct stat_cache *c, const char *full,
 		   const char *rel, const struct stat *st, git_oid *out)
@@ -362,7 +394,7 @@ static int blob_of(git_repository *repo, struct stat_cache *c, const char *full,
 	    hit->mtime_sec == (long long)st->st_mtim.tv_sec &&
 	    hit->mtime_nsec == (long long)st->st_mtim.tv_nsec && hit->ino == (long long)st->st_ino) {
 		*out = hit->id;
-	} else if (git_blob_create_from_disk(out, repo, full) < 0) {
+	} else if (blob_from_file(out, repo, full) < 0) {
 		return -1;
 	}
 	ALLOC_GROW(c->fresh, c->nr_fresh + 1, c->alloc_fresh);
@@ -466,7 +498,7 @@ static int add_update(void *data, const char *path, const char *file)
 	git_oid id;
 
 	if (file) {
-		if (git_blob_create_from_disk(&id, tu->repo, file) < 0)
+		if (blob_from_file(&id, tu->repo, file) < 0)
 			return -1;
 	} else {
 		git_tree_entry *e = NULL;

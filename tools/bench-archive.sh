@@ -50,19 +50,32 @@ echo "  first full build: $(elapsed "$t0" "$t1") s"
 # public/ once (it fills publish's caches and stamps public/); the
 # following ones are what an officer waits for.
 mkdir -p "$a/drafts"
-sed 's/2020-10-15-korea-conference/2020-10-15-bench-first/' \
-	"$repo/releases/2020/2020-10-15-korea-conference.en.xml" >"$a/drafts/2020-10-15-bench-first.en.xml"
+# usage: draft ID DATE: the Korea release as a draft with that id and date
+draft() {
+	sed -e "s/2020-10-15-korea-conference/$1/" -e "s|<date>2020-10-15</date>|<date>$2</date>|" \
+		"$repo/releases/2020/2020-10-15-korea-conference.en.xml" >"$a/drafts/$1.en.xml"
+}
+# usage: publish_best LABEL DATE: the best of 3 publications of new
+# releases of that date
+publish_best() {
+	best=
+	for run in 1 2 3; do
+		id=$2-bench-$run
+		draft "$id" "$2"
+		t0=$(now); (cd "$a" && "$prog" publish -q "drafts/$id.en.xml"); t1=$(now)
+		t=$(elapsed "$t0" "$t1")
+		if [ -z "$best" ] || [ "$(echo "$t < $best" | bc)" = 1 ]; then best=$t; fi
+	done
+	echo "$1: $(ms "$best") ms (best of 3)"
+}
+draft 2020-10-15-bench-first 2020-10-15
 t0=$(now); (cd "$a" && "$prog" publish -q drafts/2020-10-15-bench-first.en.xml); t1=$(now)
 echo "  first publication after a build (fills the caches): $(ms "$(elapsed "$t0" "$t1")") ms"
-best=
-for run in 1 2 3; do
-	sed "s/2020-10-15-korea-conference/2020-10-15-bench-new$run/" \
-		"$repo/releases/2020/2020-10-15-korea-conference.en.xml" >"$a/drafts/2020-10-15-bench-new$run.en.xml"
-	t0=$(now); (cd "$a" && "$prog" publish -q drafts/2020-10-15-bench-new$run.en.xml); t1=$(now)
-	t=$(elapsed "$t0" "$t1")
-	if [ -z "$best" ] || [ "$(echo "$t < $best" | bc)" = 1 ]; then best=$t; fi
-done
-echo "publish one release (check, render what changed, commit main and site): $(ms "$best") ms (best of 3)"
+# Today's release is the newest: it rewrites the front pages of its
+# listings, its feeds, indexes and sitemaps (about 25 files).  A release
+# dated years back also moves every listing page newer than it.
+publish_best "publish one release of today (check, render what changed, commit main and site)" 2026-11-25
+publish_best "  publish one release dated 2020-10-15, amid the archive (newer listing pages move)" 2020-10-15
 
 sed 's/2020-10-15-korea-conference/2020-10-15-bench-git/' \
 	"$repo/releases/2020/2020-10-15-korea-conference.en.xml" >"$a/releases/2020/2020-10-15-bench-git.en.xml"
