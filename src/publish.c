@@ -355,30 +355,16 @@ static void stat_cache_release(struct stat_cache *c)
  * site branch holds what was rendered, and no attribute is looked up. */
 static int blob_from_file(git_oid *out, git_repository *repo, const char *path)
 {
-	struct stat st;
-	char *buf = NULL;
-	size_t got = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), ret = -1;
+	size_t len;
+	char *buf = read_regular_file(path, (size_t)1 << 30, &len);
+	int ret;
 
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-		goto out;
-	buf = xmalloc((size_t)st.st_size + 1);
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	if (got == (size_t)st.st_size)
-		ret = git_blob_create_from_buffer(out, repo, buf, got);
-out:
-	if (ret < 0 && !git_error_last())
+	if (!buf) {
 		git_error_set_str(GIT_ERROR_OS, "cannot read a rendered file");
+		return -1;
+	}
+	ret = git_blob_create_from_buffer(out, repo, buf, len);
 	free(buf);
-	if (fd >= 0)
-		close(fd);
 	return ret;
 }
 

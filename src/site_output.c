@@ -260,38 +260,6 @@ static int entry_cmp(const void *a, const void *b)
 		      ((const struct manifest_entry *)b)->path);
 }
 
-/* The whole of a small file (a manifest, a scan state) in one buffer,
- * NUL-terminated; NULL with errno. */
-static char *read_file(const char *path, size_t *len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	size_t got = 0;
-	char *buf;
-
-	if (fd < 0)
-		return NULL;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (off_t)1 << 30) {
-		int e = errno;
-		close(fd);
-		errno = S_ISREG(st.st_mode) ? e : EINVAL;
-		return NULL;
-	}
-	buf = xmalloc((size_t)st.st_size + 1);
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	close(fd);
-	buf[got] = '\0';
-	*len = got;
-	return buf;
-}
-
 static void manifest_index(struct output_tree *t);
 
 /* Reads dir/.pr-publish-manifest.  1 when read, 0 when absent, -1 when
@@ -304,7 +272,7 @@ static int manifest_read(struct output_tree *t)
 	size_t len = 0, lines = 0;
 	int sorted = 1;
 
-	t->manifest_buf = read_file(path, &len);
+	t->manifest_buf = read_regular_file(path, (size_t)1 << 30, &len);
 	free(path);
 	if (!t->manifest_buf)
 		return errno == ENOENT ? 0 : -1;
@@ -816,7 +784,7 @@ static struct scan_state_entry *scan_state_read(const char *path, char **buf, si
 	int sorted = 1;
 
 	*nr = 0;
-	*buf = read_file(path, &len);
+	*buf = read_regular_file(path, (size_t)1 << 30, &len);
 	if (!*buf)
 		return NULL;
 	end = *buf + len;

@@ -358,56 +358,26 @@ static int layout_ok(const struct disk_header *h, size_t len)
 	       need % 8 == 0;
 }
 
-/* The len bytes of fd in a buffer of the caller's (malloc: aligned for
- * the records), or NULL when it does not hold exactly that many. */
-static void *read_whole(int fd, size_t len)
-{
-	char *buf = malloc(len + 1);
-	size_t got = 0;
-
-	if (!buf)
-		return NULL;
-	while (got <= len) {
-		ssize_t n = read(fd, buf + got, len + 1 - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	if (got != len) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
-}
-
 struct summary_cache *summary_cache_load(const char *path, const char *site_hash)
 {
 	struct summary_cache *c = xcalloc(1, sizeof(*c));
 	const struct disk_header *h;
 	struct disk_header want;
-	struct stat st;
+	size_t len;
 	void *map;
-	int fd;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return c;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < (off_t)sizeof(*h) ||
-	    (uint64_t)st.st_size > SIZE_MAX / 2) {
-		close(fd);
-		return c;
-	}
 	/* Every byte is read for the checksum anyway, so the file is read
 	 * into memory rather than mapped: a mapping of a file that someone
 	 * truncates meanwhile would fault (SIGBUS) instead of failing. */
-	map = read_whole(fd, (size_t)st.st_size);
-	close(fd);
+	map = read_regular_file(path, SIZE_MAX / 2, &len);
 	if (!map)
 		return c;
+	if (len < sizeof(*h)) {
+		free(map);
+		return c;
+	}
 	c->map = map;
-	c->map_len = (size_t)st.st_size;
+	c->map_len = len;
 	h = map;
 	header_init(&want, site_hash);
 	if (memcmp(h->magic, want.magic, sizeof(want.magic)) ||

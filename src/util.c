@@ -1,10 +1,15 @@
 /* util.c - allocation wrappers, strbuf, small string helpers. */
 #include "util.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static void die_oom(size_t size)
 {
@@ -198,4 +203,46 @@ int start_helper_thread(pthread_t *thread, void *(*fn)(void *), void *arg)
 	err = pthread_create(thread, NULL, fn, arg);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return err;
+}
+
+char *read_regular_file(const char *path, size_t max, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
+	struct stat st;
+	size_t got = 0, size;
+	char *buf = NULL;
+
+	*len = 0;
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0)
+		err = errno;
+	else if (!S_ISREG(st.st_mode))
+		err = EINVAL;
+	else if ((uintmax_t)st.st_size > max)
+		err = EFBIG;
+	if (err)
+		goto out;
+	size = (size_t)st.st_size;
+	buf = xmalloc(size + 1);
+	while (got < size) {
+		ssize_t n = read(fd, buf + got, size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			err = n < 0 ? errno : EIO;
+			break;
+		}
+		got += (size_t)n;
+	}
+out:
+	close(fd);
+	if (err) {
+		free(buf);
+		errno = err;
+		return NULL;
+	}
+	buf[got] = '\0';
+	*len = got;
+	return buf;
 }

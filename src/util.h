@@ -53,6 +53,13 @@ size_t edit_distance(const char *a, const char *b);
  * is delivered to any thread that does not block it).  0 or an errno. */
 int start_helper_thread(pthread_t *thread, void *(*fn)(void *), void *arg);
 
+/* The bytes of the regular file at path in a buffer of the caller's
+ * (malloc'd, so aligned for any type), NUL-terminated (not counted in
+ * *len).  NULL with errno set when it cannot be opened or read, is not a
+ * regular file (EINVAL), is larger than max bytes (EFBIG), or shrank while
+ * it was read (EIO). */
+char *read_regular_file(const char *path, size_t max, size_t *len);
+
 int starts_with(const char *s, const char *prefix);
 int ends_with(const char *s, const char *suffix);
 
