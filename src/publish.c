@@ -46,19 +46,6 @@ static int lock_archive(struct archive *a, struct diag *d)
 	return fd;
 }
 
-static void hold_signals(sigset_t *old)
-{
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGQUIT);
-	sigaddset(&set, SIGPIPE);
-	sigprocmask(SIG_BLOCK, &set, old);
-}
-
 /*
  * Moves the site branch to site_commit.  Only pr-publish writes it, and
  * only while holding the archive's lock (lock_archive), which the caller
@@ -971,7 +958,7 @@ static int commit_with_site(struct archive *a, const struct site *site, const ch
 		ret = render_commit(a, site, root, main_out, t, o, &site_commit, &site_tip, d);
 		if (ret)
 			goto out;
-		hold_signals(&old);
+		hold_termination_signals(&old);
 		ret = archive_move_ref(a, branch, main_out, &tip, message, d);
 		if (ret == 0) {
 			size_t i;
@@ -984,10 +971,10 @@ static int commit_with_site(struct archive *a, const struct site *site, const ch
 				if (update_worktree(a, changes[i].path, changes[i].data, changes[i].len, d))
 					ret = EXIT_SYSTEM;
 			remove_drafts(a, drafts, nr_drafts);
-			sigprocmask(SIG_SETMASK, &old, NULL);
+			pthread_sigmask(SIG_SETMASK, &old, NULL);
 			goto out;
 		}
-		sigprocmask(SIG_SETMASK, &old, NULL);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		if (ret != ARCHIVE_RACE) {
 			ret = EXIT_SYSTEM;
 			goto out;
@@ -1319,11 +1306,11 @@ static int render_site(struct archive *a, const struct site *site, const char *r
 	}
 	ret = render_commit(a, site, root, source, t, o, &site_commit, &site_tip, d);
 	if (!ret) {
-		hold_signals(&old);
+		hold_termination_signals(&old);
 		if (move_site_branch(a, &site_commit, &site_tip, d) ||
 		    output_tree_commit(t, &stats) < 0)
 			ret = EXIT_SYSTEM;
-		sigprocmask(SIG_SETMASK, &old, NULL);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
 	}
 	output_tree_free(t);
 	return ret;

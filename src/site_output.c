@@ -1321,7 +1321,7 @@ int output_tree_prepare(struct output_tree *t, struct output_stats *stats)
 
 int output_tree_commit(struct output_tree *t, struct output_stats *stats)
 {
-	sigset_t held_mask, hold;
+	sigset_t held_mask;
 	int ret;
 
 	if (output_tree_prepare(t, stats) < 0)
@@ -1354,13 +1354,7 @@ int output_tree_commit(struct output_tree *t, struct output_stats *stats)
 	 * until it is done, so that it finds the site before or after.  (A
 	 * SIGKILL during an update leaves the journal, which the next build
 	 * applies first.) */
-	sigemptyset(&hold);
-	sigaddset(&hold, SIGINT);
-	sigaddset(&hold, SIGTERM);
-	sigaddset(&hold, SIGHUP);
-	sigaddset(&hold, SIGQUIT);
-	sigaddset(&hold, SIGPIPE);
-	pthread_sigmask(SIG_BLOCK, &hold, &held_mask);
+	hold_termination_signals(&held_mask);
 	if (t->mode == MODE_UPDATE) {
 		ret = update_in_place(t);
 	} else {

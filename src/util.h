@@ -10,6 +10,7 @@
 
 #include <stdarg.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stddef.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -46,6 +47,13 @@ void strbuf_release(struct strbuf *sb);
 
 /* Levenshtein distance of two short ASCII strings (taxonomy keys). */
 size_t edit_distance(const char *a, const char *b);
+
+/* Blocks SIGINT, SIGTERM, SIGHUP, SIGQUIT and SIGPIPE in this thread
+ * (the main thread: helper threads block everything), keeping the
+ * previous mask in *old for pthread_sigmask(SIG_SETMASK, old, NULL): a
+ * stretch that must finish once begun (a commit) is not cut short; the
+ * signal is delivered when the mask is restored. */
+void hold_termination_signals(sigset_t *old);
 
 /* pthread_create() for helper threads: the thread starts with every
  * signal blocked, so that SIGTERM, ^C and the like always go to the main
