@@ -9,32 +9,14 @@ between main and the journal), the site branch must hold exactly the files
 of public/.'
 . "$(dirname "$0")/lib/test-lib.sh"
 
-KOREA_EN=$REPO/releases/2020/2020-10-15-korea-conference.en.xml
-
-# usage: release ID: the Korea release under another id, on stdout
-release() {
-	sed "s/2020-10-15-korea-conference/$1/" "$KOREA_EN"
-}
 
 # usage: draft ID: a draft of release ID in arch/drafts
 draft() {
-	release "$1" >"arch/drafts/$1.en.xml"
+	korea_release "$1" >"arch/drafts/$1.en.xml"
 }
 
 publish() {
 	(cd arch && pr-publish publish -q "drafts/$1.en.xml")
-}
-
-# The site branch names main, and holds exactly the files of public/ with
-# their bytes (hidden files, the manifest and the stamp, left out).
-site_is_current() {
-	git -C arch log -1 --format=%B site | grep -q "^Source: $(git -C arch rev-parse main)$" &&
-	git -C arch ls-tree -r site | awk '{ print $3 "  " $4 }' | sort -k2 >site.list &&
-	(cd arch/public && find . -type f ! -name ".*" | sed "s|^\./||" | sort) >public.paths &&
-	sed "s|^|$PWD/arch/public/|" public.paths | git hash-object --no-filters --stdin-paths |
-	paste -d " " - public.paths | sed "s/ /  /" | sort -k2 >public.list &&
-	test_cmp site.list public.list &&
-	test -s site.list
 }
 
 stamp_is_site() {
@@ -54,28 +36,20 @@ CACHE=arch/.git/pr-publish-summaries.cache
 WALK_CACHE=arch/.git/pr-publish-site.cache
 
 test_expect_success 'an archive of 20 releases, published once: caches filled, public/ stamped' '
-	git init -q -b main arch &&
-	(cd arch &&
-	 git config user.name "Press Officer" && git config user.email officer@osce.example &&
-	 cp "$REPO/site.xml" . && printf "drafts/\npublic/\n" >.gitignore &&
-	 mkdir -p releases/2020 drafts &&
-	 for i in $(test_seq 100 119); do
-		release 2020-10-15-bulk-$i >releases/2020/2020-10-15-bulk-$i.en.xml || return 1
-	 done &&
-	 git add . && git commit -q -m "The archive") &&
+	bulk_archive arch 100 119 &&
 	draft 2020-10-15-first && publish 2020-10-15-first &&
 	test -s $CACHE &&
-	site_is_current && stamp_is_site
+	site_is_current arch && stamp_is_site
 '
 
 test_expect_success 'publications and a withdraw: the updated site tree equals the folder, without a walk' '
 	rm -f $WALK_CACHE &&
 	for i in 1 2 3; do
 		draft 2020-10-15-next-$i && publish 2020-10-15-next-$i &&
-		site_is_current && stamp_is_site || return 1
+		site_is_current arch && stamp_is_site || return 1
 	done &&
 	(cd arch && pr-publish withdraw -q 2020-10-15-next-2 --reason "Published by mistake.") &&
-	site_is_current && stamp_is_site &&
+	site_is_current arch && stamp_is_site &&
 	grep -q "Published by mistake" arch/public/en/2020/2020-10-15-next-2.html &&
 	# the folder was never walked: that would have written its stat cache
 	test ! -e $WALK_CACHE
@@ -83,14 +57,14 @@ test_expect_success 'publications and a withdraw: the updated site tree equals t
 
 test_expect_success 'build --commit renders the same way and leaves the site current' '
 	(cd arch && pr-publish build -q --commit) &&
-	site_is_current && stamp_is_site &&
+	site_is_current arch && stamp_is_site &&
 	test ! -e $WALK_CACHE
 '
 
 test_expect_success 'public/ deleted by hand: the next publication walks the new folder' '
 	rm -rf arch/public &&
 	draft 2020-10-15-after-rm && publish 2020-10-15-after-rm &&
-	site_is_current && stamp_is_site &&
+	site_is_current arch && stamp_is_site &&
 	test -e $WALK_CACHE
 '
 
@@ -100,14 +74,14 @@ test_expect_success 'public/ rebuilt by build: its stamp goes, the next publicat
 	(cd arch && pr-publish build -q --force) &&
 	test ! -e arch/public/.pr-publish-stamp &&
 	draft 2020-10-15-after-build && publish 2020-10-15-after-build &&
-	site_is_current && stamp_is_site &&
+	site_is_current arch && stamp_is_site &&
 	test -e $WALK_CACHE
 '
 
 test_expect_success 'the site branch moved by someone else: the tree still equals the folder' '
 	git -C arch branch -f site site~2 &&
 	draft 2020-10-15-after-move && publish 2020-10-15-after-move &&
-	site_is_current && stamp_is_site
+	site_is_current arch && stamp_is_site
 '
 
 test_expect_success 'killed between main and the journal: public/ lags, the next publication repairs it' '
@@ -121,7 +95,7 @@ test_expect_success 'killed between main and the journal: public/ lags, the next
 	test "$before" = "$after" &&
 	test ! -e arch/public/en/2020/2020-10-15-killed.html &&
 	draft 2020-10-15-repair && publish 2020-10-15-repair &&
-	site_is_current && stamp_is_site &&
+	site_is_current arch && stamp_is_site &&
 	test -f arch/public/en/2020/2020-10-15-killed.html &&
 	test -z "$(ls -a arch | grep "^\.public\.new-")"
 '
@@ -132,7 +106,7 @@ test_expect_success 'killed between main and the journal, then tried again: the 
 	test ! -e arch/public/en/2020/2020-10-15-killed-again.html &&
 	(cd arch && pr-publish publish -q drafts/2020-10-15-killed-again.en.xml) 2>err &&
 	grep "is already published as it is" err &&
-	site_is_current && stamp_is_site &&
+	site_is_current arch && stamp_is_site &&
 	test -f arch/public/en/2020/2020-10-15-killed-again.html
 '
 
@@ -144,7 +118,7 @@ test_expect_success 'a damaged summary cache is ignored' '
 	git -C arch rm -q releases/2020/2020-10-15-bulk-100.en.xml &&
 	git -C arch commit -q -m "drop one" &&
 	(cd arch && pr-publish build -q --commit) &&
-	site_is_current &&
+	site_is_current arch &&
 	! grep -r "Kxrea" arch/public &&
 	grep -q "Republic of Korea" arch/public/en/index.html
 '
@@ -153,7 +127,7 @@ test_expect_success 'a cached summary is never used for another blob at the same
 	draft 2020-10-15-fill && publish 2020-10-15-fill &&
 	# cache every summary of main as it is now
 	for i in $(test_seq 1 16); do
-		release 2020-10-15-fill-$i >arch/releases/2020/2020-10-15-fill-$i.en.xml || return 1
+		korea_release 2020-10-15-fill-$i >arch/releases/2020/2020-10-15-fill-$i.en.xml || return 1
 	done &&
 	git -C arch add releases && git -C arch commit -q -m "16 more" &&
 	(cd arch && pr-publish build -q --commit) &&
@@ -164,7 +138,7 @@ test_expect_success 'a cached summary is never used for another blob at the same
 	mv x arch/releases/2020/2020-10-15-bulk-101.en.xml &&
 	git -C arch commit -q -a -m "change 101 behind the cache" &&
 	(cd arch && pr-publish build -q --commit) &&
-	site_is_current &&
+	site_is_current arch &&
 	grep -rq "Changed headline of 101" arch/public/en/index.html arch/public/en/page-*.html
 '
 
@@ -175,7 +149,7 @@ test_expect_success 'a site ref lock left by a killed publisher is cleared by th
 	draft 2020-10-15-after-lock && publish 2020-10-15-after-lock &&
 	test ! -e arch/.git/refs/heads/site.lock &&
 	! git -C arch rev-parse site | cmp -s - site.before &&
-	site_is_current
+	site_is_current arch
 '
 
 test_done

@@ -24,14 +24,8 @@ publish or build succeeds.  PR_PUBLISH_KILLS sets the kills per signal and
 command (default 12; CI runs 30).'
 . "$(dirname "$0")/lib/test-lib.sh"
 
-KOREA_EN=$REPO/releases/2020/2020-10-15-korea-conference.en.xml
 KILLS=${PR_PUBLISH_KILLS:-12}
 test -n "$PR_PUBLISH_SLOW" && KILLS=${PR_PUBLISH_KILLS:-4}
-
-# usage: release ID: the Korea release under another id, on stdout
-release() {
-	sed "s/2020-10-15-korea-conference/$1/" "$KOREA_EN"
-}
 
 # The state of archive DIR on stdout, one line per part:
 #   main TREE COUNT / site TREE / public HASH / draft HASH|none
@@ -58,17 +52,6 @@ listing() {
 # usage: part STATE-FILE NAME: the value of one part
 part() {
 	sed -n "s/^$2 //p" "$1"
-}
-
-# The site branch names its source, and public/ holds exactly its tree.
-site_is_current() {
-	git -C "$1" log -1 --format=%B site | grep -q "^Source: $(git -C "$1" rev-parse main)$" &&
-	git -C "$1" ls-tree -r site | awk '{ print $3 "  " $4 }' >site.list &&
-	(cd "$1/public" && find . -type f ! -name ".*" | sed "s|^\./||" | sort) >public.paths &&
-	sed "s|^|$PWD/$1/public/|" public.paths | git hash-object --no-filters --stdin-paths |
-	paste -d " " - public.paths | sed "s/ /  /" >public.list &&
-	sort -k2 site.list >site.sorted && sort -k2 public.list >public.sorted &&
-	test_cmp site.sorted public.sorted
 }
 
 # usage: no_git_locks DIR [ALLOWED]: no *.lock under DIR/.git but ALLOWED
@@ -108,23 +91,15 @@ timed() {
 }
 
 test_expect_success 'an archive of 100 releases, published once' '
-	git init -q -b main arch &&
-	(cd arch &&
-	 git config user.name "Press Officer" && git config user.email officer@osce.example &&
-	 cp "$REPO/site.xml" . && printf "drafts/\npublic/\n" >.gitignore &&
-	 mkdir -p releases/2020 drafts &&
-	 for i in $(test_seq 100 199); do
-		release 2020-10-15-bulk-$i >releases/2020/2020-10-15-bulk-$i.en.xml || return 1
-	 done &&
-	 git add . && git commit -q -m "The archive" &&
-	 release 2020-10-15-first >drafts/2020-10-15-first.en.xml &&
-	 pr-publish publish -q drafts/2020-10-15-first.en.xml) &&
+	bulk_archive arch 100 199 &&
+	korea_release 2020-10-15-first >arch/drafts/2020-10-15-first.en.xml &&
+	(cd arch && pr-publish publish -q drafts/2020-10-15-first.en.xml) &&
 	site_is_current arch
 '
 
 test_expect_success 'measure how long publish and build take' '
 	rm -rf probe && cp -a arch probe &&
-	release 2020-10-15-probe >probe/drafts/2020-10-15-probe.en.xml &&
+	korea_release 2020-10-15-probe >probe/drafts/2020-10-15-probe.en.xml &&
 	T_PUBLISH=$(cd probe && timed pr-publish publish -q drafts/2020-10-15-probe.en.xml) &&
 	T_BUILD=$(cd probe && timed pr-publish build -q --force) &&
 	echo "publish takes ${T_PUBLISH}s, build --force ${T_BUILD}s" &&
@@ -139,7 +114,7 @@ kill_publish() {
 	sig=$1 i=$2
 	id=2020-10-15-crash-$(echo "$sig" | tr A-Z a-z)-$i
 	draft=drafts/$id.en.xml
-	release "$id" >arch/$draft &&
+	korea_release "$id" >arch/$draft &&
 	snapshot arch "$draft" >before &&
 	# What an uninterrupted publish makes of the same state.
 	rm -rf ref && cp -a arch ref &&
@@ -246,7 +221,7 @@ test_expect_success 'the kills hit every stretch: some before, some after' '
 '
 
 test_expect_success 'after all the kills, one more publication brings everything up to date' '
-	release 2020-10-15-last >arch/drafts/2020-10-15-last.en.xml &&
+	korea_release 2020-10-15-last >arch/drafts/2020-10-15-last.en.xml &&
 	(cd arch && pr-publish publish -q drafts/2020-10-15-last.en.xml) &&
 	site_is_current arch &&
 	fsck_clean arch && no_git_locks arch &&
@@ -270,7 +245,7 @@ kill_build() {
 	# Something to do: a release more in the work tree, every other time
 	# a full render.
 	id=2020-10-15-build-$(echo "$sig" | tr A-Z a-z)-$i &&
-	release "$id" >"arch/releases/2020/$id.en.xml" &&
+	korea_release "$id" >"arch/releases/2020/$id.en.xml" &&
 	force= &&
 	if test $((i % 2)) = 0; then force=--force; fi &&
 	before=$(listing arch/public) &&

@@ -42,6 +42,40 @@ make_archive() {
 	cp "$REPO/site.xml" site.xml && mkdir -p releases
 }
 
+# The Korea release of the samples under another id, on stdout.
+# usage: korea_release ID
+korea_release() {
+	sed "s/2020-10-15-korea-conference/$1/" "$REPO/releases/2020/2020-10-15-korea-conference.en.xml"
+}
+
+# A git archive in DIR (main branch, an officer's identity, drafts/ and
+# public/ ignored) whose one commit holds the Korea release under the ids
+# 2020-10-15-bulk-FROM to -TO.  usage: bulk_archive DIR FROM TO
+bulk_archive() {
+	git init -q -b main "$1" &&
+	(cd "$1" &&
+	 git config user.name "Press Officer" && git config user.email officer@osce.example &&
+	 cp "$REPO/site.xml" . && printf "drafts/\npublic/\n" >.gitignore &&
+	 mkdir -p releases/2020 drafts &&
+	 for i in $(test_seq "$2" "$3"); do
+		korea_release 2020-10-15-bulk-$i >releases/2020/2020-10-15-bulk-$i.en.xml || return 1
+	 done &&
+	 git add . && git commit -q -m "The archive")
+}
+
+# The site branch of archive DIR names its main, and holds exactly the
+# files of DIR/public/ with their bytes (hidden files: the manifest, the
+# stamp, left out).  usage: site_is_current DIR
+site_is_current() {
+	git -C "$1" log -1 --format=%B site | grep -q "^Source: $(git -C "$1" rev-parse main)$" &&
+	git -C "$1" ls-tree -r site | awk '{ print $3 "  " $4 }' | sort -k2 >site.list &&
+	(cd "$1/public" && find . -type f ! -name ".*" | sed "s|^\./||" | sort) >public.paths &&
+	sed "s|^|$PWD/$1/public/|" public.paths | git hash-object --no-filters --stdin-paths |
+	paste -d " " - public.paths | sed "s/ /  /" | sort -k2 >public.list &&
+	test_cmp site.list public.list &&
+	test -s site.list
+}
+
 # Copies a fixture release into place under the name its id asks for.
 # usage: put_release FIXTURE [DEST]
 put_release() {
