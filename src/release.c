@@ -107,6 +107,15 @@ int release_parse_memory(struct release **out, const char *name, const char *buf
 	return finish(out, x, d);
 }
 
+/* A release of a document read before: no schema, no rules. */
+static int finish_unchecked(struct release **out, struct xmldoc *x)
+{
+	*out = xcalloc(1, sizeof(**out));
+	(*out)->xml = x;
+	extract(*out);
+	return 0;
+}
+
 int release_load_unchecked(struct release **out, const char *path, struct diag *d)
 {
 	struct xmldoc *x;
@@ -114,12 +123,7 @@ int release_load_unchecked(struct release **out, const char *path, struct diag *
 
 	*out = NULL;
 	ret = xmldoc_load_file_trusted(&x, path, d);
-	if (ret)
-		return ret;
-	*out = xcalloc(1, sizeof(**out));
-	(*out)->xml = x;
-	extract(*out);
-	return 0;
+	return ret ? ret : finish_unchecked(out, x);
 }
 
 int release_parse_memory_unchecked(struct release **out, const char *name, const char *buf,
@@ -130,12 +134,7 @@ int release_parse_memory_unchecked(struct release **out, const char *name, const
 
 	*out = NULL;
 	ret = xmldoc_parse_memory_trusted(&x, name, buf, len, d);
-	if (ret)
-		return ret;
-	*out = xcalloc(1, sizeof(**out));
-	(*out)->xml = x;
-	extract(*out);
-	return 0;
+	return ret ? ret : finish_unchecked(out, x);
 }
 
 void release_free(struct release *rel)
