@@ -17,6 +17,8 @@
 #include "cli.h"
 #include "datetime.h"
 #include "gitcheck.h"
+#include "site.h"
+#include "spell.h"
 #include "util.h"
 
 static struct {
@@ -157,6 +159,21 @@ static int finish(struct diag *d, int ret, const char *what, const char *advice)
 	return ret;
 }
 
+/* Most commits are of releases in the site's first language: its
+ * dictionary starts loading at once, guessed from the work tree's site.xml
+ * (git runs the hook at the top of the work tree), while git's index is
+ * read and compared with HEAD, about 20 ms at 12,500 releases.  The check
+ * itself still uses the staged site.xml; this only guesses. */
+static void prefetch_first_language(void)
+{
+	char *code, *dictionary;
+
+	if (site_peek_first_language("site.xml", &code, &dictionary) == 0)
+		spell_prefetch(code, dictionary, NULL);
+	free(code);
+	free(dictionary);
+}
+
 static int hook_pre_commit(struct diag *d, time_t now)
 {
 	struct gitcheck_list changes = { NULL, 0, 0 };
@@ -171,6 +188,7 @@ static int hook_pre_commit(struct diag *d, time_t now)
 	size_t i, count;
 	int ret = EXIT_SYSTEM;
 
+	prefetch_first_language();
 	if (archive_open(&a, NULL, ARCHIVE_OPEN_FROM_ENV, d))
 		return EXIT_SYSTEM;
 	/* The objects are the committer's own, written by git: like git, read

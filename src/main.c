@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "schema.h"
+#include "spell.h"
 #include "util.h"
 #include "xmldoc.h"
 
@@ -148,6 +149,7 @@ int main(int argc, char **argv)
 	}
 	xmldoc_init();
 	ret = cmd->fn(argc - 1, args + 1);
+	spell_prefetch_end();
 	schema_release_all();
 	xmlCleanupParser();
 	if (fflush(stdout) != 0 || ferror(stdout)) {

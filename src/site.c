@@ -3,6 +3,8 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <libxml/tree.h>
 
@@ -215,6 +217,44 @@ int site_parse_memory(struct site **out, const char *name, const char *buf, size
 	if (ret)
 		return ret;
 	return site_from_xmldoc(out, x, d);
+}
+
+int site_peek_first_language(const char *path, char **code, char **dictionary)
+{
+	struct xmldoc *x = NULL;
+	struct diag quiet;
+	struct stat st;
+	xmlNode *node, *l;
+	FILE *devnull;
+	int ret = -1;
+
+	*code = *dictionary = NULL;
+	/* What the loader would say about a file it cannot read (its system
+	 * errors go to stderr) is not to be said here. */
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode) || access(path, R_OK) < 0 ||
+	    !(devnull = fopen("/dev/null", "w")))
+		return -1;
+	diag_init(&quiet, DIAG_FORMAT_TEXT);
+	quiet.text_out = quiet.json_out = devnull;
+	if (xmldoc_load_file(&x, path, &quiet) == 0) {
+		for (node = xmlDocGetRootElement(x->doc)->children; node && ret; node = node->next) {
+			if (!xml_is(node, "languages"))
+				continue;
+			for (l = node->children; l && ret; l = l->next) {
+				const char *c, *dict;
+
+				if (!xml_is(l, "language") || !(c = xml_attr(x, l, "code")))
+					continue;
+				dict = xml_attr(x, l, "dictionary");
+				*code = xstrdup(c);
+				*dictionary = dict ? xstrdup(dict) : NULL;
+				ret = 0;
+			}
+		}
+	}
+	xmldoc_free(x);
+	fclose(devnull);
+	return ret;
 }
 
 void site_free(struct site *site)

@@ -63,6 +63,11 @@ int site_load(struct site **out, const char *path, struct diag *d);
 int site_parse_memory(struct site **out, const char *name, const char *buf, size_t len,
 		      struct diag *d);
 void site_free(struct site *site);
+/* The code and dictionary (NULL if none is named) of the first language
+ * of the site file at path, read safely but not validated: for a guess
+ * made before the real site is known.  The strings are the caller's to
+ * free.  0, or -1 (nothing said) if the file has none to give. */
+int site_peek_first_language(const char *path, char **code, char **dictionary);
 
 const char *taxonomy_name(enum taxonomy t);  /* "field of work", "source"... */
 

@@ -110,6 +110,21 @@ static pthread_mutex_t hunspell_tables_lock = PTHREAD_MUTEX_INITIALIZER;
 static Hunhandle **left_for_exit;
 static size_t nr_left_for_exit, alloc_left_for_exit;
 
+/*
+ * The load spell_prefetch() begins before any speller exists: one per
+ * process, on a thread of its own.  The first speller to load the same
+ * .aff/.dic pair takes the handle (waiting for the load to end); nobody
+ * else touches it.  An untaken handle stays here, reachable, to the exit.
+ */
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	pthread_t thread;
+	int started, joined, done;
+	char *aff, *dic;
+	Hunhandle *h;
+} early = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER };
+
 /* Where the text being checked came from, for locations. */
 struct source {
 	const char *file;
@@ -576,21 +591,123 @@ static void dict_take(struct speller *sp, struct dict *dict)
 	deferred_release(dict);
 }
 
+/* The hunspell dictionary name of a site language code (en_GB for en):
+ * the site's, else the default one; NULL if none is known. */
+static const char *dictionary_name(const struct speller *sp, const char *lang)
+{
+	const struct site_language *sl = sp->site ? site_language(sp->site, lang) : NULL;
+	size_t i;
+
+	if (sl && sl->dictionary)
+		return sl->dictionary;
+	for (i = 0; i < ARRAY_SIZE(defaults); i++)
+		if (!strcmp(defaults[i].lang, lang))
+			return defaults[i].dictionary;
+	return NULL;
+}
+
+/* The first readable .aff/.dic pair of that name in sp's folders, into
+ * *aff and *dic (the caller's to free): 0, or -1 if there is none. */
+static int dictionary_files(const struct speller *sp, const char *name, char **aff, char **dic)
+{
+	size_t i;
+
+	for (i = 0; i < sp->nr_dirs; i++) {
+		*aff = xasprintf("%s/%s.aff", sp->dirs[i], name);
+		*dic = xasprintf("%s/%s.dic", sp->dirs[i], name);
+		if (readable_file(*aff) && readable_file(*dic))
+			return 0;
+		free(*aff);
+		free(*dic);
+	}
+	*aff = *dic = NULL;
+	return -1;
+}
+
+static Hunhandle *hunspell_create(const char *aff, const char *dic)
+{
+	Hunhandle *h;
+
+	pthread_mutex_lock(&hunspell_tables_lock);
+	h = Hunspell_create(aff, dic);
+	pthread_mutex_unlock(&hunspell_tables_lock);
+	return h;
+}
+
+static void *early_main(void *arg)
+{
+	Hunhandle *h;
+
+	(void)arg;
+	h = hunspell_create(early.aff, early.dic);
+	pthread_mutex_lock(&early.lock);
+	early.h = h;
+	early.done = 1;
+	pthread_cond_broadcast(&early.cond);
+	pthread_mutex_unlock(&early.lock);
+	return NULL;
+}
+
+void spell_prefetch(const char *lang, const char *dictionary, const char *archive_root)
+{
+	struct speller *sp;
+	const char *name;
+	char *aff, *dic;
+
+	if (early.started || !lang)
+		return;
+	sp = speller_new(NULL, archive_root, NULL);
+	name = dictionary ? dictionary : dictionary_name(sp, lang);
+	if (name && dictionary_name_ok(name) && !dictionary_files(sp, name, &aff, &dic)) {
+		if (dic_looks_right(dic)) {
+			early.aff = aff;
+			early.dic = dic;
+			early.started = !start_helper_thread(&early.thread, early_main, NULL);
+		}
+		if (!early.started) {
+			free(aff);
+			free(dic);
+			early.aff = early.dic = NULL;
+		}
+	}
+	speller_free(sp);
+}
+
+/* The prefetched handle of exactly this pair, once loaded; else NULL. */
+static Hunhandle *take_early(const char *aff, const char *dic)
+{
+	Hunhandle *h = NULL;
+
+	if (!early.started)
+		return NULL;
+	pthread_mutex_lock(&early.lock);
+	if (!strcmp(early.aff, aff) && !strcmp(early.dic, dic)) {
+		while (!early.done)
+			pthread_cond_wait(&early.cond, &early.lock);
+		h = early.h;
+		early.h = NULL;
+	}
+	pthread_mutex_unlock(&early.lock);
+	return h;
+}
+
+void spell_prefetch_end(void)
+{
+	if (early.started && !early.joined) {
+		pthread_join(early.thread, NULL);
+		early.joined = 1;
+	}
+}
+
 /* Loads dict (on either thread: it touches only dict, and reads sp's
  * settings): DICT_LOADED or DICT_FAILED, with what to say in dict->later. */
 static enum dict_state dict_load(struct speller *sp, struct dict *dict)
 {
-	const struct site_language *sl = sp->site ? site_language(sp->site, dict->lang) : NULL;
-	const char *name = sl && sl->dictionary ? sl->dictionary : NULL;
+	const char *name = dictionary_name(sp, dict->lang);
 	char *aff = NULL, *dic = NULL;
 	double start = now_seconds();
 	size_t i;
 
-	if (!name) {
-		for (i = 0; i < ARRAY_SIZE(defaults); i++)
-			if (!strcmp(defaults[i].lang, dict->lang))
-				name = defaults[i].dictionary;
-	}
 	if (!name) {
 		dict_fail(dict, "no hunspell dictionary is known for language '%s'", dict->lang);
 		return DICT_FAILED;
@@ -599,16 +716,7 @@ static enum dict_state dict_load(struct speller *sp, struct dict *dict)
 		dict_fail(dict, "bad dictionary name '%s' in the site file", name);
 		return DICT_FAILED;
 	}
-	for (i = 0; i < sp->nr_dirs; i++) {
-		aff = xasprintf("%s/%s.aff", sp->dirs[i], name);
-		dic = xasprintf("%s/%s.dic", sp->dirs[i], name);
-		if (readable_file(aff) && readable_file(dic))
-			break;
-		free(aff);
-		free(dic);
-		aff = dic = NULL;
-	}
-	if (!aff) {
+	if (dictionary_files(sp, name, &aff, &dic) < 0) {
 		dict_fail(dict, "no hunspell dictionary '%s' for language '%s' in dictionaries/ "
 			  "or " SYSTEM_DICT_DIR, name, dict->lang);
 		return DICT_FAILED;
@@ -617,9 +725,9 @@ static enum dict_state dict_load(struct speller *sp, struct dict *dict)
 		dict_fail(dict, "hunspell dictionary '%s' is corrupt (no word count)", dic);
 		goto fail;
 	}
-	pthread_mutex_lock(&hunspell_tables_lock);
-	dict->h = Hunspell_create(aff, dic);
-	pthread_mutex_unlock(&hunspell_tables_lock);
+	dict->h = take_early(aff, dic);
+	if (!dict->h)
+		dict->h = hunspell_create(aff, dic);
 	if (!dict->h) {
 		dict_fail(dict, "cannot load hunspell dictionary '%s'", dic);
 		goto fail;

@@ -92,6 +92,16 @@ void speller_preload(struct speller *sp, const char *lang);
  * 4 KB; a wrong guess costs a needless load and nothing else. */
 void speller_preload_file(struct speller *sp, const char *path);
 
+/* Begins loading hunspell's dictionary for language lang (its dictionary
+ * name, or NULL for the default one) before any speller exists, on a
+ * thread of its own: a guess, when what is to be checked is not known
+ * yet.  archive_root is as for speller_new().  The first speller that
+ * loads the same .aff/.dic files takes the handle instead of loading them
+ * again.  One per process; a wrong guess costs a load on another thread. */
+void spell_prefetch(const char *lang, const char *dictionary, const char *archive_root);
+/* Waits for that load, if any, at the end of the process. */
+void spell_prefetch_end(void);
+
 /* Suggestions for the first max_words misspellings (0: none, the default). */
 void speller_set_suggest(struct speller *sp, size_t max_words);
 /* Overrides the site's severity for findings. */

@@ -102,6 +102,46 @@ test_expect_success 'pre-commit reads the staged site.xml, and refuses one that 
 	grep "^site.xml: error: not a file, not a regular file" err
 '
 
+# pre-commit starts loading a dictionary before it has read the index: the
+# one of the first language of the work tree's site.xml.  That is a guess,
+# and only a guess: the staged site.xml and the staged files decide.
+test_expect_success 'pre-commit: a wrong dictionary guess changes no finding' '
+	(cd work &&
+	 sed "s/code=\"en\" dictionary=\"en_GB\"/code=\"en\" dictionary=\"de_DE\"/" site.xml >site.new &&
+	 ! cmp -s site.xml site.new && mv site.new site.xml &&
+	 sed "s/Seoul/Vienna/" "$GOOD" >releases/2020/2020-10-15-korea-conference.en.xml &&
+	 git add releases && git commit -q -m "English, guessed German" 2>../err &&
+	 sed "s/<headline>/<headline>Cooperashun /" "$GOOD" \
+		>releases/2020/2020-10-15-korea-conference.en.xml &&
+	 git add releases && test_must_fail git commit -q -m "misspelt" 2>../err2 &&
+	 git reset -q --hard HEAD~1) &&
+	grep "1 release checked, 0 errors, 0 warnings" err && ! grep -e ": error:" -e ": warning:" err &&
+	grep "korea-conference.en.xml:[0-9]*:[0-9]*: error: .*Cooperashun.* \[spell\]" err2
+'
+
+test_expect_success 'pre-commit: a German release under the English guess' '
+	(cd work &&
+	 sed "s/<headline>/<headline>Zusammenarbiet /" "$GOOD_DE" \
+		>releases/2020/2020-10-15-korea-conference.de.xml &&
+	 git add releases && test_must_fail git commit -q -m "misspelt de" 2>../err &&
+	 git reset -q --hard) &&
+	grep "korea-conference.de.xml:[0-9]*:[0-9]*: error: .*Zusammenarbiet.* \[spell\]" err
+'
+
+test_expect_success 'pre-commit: a hostile work-tree site.xml is never used' '
+	(cd work &&
+	 printf "<!DOCTYPE site [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>\n<site>&x;<languages><language code=\"en\" dictionary=\"../../etc/passwd\"/></languages></site>\n" >site.xml &&
+	 sed "s/Seoul/Prague/" "$GOOD" >releases/2020/2020-10-15-korea-conference.en.xml &&
+	 git add releases && git commit -q -m "hostile site.xml in the work tree" 2>../err &&
+	 git show HEAD:site.xml | cmp - "$REPO/site.xml" &&
+	 rm site.xml && mkfifo site.xml &&
+	 sed "s/Seoul/Bern/" "$GOOD" >releases/2020/2020-10-15-korea-conference.en.xml &&
+	 git add releases && git commit -q -m "site.xml a FIFO in the work tree" 2>>../err &&
+	 rm site.xml && git reset -q --hard HEAD~2) &&
+	test $(grep -c "^pr-publish pre-commit: 1 release checked, 0 errors, 0 warnings$" err) = 2 &&
+	test $(wc -l <err) = 2
+'
+
 test_expect_success 'pre-receive accepts a good push' '
 	(cd work && git push -q origin main 2>../err) &&
 	grep "release.* checked, 0 errors" err &&
