@@ -59,7 +59,17 @@ void checker_preload_file(struct checker *c, const char *path)
 
 int checker_check(struct checker *c, const struct release *rel)
 {
+	checker_validate(c, rel);
+	return checker_spell(c, rel);
+}
+
+void checker_validate(struct checker *c, const struct release *rel)
+{
 	validator_check_release(c->v, rel);
+}
+
+int checker_spell(struct checker *c, const struct release *rel)
+{
 	if (c->sp && spell_check_release(c->sp, rel) == SPELL_SYSTEM)
 		return XMLDOC_SYSTEM;
 	return 0;

@@ -42,6 +42,12 @@ void checker_preload_file(struct checker *c, const char *path);
 
 /* Checks rel.  0, or XMLDOC_SYSTEM (a dictionary is missing...). */
 int checker_check(struct checker *c, const struct release *rel);
+/* The two halves of checker_check(), for a caller with work to do while
+ * the dictionaries load: the rules (never waits), then the spelling (may
+ * wait for a dictionary; 0 or XMLDOC_SYSTEM).  Each release is to be given
+ * to both before checker_finish(). */
+void checker_validate(struct checker *c, const struct release *rel);
+int checker_spell(struct checker *c, const struct release *rel);
 /* Another language version the checked ones must agree with. */
 void checker_context(struct checker *c, const struct release *rel);
 /* The rules across files over the releases checked since the last call;

@@ -722,7 +722,7 @@ static int update_worktree(struct archive *a, const char *path, const char *buf,
 
 		git_index_free(index);
 		index = NULL;
-		if (git_repository_index(&index, a->repo) < 0 || git_index_read(index, 1) < 0)
+		if (git_repository_index(&index, a->repo) < 0 || git_index_read(index, 0) < 0)
 			break;
 		err = buf ? git_index_add_bypath(index, path) : git_index_remove_bypath(index, path);
 		if (!err)
@@ -920,10 +920,25 @@ static void remove_drafts(struct archive *a, const struct draft *drafts, size_t 
 	}
 }
 
+/* What a publication checks last, once its commit and site are made and
+ * before any of it becomes visible: fn returns 0 to go on, or an exit code
+ * (its findings reported) to publish nothing; commit_with_site() then
+ * returns LAST_CHECK_REFUSED, and the code is in ret. */
+#define LAST_CHECK_REFUSED (-2)
+struct last_check {
+	int (*fn)(struct last_check *);
+	int done, ret;
+	struct checker *c;
+	const struct draft *drafts;
+	size_t nr;
+	struct diag *d;
+};
+
 /*
  * Commits changes on the branch with the site rendered from it, all or
  * nothing; then brings the site folder, the work tree and the drafts along.
- * *main_out is the new commit.
+ * *main_out is the new commit.  last, if any, runs once between rendering
+ * and moving main.
  *
  * The order is what a SIGKILL, which cannot be held off, may cut: main moves
  * first (the publication happens there), then the site branch, the site
@@ -934,7 +949,8 @@ static void remove_drafts(struct archive *a, const struct draft *drafts, size_t 
 static int commit_with_site(struct archive *a, const struct site *site, const char *root,
 			    const char *branch, const struct archive_change *changes, size_t nr,
 			    const char *message, const struct draft *drafts, size_t nr_drafts,
-			    const struct publish_options *o, git_oid *main_out, struct diag *d)
+			    struct last_check *last, const struct publish_options *o,
+			    git_oid *main_out, struct diag *d)
 {
 	struct output_tree *t = NULL;
 	struct output_stats stats;
@@ -958,6 +974,11 @@ static int commit_with_site(struct archive *a, const struct site *site, const ch
 		ret = render_commit(a, site, root, main_out, t, o, &site_commit, &site_tip, d);
 		if (ret)
 			goto out;
+		/* Nothing is visible yet: what is still to check decides. */
+		if (last && !last->done && (last->done = 1, (last->ret = last->fn(last)) != 0)) {
+			ret = LAST_CHECK_REFUSED;
+			goto out;
+		}
 		hold_termination_signals(&old);
 		ret = archive_move_ref(a, branch, main_out, &tip, message, d);
 		if (ret == 0) {
@@ -997,10 +1018,29 @@ static int render_site(struct archive *a, const struct site *site, const char *r
 		       const git_oid *source, const struct publish_options *o, int always,
 		       struct diag *d);
 
+/* The spelling of the drafts and the rules across files: the rest of
+ * what publish_drafts() checks. */
+static int finish_checks(struct last_check *last)
+{
+	size_t i;
+
+	for (i = 0; i < last->nr; i++)
+		if (last->drafts[i].rel && checker_spell(last->c, last->drafts[i].rel))
+			return EXIT_SYSTEM;
+	checker_finish(last->c);
+	diag_summary(last->d, "publish: checked");
+	if (diag_failed(last->d)) {
+		fprintf(stderr, "publish: nothing was published; fix the findings above\n");
+		return EXIT_FINDINGS;
+	}
+	return 0;
+}
+
 int publish_drafts(struct archive *a, const struct site *site, const char *root,
 		   const char *const *paths, size_t nr, const struct publish_options *o,
 		   struct diag *d)
 {
+	struct last_check last = { 0 };
 	struct draft *drafts = xcalloc(nr, sizeof(*drafts));
 	struct archive_change *changes = xcalloc(nr, sizeof(*changes));
 	struct checker *c = NULL;
@@ -1046,56 +1086,68 @@ int publish_drafts(struct archive *a, const struct site *site, const char *root,
 				report_draft(d, &drafts[i], "id-duplicate",
 					     "this draft has the same id and language as another one given");
 	}
+	/* The rules first: they never wait for a dictionary. */
 	for (i = 0; i < nr; i++) {
 		if (!drafts[i].rel)
 			continue;
-		if (checker_check(c, drafts[i].rel)) {
-			ret = EXIT_SYSTEM;
-			goto out;
-		}
+		checker_validate(c, drafts[i].rel);
 		if (tip_tree) {
 			check_correction(a, &drafts[i], tip_tree, d);
 			add_context(a, c, site, tip_tree, drafts, nr, drafts[i].rel);
 		}
 	}
-	checker_finish(c);
-	diag_summary(d, "publish: checked");
-	if (diag_failed(d)) {
-		fprintf(stderr, "publish: nothing was published; fix the findings above\n");
-		ret = EXIT_FINDINGS;
-		goto out;
-	}
-
 	for (i = 0; i < nr; i++) {
-		if (drafts[i].unchanged) {
-			fprintf(stderr, "publish: %s (%s) is already published as it is\n",
-				drafts[i].rel->id, drafts[i].rel->lang);
-			/* Tried again after a publication was killed between moving
-			 * main and the work tree: bring the work tree and index along. */
-			if (update_worktree(a, drafts[i].canonical, drafts[i].rel->xml->buf,
-					    drafts[i].rel->xml->len, d)) {
-				ret = EXIT_SYSTEM;
-				goto out;
-			}
+		if (!drafts[i].rel || drafts[i].unchanged)
 			continue;
-		}
 		changes[nr_changes].path = drafts[i].canonical;
 		changes[nr_changes].data = drafts[i].rel->xml->buf;
 		changes[nr_changes].len = drafts[i].rel->xml->len;
 		nr_changes++;
+	}
+	last.fn = finish_checks;
+	last.c = c;
+	last.drafts = drafts;
+	last.nr = nr;
+	last.d = d;
+	/* The dictionaries are still loading (~40 ms for en_GB): a release
+	 * that passes the rules is committed and its site rendered meanwhile,
+	 * and the spelling decides before any of it is made visible. */
+	if (nr_changes && !diag_failed(d)) {
+		message = commit_message(drafts, nr);
+		ret = commit_with_site(a, site, root, branch, changes, nr_changes, message, drafts,
+				       nr, &last, o, &commit_id, d);
+		/* Nothing to commit after all (someone published the same
+		 * bytes meanwhile): the checks still have their say. */
+		if (ret == 1 && !last.done)
+			ret = finish_checks(&last);
+		else if (ret == LAST_CHECK_REFUSED)
+			ret = last.ret;
+		else if (ret == 1)
+			ret = EXIT_CLEAN;
+		if (ret)
+			goto out;
+	} else if ((ret = finish_checks(&last)) != 0) {
+		goto out;
+	}
+
+	for (i = 0; i < nr; i++) {
+		if (!drafts[i].unchanged)
+			continue;
+		fprintf(stderr, "publish: %s (%s) is already published as it is\n",
+			drafts[i].rel->id, drafts[i].rel->lang);
+		/* Tried again after a publication was killed between moving
+		 * main and the work tree: bring the work tree and index along. */
+		if (update_worktree(a, drafts[i].canonical, drafts[i].rel->xml->buf,
+				    drafts[i].rel->xml->len, d)) {
+			ret = EXIT_SYSTEM;
+			goto out;
+		}
 	}
 	if (!nr_changes) {
 		/* ... and the site, which may lag too. */
 		ret = tip_tree ? render_site(a, site, root, &tip, o, 0, d) : EXIT_CLEAN;
 		goto out;
 	}
-	message = commit_message(drafts, nr);
-	ret = commit_with_site(a, site, root, branch, changes, nr_changes, message, drafts, nr,
-			       o, &commit_id, d);
-	if (ret == 1)
-		ret = EXIT_CLEAN;
-	if (ret)
-		goto out;
 
 	for (i = 0; i < nr; i++) {
 		char hex[GIT_OID_HEXSZ + 1];
@@ -1239,7 +1291,7 @@ int publish_withdraw(struct archive *a, const struct site *site, const char *roo
 		strbuf_addf(&msg, "Withdraw %s: %s\n", id, reason);
 		message = strbuf_detach(&msg);
 	}
-	ret = commit_with_site(a, site, root, branch, changes, nr, message, NULL, 0, o,
+	ret = commit_with_site(a, site, root, branch, changes, nr, message, NULL, 0, NULL, o,
 			       &commit_id, d);
 	if (ret == 1)
 		ret = EXIT_CLEAN;

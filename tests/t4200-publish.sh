@@ -47,6 +47,38 @@ test_expect_success 'a draft with a finding publishes nothing and keeps the draf
 	test -f arch/drafts/2020-10-15-korea-conference.de.xml
 '
 
+# Spelling is checked last, while the commit and the site are already
+# made (the dictionary loads meanwhile): a misspelling must still leave
+# main, site, public/, the work tree, the index and the draft as they were.
+test_expect_success 'a misspelt draft publishes nothing, though its site was rendered' '
+	main=$(git -C arch rev-parse main) && site=$(git -C arch rev-parse site) &&
+	(cd arch && find public -type f | sort | xargs sha256sum) >public.before &&
+	sed "s/<headline>/<headline>Konferenzz /" "$KOREA_DE" >arch/drafts/2020-10-15-korea-conference.de.xml &&
+	(cd arch && run_expect 1 pr-publish publish drafts/2020-10-15-korea-conference.de.xml) &&
+	grep "drafts/2020-10-15-korea-conference.de.xml:3:[0-9]*: error: misspelled word .Konferenzz. \[spell\]" arch/err &&
+	grep "nothing was published" arch/err &&
+	! grep -e "^published" -e "site rendered" arch/out &&
+	test "$(git -C arch rev-parse main)" = "$main" &&
+	test "$(git -C arch rev-parse site)" = "$site" &&
+	(cd arch && find public -type f | sort | xargs sha256sum) >public.after &&
+	test_cmp public.before public.after &&
+	test -z "$(git -C arch status --porcelain --untracked-files=no)" &&
+	test ! -e arch/releases/2020/2020-10-15-korea-conference.de.xml &&
+	test -f arch/drafts/2020-10-15-korea-conference.de.xml
+'
+
+test_expect_success 'a misspelt draft with a rule broken too: every finding, nothing rendered' '
+	main=$(git -C arch rev-parse main) &&
+	sed "s/<headline>/<headline>Konferenzz /; s/countering-terrorism/policng/" "$KOREA_DE" \
+		>arch/drafts/2020-10-15-korea-conference.de.xml &&
+	(cd arch && run_expect 1 pr-publish publish drafts/2020-10-15-korea-conference.de.xml) &&
+	grep "unknown field of work .policng." arch/err &&
+	grep "misspelled word .Konferenzz." arch/err &&
+	grep "\[translation\]" arch/err &&
+	grep "publish: checked: 3 errors" arch/err &&
+	test "$(git -C arch rev-parse main)" = "$main"
+'
+
 test_expect_success 'a translation that disagrees with the published version is refused' '
 	sed "s/<date>2020-10-15</<date>2020-10-15</; s/countering-terrorism/policing/" "$KOREA_DE" >arch/drafts/2020-10-15-korea-conference.de.xml &&
 	(cd arch && run_expect 1 pr-publish publish drafts/2020-10-15-korea-conference.de.xml) &&
