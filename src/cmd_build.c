@@ -179,7 +179,7 @@ static void *write_cache(void *data)
 	struct cache_writer *w = data;
 
 	/* A cache that cannot be written only makes the next build slower. */
-	summary_cache_write(w->path, w->site_hash, w->sums, w->nr);
+	summary_cache_write(w->path, w->site_hash, w->sums, w->nr, NULL, 0);
 	return NULL;
 }
 

@@ -85,6 +85,10 @@ static int move_site_branch(struct archive *a, const git_oid *site_commit,
  * new or changed release), and a summary is only cached when parsing it found
  * nothing at all.  The full text is read from its blob while an output that
  * shows it is rendered, and must hash to what was summarised.
+ *
+ * A folder of releases without subfolders (a year) is cached whole too, as
+ * a group keyed by its tree id: a publication changes one year, and the
+ * others are then neither read from git nor looked up file by file.
  */
 #define SUMMARY_WRITE_AFTER 16
 
@@ -95,23 +99,31 @@ struct tree_summaries {
 	struct release_summary **sums;
 	git_oid *ids;            /* each one's blob */
 	size_t nr, alloc, alloc_ids, parsed;
+	struct summary_group *folders;   /* the folders to cache whole */
+	size_t nr_folders, alloc_folders;
+	struct strbuf path;      /* of the entry being read, "releases/..." */
 	int failed;
 	pthread_mutex_t lock;    /* blobs are read from the render threads */
 };
 
-static int collect_summary(const char *root, const git_tree_entry *entry, void *data)
+static void add_summary(struct tree_summaries *ts, struct release_summary *s, const git_oid *id)
 {
-	struct tree_summaries *ts = data;
+	ALLOC_GROW(ts->sums, ts->nr + 1, ts->alloc);
+	ALLOC_GROW(ts->ids, ts->nr + 1, ts->alloc_ids);
+	ts->sums[ts->nr] = s;
+	ts->ids[ts->nr++] = *id;
+}
+
+/* The summary of the release in entry (a blob at ts->path), from the cache
+ * or parsed; a blob that cannot be read or parsed is reported. */
+static void collect_release(struct tree_summaries *ts, const git_tree_entry *entry)
+{
 	struct release_summary *s = NULL;
 	const git_oid *id = git_tree_entry_id(entry);
 	unsigned mode = (unsigned)git_tree_entry_filemode(entry);
+	const char *path = ts->path.buf;
 	struct summary_key key;
-	char *path;
 
-	if (git_tree_entry_type(entry) != GIT_OBJECT_BLOB ||
-	    !ends_with(git_tree_entry_name(entry), ".xml"))
-		return 0;
-	path = xasprintf("releases/%s%s", root, git_tree_entry_name(entry));
 	summary_key_of_blob(id, &key);
 	/* Only plain files come from the cache; anything else is read, and
 	 * refused, below. */
@@ -135,14 +147,87 @@ static int collect_summary(const char *root, const git_tree_entry *entry, void *
 		release_free(rel);
 		free(buf);
 	}
-	if (s) {
-		ALLOC_GROW(ts->sums, ts->nr + 1, ts->alloc);
-		ALLOC_GROW(ts->ids, ts->nr + 1, ts->alloc_ids);
-		ts->sums[ts->nr] = s;
-		ts->ids[ts->nr++] = *id;
+	if (s)
+		add_summary(ts, s, id);
+}
+
+static int collect_folder(struct tree_summaries *ts, const git_tree_entry *entry);
+
+static void path_cut(struct tree_summaries *ts, size_t len)
+{
+	ts->path.len = len;
+	ts->path.buf[len] = '\0';
+}
+
+/*
+ * The releases in tree (at ts->path), in git_tree_walk()'s order: its
+ * entries in order, a subfolder's entries where it stands.  *flat says
+ * whether it has no subfolder.  -1 when a tree cannot be read: the walk
+ * stops there, as git_tree_walk() does.
+ */
+static int collect_tree(struct tree_summaries *ts, const git_tree *tree, int *flat)
+{
+	size_t i, n = git_tree_entrycount(tree), len = ts->path.len;
+
+	*flat = 1;
+	for (i = 0; i < n; i++) {
+		const git_tree_entry *entry = git_tree_entry_byindex(tree, i);
+		const char *name = git_tree_entry_name(entry);
+		git_object_t type = git_tree_entry_type(entry);
+
+		if (type == GIT_OBJECT_TREE) {
+			*flat = 0;
+			if (collect_folder(ts, entry) < 0)
+				return -1;
+		} else if (type == GIT_OBJECT_BLOB && ends_with(name, ".xml")) {
+			strbuf_addstr(&ts->path, name);
+			collect_release(ts, entry);
+			path_cut(ts, len);
+		}
 	}
-	free(path);
 	return 0;
+}
+
+/* The releases of the subfolder entry: whole from the cache while its tree
+ * is the one cached, else read entry by entry; a folder without
+ * subfolders is offered to the next cache written as a group. */
+static int collect_folder(struct tree_summaries *ts, const git_tree_entry *entry)
+{
+	const git_oid *id = git_tree_entry_id(entry);
+	size_t i, n, len = ts->path.len, first = ts->nr;
+	struct release_summary *cached;
+	struct summary_key key;
+	git_tree *tree = NULL;
+	int flat = 1, ret = 0;
+
+	strbuf_addstr(&ts->path, git_tree_entry_name(entry));
+	strbuf_addch(&ts->path, '/');
+	summary_key_of_blob(id, &key);
+	cached = summary_cache_take_group(ts->cache, ts->path.buf, &key, &n);
+	if (cached) {
+		for (i = 0; i < n; i++) {
+			git_oid blob;
+
+			summary_key_blob_id(&cached[i].key, &blob);
+			add_summary(ts, &cached[i], &blob);
+		}
+	} else if (git_tree_lookup(&tree, ts->a->repo, id) < 0) {
+		ret = -1;
+	} else {
+		ret = collect_tree(ts, tree, &flat);
+		git_tree_free(tree);
+	}
+	if (!ret && flat) {
+		struct summary_group *g;
+
+		ALLOC_GROW(ts->folders, ts->nr_folders + 1, ts->alloc_folders);
+		g = &ts->folders[ts->nr_folders++];
+		g->prefix = xstrdup(ts->path.buf);
+		g->key = key;
+		g->nr = ts->nr - first;
+	}
+	path_cut(ts, len);
+	return ret;
 }
 
 static char *summaries_cache_path(struct archive *a)
@@ -160,6 +245,7 @@ static int tree_summaries_load(struct tree_summaries *ts, struct archive *a,
 	char site_hash[OUTPUT_HASH_HEX + 1], *cache_path = summaries_cache_path(a);
 	struct output_sha256 sha;
 	size_t cached;
+	int flat;
 
 	ts->a = a;
 	ts->d = d;
@@ -167,16 +253,20 @@ static int tree_summaries_load(struct tree_summaries *ts, struct archive *a,
 	output_sha256_add(&sha, site->xml->buf, site->xml->len);
 	output_sha256_hex(&sha, site_hash);
 	ts->cache = summary_cache_load(cache_path, site_hash);
+	strbuf_addstr(&ts->path, "releases/");
+	/* A tree that cannot be read ends the walk, and what it found is
+	 * rendered, as with git_tree_walk(). */
 	if (git_tree_entry_bypath(&entry, tree, "releases") == 0 &&
 	    git_tree_lookup(&rels_tree, a->repo, git_tree_entry_id(entry)) == 0)
-		git_tree_walk(rels_tree, GIT_TREEWALK_PRE, collect_summary, ts);
+		collect_tree(ts, rels_tree, &flat);
 	/* Written again when enough was parsed or went stale: writing the
 	 * summaries of a large archive costs more than parsing a few blobs
 	 * again on the next publications.  (A cache that cannot be written
 	 * only makes the next publication slower.) */
 	cached = ts->nr - ts->parsed;
 	if (!ts->failed && ts->parsed + (summary_cache_size(ts->cache) - cached) >= SUMMARY_WRITE_AFTER)
-		summary_cache_write(cache_path, site_hash, ts->sums, ts->nr);
+		summary_cache_write(cache_path, site_hash, ts->sums, ts->nr, ts->folders,
+				    ts->nr_folders);
 	/* The cache stays: the summaries it gave out point into it. */
 	git_tree_free(rels_tree);
 	git_tree_entry_free(entry);
@@ -191,6 +281,10 @@ static void tree_summaries_release(struct tree_summaries *ts)
 	for (i = 0; i < ts->nr; i++)
 		summary_free(ts->sums[i]);
 	summary_cache_free(ts->cache);   /* after the summaries it lent */
+	for (i = 0; i < ts->nr_folders; i++)
+		free((char *)ts->folders[i].prefix);
+	free(ts->folders);
+	strbuf_release(&ts->path);
 	free(ts->sums);
 	free(ts->ids);
 	pthread_mutex_destroy(&ts->lock);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,7 +21,7 @@
 /* Bump when a summary's fields or their meaning change, when a rule of
  * validate.c changes what a clean file is, or when the layout below
  * changes: an older cache is then ignored. */
-#define SUMMARY_CACHE_MAGIC "pr-publish-summary-cache 5\n"
+#define SUMMARY_CACHE_MAGIC "pr-publish-summary-cache 6\n"
 
 /* ---- making one --------------------------------------------------------- */
 
@@ -238,6 +239,14 @@ void summary_key_of_blob(const struct git_oid *id, struct summary_key *out)
 	memcpy(out, id->id, n);
 }
 
+void summary_key_blob_id(const struct summary_key *key, struct git_oid *out)
+{
+	size_t n = sizeof(out->id) < sizeof(*key) ? sizeof(out->id) : sizeof(*key);
+
+	memset(out, 0, sizeof(*out));
+	memcpy(out->id, key, n);
+}
+
 /* ---- the cache file ----------------------------------------------------- */
 
 /*
@@ -248,6 +257,7 @@ void summary_key_of_blob(const struct git_oid *id, struct summary_key *out)
  *
  *	struct disk_header
  *	struct disk_record[count]     sorted by path
+ *	struct disk_group[nr_groups]  sorted by prefix
  *	uint32_t slot[nr_slots]       list entries: string offsets, each list
  *	                              followed by a 0
  *	char strings[strings_size]    NUL-terminated strings; offset 0 is
@@ -275,7 +285,7 @@ struct disk_header {
 	char site[OUTPUT_HASH_HEX];       /* SHA-256 of the site file, hex */
 	uint64_t checksum;                /* checksum() of all after it */
 	uint64_t size;                    /* of the whole file */
-	uint64_t count, nr_slots, strings_size;
+	uint64_t count, nr_slots, strings_size, nr_groups;
 	uint32_t endian, record_size;
 };
 
@@ -288,17 +298,27 @@ struct disk_record {
 	char content[OUTPUT_HASH_HEX], item[OUTPUT_HASH_HEX];
 };
 
+/* A folder cached whole: the records [first, first + nr) are its files. */
+struct disk_group {
+	uint64_t key[4];
+	uint32_t prefix;                  /* string offset */
+	uint32_t first, nr, unused;
+};
+
 _Static_assert(sizeof(struct disk_header) % 8 == 0, "header keeps records aligned");
 _Static_assert(sizeof(struct disk_record) % 8 == 0, "records stay aligned");
+_Static_assert(sizeof(struct disk_group) % 8 == 0, "groups stay aligned");
 
 struct summary_cache {
 	const char *map;                 /* the file's bytes; NULL when unused */
 	size_t map_len;
 	const struct disk_record *recs;
+	const struct disk_group *groups;
 	const uint32_t *slots;
 	const char *strings;
-	size_t nr, nr_slots, strings_size;
+	size_t nr, nr_groups, nr_slots, strings_size;
 	struct release_summary *sums;    /* [nr]: filled when taken */
+	unsigned char *taken;            /* [nr]: whether given out */
 	char **ptrs;                     /* [nr_slots]: the lists of taken ones */
 	size_t next;                     /* where the next take looks first */
 };
@@ -334,6 +354,65 @@ static uint64_t checksum(const char *p, size_t len)
 
 #define CHECKSUMMED_FROM (offsetof(struct disk_header, checksum) + sizeof(uint64_t))
 
+/*
+ * A load touches every byte of the cache and of the summaries it gives
+ * out: 20 MB at 12,500 releases, all of it fresh memory, whose page faults
+ * (one per 4 KiB) cost more than the reading and the checksum together.
+ * So these buffers are asked for in huge pages (2 MiB), where the system
+ * gives them on request (transparent huge pages in "madvise" or "always"
+ * mode; elsewhere this is ordinary memory).  They are not zeroed (each is
+ * written before it is read), and are freed with free().
+ */
+#define HUGE_PAGE ((size_t)2 << 20)
+
+static void *big_alloc(size_t size)
+{
+	void *p;
+
+	if (size < HUGE_PAGE)
+		return xmalloc(size);
+	size = (size + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+	if (posix_memalign(&p, HUGE_PAGE, size))
+		return xmalloc(size);
+	madvise(p, size, MADV_HUGEPAGE);
+	return p;
+}
+
+/* The bytes of the regular file at path in a big_alloc() buffer: *len of
+ * them; NULL when it cannot be read whole. */
+static char *read_big_file(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	size_t got = 0, size;
+	char *buf = NULL;
+
+	*len = 0;
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uintmax_t)st.st_size > SIZE_MAX / 2)
+		goto out;
+	size = (size_t)st.st_size;
+	buf = big_alloc(size + 1);
+	while (got < size) {
+		ssize_t n = read(fd, buf + got, size - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got < size) {
+		free(buf);
+		buf = NULL;
+	}
+	*len = got;
+out:
+	close(fd);
+	return buf;
+}
+
 static void header_init(struct disk_header *h, const char *site_hash)
 {
 	memset(h, 0, sizeof(*h));
@@ -349,9 +428,11 @@ static int layout_ok(const struct disk_header *h, size_t len)
 	uint64_t max = len, need = sizeof(*h);
 
 	if (h->size != len || h->count > max / sizeof(struct disk_record) ||
-	    h->nr_slots > max / 4 || h->strings_size > max)
+	    h->nr_groups > max / sizeof(struct disk_group) || h->nr_slots > max / 4 ||
+	    h->strings_size > max)
 		return 0;
-	need += h->count * sizeof(struct disk_record) + h->nr_slots * 4;
+	need += h->count * sizeof(struct disk_record) + h->nr_groups * sizeof(struct disk_group) +
+		h->nr_slots * 4;
 	/* Offsets are 32 bits: so are the areas they point into. */
 	return need + h->strings_size == len && h->strings_size >= 1 &&
 	       h->strings_size <= UINT32_MAX && h->nr_slots <= UINT32_MAX &&
@@ -369,7 +450,7 @@ struct summary_cache *summary_cache_load(const char *path, const char *site_hash
 	/* Every byte is read for the checksum anyway, so the file is read
 	 * into memory rather than mapped: a mapping of a file that someone
 	 * truncates meanwhile would fault (SIGBUS) instead of failing. */
-	map = read_regular_file(path, SIZE_MAX / 2, &len);
+	map = read_big_file(path, &len);
 	if (!map)
 		return c;
 	if (len < sizeof(*h)) {
@@ -386,15 +467,18 @@ struct summary_cache *summary_cache_load(const char *path, const char *site_hash
 	    checksum(c->map + CHECKSUMMED_FROM, c->map_len - CHECKSUMMED_FROM) != h->checksum)
 		goto unusable;
 	c->nr = (size_t)h->count;
+	c->nr_groups = (size_t)h->nr_groups;
 	c->nr_slots = (size_t)h->nr_slots;
 	c->strings_size = (size_t)h->strings_size;
 	c->recs = (const struct disk_record *)(c->map + sizeof(*h));
-	c->slots = (const uint32_t *)(c->recs + c->nr);
+	c->groups = (const struct disk_group *)(c->recs + c->nr);
+	c->slots = (const uint32_t *)(c->groups + c->nr_groups);
 	c->strings = (const char *)(c->slots + c->nr_slots);
 	if (c->strings[0] || c->strings[c->strings_size - 1])
 		goto unusable;
-	c->sums = xcalloc(c->nr + 1, sizeof(*c->sums));
-	c->ptrs = xcalloc(c->nr_slots + 1, sizeof(*c->ptrs));
+	c->sums = big_alloc((c->nr + 1) * sizeof(*c->sums));
+	c->taken = xcalloc(c->nr + 1, 1);
+	c->ptrs = big_alloc((c->nr_slots + 1) * sizeof(*c->ptrs));
 	return c;
 unusable:
 	free(map);
@@ -520,18 +604,64 @@ struct release_summary *summary_cache_take(struct summary_cache *c, const char *
 	if (!c || !c->nr)
 		return NULL;
 	i = find(c, path);
-	if (i == c->nr || c->sums[i].path)
+	if (i == c->nr || c->taken[i])
 		return NULL;
 	r = &c->recs[i];
 	if (r->key[0] != key->size || r->key[1] != key->mtime_ns || r->key[2] != key->ino ||
 	    r->key[3] != key->dev)
 		return NULL;
-	if (fill(c, i, &c->sums[i]) < 0 || strcmp(c->sums[i].path, path)) {
-		memset(&c->sums[i], 0, sizeof(c->sums[i]));
+	if (fill(c, i, &c->sums[i]) < 0 || strcmp(c->sums[i].path, path))
 		return NULL;
-	}
+	c->taken[i] = 1;
 	c->next = i + 1;
 	return &c->sums[i];
+}
+
+/* The group of prefix, or NULL. */
+static const struct disk_group *find_group(const struct summary_cache *c, const char *prefix)
+{
+	size_t lo = 0, hi = c->nr_groups;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int bad = 0, cmp;
+		const char *p = str_at(c, c->groups[mid].prefix, &bad);
+
+		if (!p)
+			return NULL;
+		cmp = strcmp(p, prefix);
+		if (!cmp)
+			return &c->groups[mid];
+		if (cmp < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+struct release_summary *summary_cache_take_group(struct summary_cache *c, const char *prefix,
+						 const struct summary_key *key, size_t *nr)
+{
+	const struct disk_group *g;
+	size_t i, first, len = strlen(prefix);
+
+	*nr = 0;
+	if (!c || !c->nr_groups || !(g = find_group(c, prefix)))
+		return NULL;
+	if (g->key[0] != key->size || g->key[1] != key->mtime_ns || g->key[2] != key->ino ||
+	    g->key[3] != key->dev || g->first > c->nr || g->nr > c->nr - g->first)
+		return NULL;
+	first = g->first;
+	/* All or none. */
+	for (i = first; i < first + g->nr; i++)
+		if (c->taken[i] || fill(c, i, &c->sums[i]) < 0 ||
+		    strncmp(c->sums[i].path, prefix, len))
+			return NULL;
+	memset(c->taken + first, 1, g->nr);
+	c->next = first + g->nr;
+	*nr = g->nr;
+	return &c->sums[first];
 }
 
 size_t summary_cache_size(const struct summary_cache *c)
@@ -545,6 +675,7 @@ void summary_cache_free(struct summary_cache *c)
 		return;
 	free((void *)c->map);
 	free(c->sums);
+	free(c->taken);
 	free(c->ptrs);
 	free(c);
 }
@@ -635,13 +766,68 @@ static void put_disk_record(struct writer *w, struct disk_record *r,
 	memcpy(r->item, s->item, OUTPUT_HASH_HEX);
 }
 
+struct kept_group {
+	const struct summary_group *g;
+	size_t first;
+};
+
+static int kept_group_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct kept_group *)a)->g->prefix,
+		      ((const struct kept_group *)b)->g->prefix);
+}
+
+/* The groups whose files are exactly clean[first, first + nr), sorted by
+ * prefix (a prefix given twice is left out): *out, their number. */
+static size_t keep_groups(const struct release_summary *const *clean, size_t count,
+			  const struct summary_group *groups, size_t nr_groups,
+			  struct kept_group **out)
+{
+	struct kept_group *kept = xcalloc(nr_groups + 1, sizeof(*kept));
+	size_t i, j, n = 0;
+
+	for (i = 0; i < nr_groups; i++) {
+		const char *prefix = groups[i].prefix;
+		size_t lo = 0, hi = count, end;
+
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (strcmp(clean[mid]->path, prefix) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		/* The paths under a prefix are next to each other once sorted. */
+		for (end = lo; end < count && starts_with(clean[end]->path, prefix); end++)
+			;
+		if (end - lo == groups[i].nr) {
+			kept[n].g = &groups[i];
+			kept[n++].first = lo;
+		}
+	}
+	qsort(kept, n, sizeof(*kept), kept_group_cmp);
+	for (i = j = 0; i < n; i++) {
+		int twice = (i > 0 && !strcmp(kept[i - 1].g->prefix, kept[i].g->prefix)) ||
+			    (i + 1 < n && !strcmp(kept[i + 1].g->prefix, kept[i].g->prefix));
+
+		if (!twice)
+			kept[j++] = kept[i];
+	}
+	*out = kept;
+	return j;
+}
+
 int summary_cache_write(const char *path, const char *site_hash,
-			struct release_summary *const *sums, size_t nr)
+			struct release_summary *const *sums, size_t nr,
+			const struct summary_group *groups, size_t nr_groups)
 {
 	const struct release_summary **clean = xcalloc(nr + 1, sizeof(*clean));
 	char *tmp = xasprintf("%s.tmp-%ld", path, (long)getpid());
-	size_t i, count = 0, nr_slots = 0, strings_len = 1, head_len, total, done = 0;
+	size_t i, count = 0, nr_slots = 0, strings_len = 1, head_len, total, done = 0, nr_kept;
+	struct kept_group *kept = NULL;
 	struct disk_header *h;
+	struct disk_group *dg;
 	struct writer w;
 	int fd, ret = -1, sorted = 1;
 
@@ -669,26 +855,44 @@ int summary_cache_write(const char *path, const char *site_hash,
 	}
 	if (!sorted)
 		qsort(clean, count, sizeof(*clean), sum_path_cmp);
-	/* Strings and slots are addressed with 32 bits. */
-	if (strings_len > UINT32_MAX || nr_slots > UINT32_MAX) {
+	nr_kept = keep_groups(clean, count, groups, nr_groups, &kept);
+	for (i = 0; i < nr_kept; i++)
+		strings_len += strlen(kept[i].g->prefix) + 1;
+	/* Strings, slots and records are addressed with 32 bits. */
+	if (strings_len > UINT32_MAX || nr_slots > UINT32_MAX || count > UINT32_MAX) {
 		errno = EFBIG;
 		goto out;
 	}
-	head_len = sizeof(*h) + count * sizeof(struct disk_record) + nr_slots * 4;
+	head_len = sizeof(*h) + count * sizeof(struct disk_record) +
+		   nr_kept * sizeof(struct disk_group) + nr_slots * 4;
 	head_len = (head_len + 7) & ~(size_t)7;
 	/* The slots may end off the 8-byte grid: pad them with terminators. */
-	nr_slots = (head_len - sizeof(*h) - count * sizeof(struct disk_record)) / 4;
+	nr_slots = (head_len - sizeof(*h) - count * sizeof(struct disk_record) -
+		    nr_kept * sizeof(struct disk_group)) / 4;
 	total = head_len + strings_len;
 	w.buf = xcalloc(1, total);
 	h = (struct disk_header *)w.buf;
-	w.slots = (uint32_t *)(w.buf + sizeof(*h) + count * sizeof(struct disk_record));
+	dg = (struct disk_group *)(w.buf + sizeof(*h) + count * sizeof(struct disk_record));
+	w.slots = (uint32_t *)(dg + nr_kept);
 	w.strings = w.buf + head_len;
 	w.strings_len = 1;   /* offset 0: NULL */
 	for (i = 0; i < count; i++)
 		put_disk_record(&w, (struct disk_record *)(w.buf + sizeof(*h)) + i, clean[i]);
+	for (i = 0; i < nr_kept; i++) {
+		const struct summary_group *g = kept[i].g;
+
+		dg[i].key[0] = g->key.size;
+		dg[i].key[1] = g->key.mtime_ns;
+		dg[i].key[2] = g->key.ino;
+		dg[i].key[3] = g->key.dev;
+		dg[i].prefix = add_str(&w, g->prefix);
+		dg[i].first = (uint32_t)kept[i].first;
+		dg[i].nr = (uint32_t)g->nr;
+	}
 	header_init(h, site_hash);
 	h->size = total;
 	h->count = count;
+	h->nr_groups = nr_kept;
 	h->nr_slots = nr_slots;
 	h->strings_size = strings_len;
 	h->checksum = checksum(w.buf + CHECKSUMMED_FROM, total - CHECKSUMMED_FROM);
@@ -714,6 +918,7 @@ int summary_cache_write(const char *path, const char *site_hash,
 out:
 	free(w.buf);
 	free(tmp);
+	free(kept);
 	free(clean);
 	return ret;
 }

@@ -33,6 +33,14 @@
  *
  * It is read, not mapped: a file truncated while a build runs then reads
  * short and is ignored, where a mapping would fault.
+ *
+ * A folder can also be cached whole, as a group: its path prefix
+ * ("releases/2020/"), a key of its own version (a git tree's id) and how
+ * many files it has.  While that key holds, its summaries are taken at
+ * once, without a look at its entries; a group is only written when the
+ * cache holds a summary of every one of its files (and of nothing else
+ * under the prefix), so that a folder with a file that is not clean is
+ * always read entry by entry.
  */
 #ifndef PR_SUMMARY_H
 #define PR_SUMMARY_H
@@ -80,10 +88,21 @@ void summary_free(struct release_summary *s);
 
 /* The key of the file at path (stat), 0 or -1 with errno. */
 int summary_key_of(const char *path, struct summary_key *out);
-/* The key of a git blob: its id, packed (the bytes identify the version;
- * a cache of blob keys is kept apart from one of file keys). */
+/* The key of a git blob (or tree, for a group): its id, packed (the bytes
+ * identify the version; a cache of blob keys is kept apart from one of
+ * file keys). */
 struct git_oid;
 void summary_key_of_blob(const struct git_oid *id, struct summary_key *out);
+/* The id summary_key_of_blob() packed into key. */
+void summary_key_blob_id(const struct summary_key *key, struct git_oid *out);
+
+/* A folder's files, cached whole: those whose path starts with prefix
+ * (ending in '/'), nr of them, as of the folder's version key. */
+struct summary_group {
+	const char *prefix;
+	struct summary_key key;
+	size_t nr;
+};
 
 struct summary_cache;
 
@@ -99,15 +118,25 @@ struct summary_cache *summary_cache_load(const char *path, const char *site_hash
  * given out. */
 struct release_summary *summary_cache_take(struct summary_cache *c, const char *path,
 					   const struct summary_key *key);
+/* The cached summaries of the group prefix when its key is key: the first
+ * of *nr consecutive ones (in path order), borrowed as those of
+ * summary_cache_take() are, and given out once.  NULL when the group is not
+ * there under that key, or one of its records does not hold or was taken
+ * already (then none of them is given out). */
+struct release_summary *summary_cache_take_group(struct summary_cache *c, const char *prefix,
+						 const struct summary_key *key, size_t *nr);
 /* How many summaries it held when loaded. */
 size_t summary_cache_size(const struct summary_cache *c);
 /* Frees c and every summary taken from it. */
 void summary_cache_free(struct summary_cache *c);
 
 /* Writes the clean summaries of sums (owned or borrowed) to path,
- * atomically: one buffer, one write, a rename.  0 or -1 with errno. */
+ * atomically: one buffer, one write, a rename; with those of groups
+ * (nr_groups of them, or none) whose files are exactly nr clean summaries
+ * of sums (the others are left out).  0 or -1 with errno. */
 int summary_cache_write(const char *path, const char *site_hash,
-			struct release_summary *const *sums, size_t nr);
+			struct release_summary *const *sums, size_t nr,
+			const struct summary_group *groups, size_t nr_groups);
 
 /* For tests: makes the checksum of the cache file at path match its bytes
  * again, so that a test can damage it past the checksum.  0 or -1. */

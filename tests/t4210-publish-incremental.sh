@@ -142,6 +142,62 @@ test_expect_success 'a cached summary is never used for another blob at the same
 	grep -rq "Changed headline of 101" arch/public/en/index.html arch/public/en/page-*.html
 '
 
+# usage: release_of ID DATE: the Korea release as ID, dated DATE
+release_of() {
+	korea_release "$1" | sed "s|<date>2020-10-15</date>|<date>$2</date>|"
+}
+
+test_expect_success 'a year folder is cached whole, under its tree' '
+	mkdir -p arch/releases/2021 &&
+	for i in 1 2 3; do
+		release_of 2021-03-0$i-year 2021-03-0$i >arch/releases/2021/2021-03-0$i-year.en.xml ||
+		return 1
+	done &&
+	git -C arch add releases && git -C arch commit -q -m "2021 by hand" &&
+	rm -f $CACHE &&
+	draft 2020-10-15-year-1 && publish 2020-10-15-year-1 &&
+	# the folder is in the cache as a group, named by its prefix alone
+	tr "\000" "\n" <$CACHE | grep -qx "releases/2021/" &&
+	draft 2020-10-15-year-2 && publish 2020-10-15-year-2 &&
+	site_is_current arch &&
+	for i in 1 2 3; do
+		test -f arch/public/en/2021/2021-03-0$i-year.html || return 1
+	done &&
+	grep -q "2021-03-03-year" arch/public/en/index.html
+'
+
+test_expect_success 'a year folder changed with git commands is read again' '
+	sed "s|<headline>OSCE and Republic of Korea conference|<headline>Changed by hand in 2021|" \
+		arch/releases/2021/2021-03-01-year.en.xml >x &&
+	mv x arch/releases/2021/2021-03-01-year.en.xml &&
+	git -C arch rm -q releases/2021/2021-03-02-year.en.xml &&
+	release_of 2021-03-04-year 2021-03-04 >arch/releases/2021/2021-03-04-year.en.xml &&
+	git -C arch add releases && git -C arch commit -q -a -m "2021 changed by hand" &&
+	# published into another year: 2021 is only read for its summaries
+	draft 2020-10-15-year-3 && publish 2020-10-15-year-3 &&
+	site_is_current arch &&
+	grep -q "Changed by hand in 2021" arch/public/en/2021/2021-03-01-year.html &&
+	test ! -e arch/public/en/2021/2021-03-02-year.html &&
+	test -f arch/public/en/2021/2021-03-04-year.html &&
+	grep -q "2021-03-04-year" arch/public/en/index.html &&
+	! grep -q "2021-03-02-year" arch/public/en/index.html
+'
+
+test_expect_success 'a cache whose group was damaged is ignored' '
+	rm -f $CACHE &&
+	draft 2020-10-15-year-4 && publish 2020-10-15-year-4 &&
+	tr "\000" "\n" <$CACHE | grep -qx "releases/2021/" &&
+	# the group of 2021 named as the one of 2020: only the checksum can tell
+	sed "s|releases/2021/\x00|releases/2020/\x00|" $CACHE >cache.bad &&
+	! cmp -s cache.bad $CACHE &&
+	cp cache.bad $CACHE &&
+	draft 2020-10-15-year-5 && publish 2020-10-15-year-5 &&
+	site_is_current arch &&
+	test -f arch/public/en/2020/2020-10-15-year-5.html &&
+	test -f arch/public/en/2021/2021-03-04-year.html &&
+	grep -q "2021-03-04-year" arch/public/en/index.html
+'
+
 test_expect_success 'a site ref lock left by a killed publisher is cleared by the next one' '
 	git -C arch rev-parse site >site.before &&
 	cp arch/.git/refs/heads/site arch/.git/refs/heads/site.lock 2>/dev/null ||

@@ -60,36 +60,108 @@ static struct release_summary *make(const char *path, const char *id, int n)
 	return s;
 }
 
-/* Takes every path and reads every byte of what is given out. */
-static size_t take_all(const char *path, struct release_summary **orig, size_t nr)
+/* Reads every byte of s. */
+static void read_all(const struct release_summary *s)
+{
+	size_t k, sum;
+
+	sum = strlen(s->path) + strlen(s->id) + strlen(s->lang) + strlen(s->type) +
+	      strlen(s->date) + strlen(s->content) + strlen(s->item);
+	sum += (s->embargo ? strlen(s->embargo) : 0) + (s->headline ? strlen(s->headline) : 0) +
+	       (s->summary ? strlen(s->summary) : 0) + (s->subtitle ? strlen(s->subtitle) : 0);
+	for (k = 0; k < s->nr_places; k++)
+		sum += strlen(s->places[k]);
+	for (k = 0; k < s->nr_sources; k++)
+		sum += strlen(s->sources[k]);
+	for (k = 0; k < s->nr_fields; k++)
+		sum += strlen(s->fields[k]);
+	for (k = 0; k < s->nr_countries; k++)
+		sum += strlen(s->countries[k]);
+	sink += sum;
+}
+
+/* Takes the group g when there is one, then every path, and reads every
+ * byte of what is given out. */
+static size_t take_all_group(const char *path, struct release_summary **orig, size_t nr,
+			     const struct summary_group *g)
 {
 	struct summary_cache *c = summary_cache_load(path, site);
-	size_t i, got = 0, sum = 0;
+	size_t i, n = 0, got = 0;
 
+	if (g) {
+		struct release_summary *s = summary_cache_take_group(c, g->prefix, &g->key, &n);
+
+		for (i = 0; s && i < n; i++)
+			read_all(&s[i]);
+		got += n;
+	}
 	for (i = 0; i < nr; i++) {
 		struct release_summary *s = summary_cache_take(c, orig[i]->path, &orig[i]->key);
-		size_t k;
 
 		if (!s)
 			continue;
 		got++;
-		sum += strlen(s->path) + strlen(s->id) + strlen(s->lang) + strlen(s->type) +
-		       strlen(s->date) + strlen(s->content) + strlen(s->item);
-		sum += (s->embargo ? strlen(s->embargo) : 0) + (s->headline ? strlen(s->headline) : 0) +
-		       (s->summary ? strlen(s->summary) : 0) + (s->subtitle ? strlen(s->subtitle) : 0);
-		for (k = 0; k < s->nr_places; k++)
-			sum += strlen(s->places[k]);
-		for (k = 0; k < s->nr_sources; k++)
-			sum += strlen(s->sources[k]);
-		for (k = 0; k < s->nr_fields; k++)
-			sum += strlen(s->fields[k]);
-		for (k = 0; k < s->nr_countries; k++)
-			sum += strlen(s->countries[k]);
+		read_all(s);
 		summary_free(s);   /* borrowed: does nothing */
 	}
 	summary_cache_free(c);
-	sink += sum;
 	return got;
+}
+
+static size_t take_all(const char *path, struct release_summary **orig, size_t nr)
+{
+	return take_all_group(path, orig, nr, NULL);
+}
+
+/* Writes orig to path, changes each of its bytes in turn to a few values
+ * with the checksum made to match again, and reads each such cache: never
+ * a read out of bounds (ASan), never a summary whose strings do not hold.
+ * How many caches were read; *untrusted: how many records were refused. */
+static size_t damage_all(const char *path, const char *orig, long len,
+			 struct release_summary **sums, size_t nr, const struct summary_group *g,
+			 size_t *untrusted)
+{
+	static const unsigned char vals[] = { 0x00, 0x01, 0x7f, 0xff };
+	char *bad = xmalloc((size_t)len);
+	size_t runs = 0, v;
+	long i;
+	FILE *f;
+
+	for (i = 0; i < len; i++) {
+		for (v = 0; v < sizeof(vals); v++) {
+			memcpy(bad, orig, (size_t)len);
+			if ((unsigned char)bad[i] == vals[v])
+				continue;
+			bad[i] = (char)vals[v];
+			f = fopen(path, "wb");
+			fwrite(bad, 1, (size_t)len, f);
+			fclose(f);
+			if (summary_cache_reseal(path) < 0)
+				exit(1);
+			runs++;
+			*untrusted += nr - take_all_group(path, sums, nr, g);
+		}
+	}
+	free(bad);
+	return runs;
+}
+
+/* The bytes of the file at path: *len of them. */
+static char *slurp(const char *path, long *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+
+	if (!f)
+		exit(1);
+	fseek(f, 0, SEEK_END);
+	*len = ftell(f);
+	rewind(f);
+	buf = xmalloc((size_t)*len);
+	if (fread(buf, 1, (size_t)*len, f) != (size_t)*len)
+		exit(1);
+	fclose(f);
+	return buf;
 }
 
 static int same(const struct release_summary *a, const struct release_summary *b)
@@ -107,6 +179,87 @@ static int same(const struct release_summary *a, const struct release_summary *b
 		if (strcmp(a->sources[i], b->sources[i]))
 			return 0;
 	return 1;
+}
+
+/*
+ * Folders cached whole: a group is written only when the cache holds
+ * exactly its files, given out once, all or none, and only under its key.
+ */
+static void test_groups(const char *dir)
+{
+	char *path = xasprintf("%s/groups.cache", dir), *orig;
+	struct release_summary *sums[5], *clean[4], *s;
+	struct summary_group groups[4];
+	struct summary_cache *c;
+	struct summary_key other;
+	size_t n, untrusted = 0, runs, i;
+	long len;
+
+	sums[0] = make("releases/2020/b.en.xml", "b", 0);
+	sums[1] = make("releases/2020/a.en.xml", "a", 1);
+	sums[2] = make("releases/2021/c.en.xml", "c", 2);
+	sums[3] = make("releases/2021/d.en.xml", "d", 3);
+	sums[4] = make("releases/2022/e.en.xml", "e", 4);
+	sums[2]->clean = 0;
+	memset(groups, 0, sizeof(groups));
+	groups[0].prefix = "releases/2020/";
+	groups[0].key.size = 2020;
+	groups[0].nr = 2;
+	groups[1].prefix = "releases/2021/";   /* c is not clean */
+	groups[1].key.size = 2021;
+	groups[1].nr = 2;
+	groups[2].prefix = "releases/2022/";   /* not all of its files */
+	groups[2].key.size = 2022;
+	groups[2].nr = 2;
+	groups[3].prefix = "releases/2023/";   /* an empty folder */
+	groups[3].key.size = 2023;
+	ok(!summary_cache_write(path, site, sums, 5, groups, 4), "a cache with groups is written");
+
+	c = summary_cache_load(path, site);
+	other = groups[0].key;
+	other.size++;
+	ok(!summary_cache_take_group(c, "releases/2020/", &other, &n) && n == 0,
+	   "a group under another key: not trusted");
+	s = summary_cache_take_group(c, "releases/2020/", &groups[0].key, &n);
+	ok(s && n == 2 && same(&s[0], sums[1]) && same(&s[1], sums[0]) && s[0].borrowed,
+	   "a group gives its summaries in path order");
+	ok(!summary_cache_take_group(c, "releases/2020/", &groups[0].key, &n),
+	   "and only once");
+	ok(!summary_cache_take(c, "releases/2020/a.en.xml", &sums[1]->key),
+	   "nor are they given out again one by one");
+	ok(!summary_cache_take_group(c, "releases/2021/", &groups[1].key, &n),
+	   "a folder with a file that is not clean is not a group");
+	ok(!summary_cache_take_group(c, "releases/2022/", &groups[2].key, &n),
+	   "nor one of which a file is missing");
+	s = summary_cache_take_group(c, "releases/2023/", &groups[3].key, &n);
+	ok(s && n == 0, "an empty folder is a group of none");
+	s = summary_cache_take(c, "releases/2021/d.en.xml", &sums[3]->key);
+	ok(s && same(s, sums[3]), "the files of a folder that is not a group are cached");
+	summary_cache_free(c);
+
+	c = summary_cache_load(path, site);
+	s = summary_cache_take(c, "releases/2020/b.en.xml", &sums[0]->key);
+	ok(s && !summary_cache_take_group(c, "releases/2020/", &groups[0].key, &n),
+	   "a group of which a file was taken is not given out");
+	s = summary_cache_take(c, "releases/2020/a.en.xml", &sums[1]->key);
+	ok(s && same(s, sums[1]), "and the others can still be taken one by one");
+	summary_cache_free(c);
+
+	/* The clean ones: the group gives a and b, then d and e one by one. */
+	clean[0] = sums[0];
+	clean[1] = sums[1];
+	clean[2] = sums[3];
+	clean[3] = sums[4];
+	orig = slurp(path, &len);
+	runs = damage_all(path, orig, len, clean, 4, &groups[0], &untrusted);
+	ok(runs > 1000 && untrusted > 0, "%zu damaged caches with groups read safely "
+	   "(%zu records refused)", runs, untrusted);
+
+	for (i = 0; i < 5; i++)
+		summary_free(sums[i]);
+	free(orig);
+	unlink(path);
+	free(path);
 }
 
 int main(void)
@@ -130,7 +283,7 @@ int main(void)
 	sums[1] = make("releases/a.en.xml", "a", 1);
 	sums[2] = make("releases/c.en.xml", "c", 2);
 	sums[2]->clean = 0;
-	ok(!summary_cache_write(path, site, sums, 3), "a cache is written");
+	ok(!summary_cache_write(path, site, sums, 3, NULL, 0), "a cache is written");
 
 	c = summary_cache_load(path, site);
 	ok(summary_cache_size(c) == 2, "it holds the clean summaries only");
@@ -144,7 +297,7 @@ int main(void)
 	t = summary_cache_take(c, "releases/b.en.xml", &sums[0]->key);
 	ok(t && same(t, sums[0]), "the other one too");
 	/* Borrowed ones are written again (the cache outlives them). */
-	ok(!summary_cache_write(copy, site, (struct release_summary *[]){ s, t }, 2),
+	ok(!summary_cache_write(copy, site, (struct release_summary *[]){ s, t }, 2, NULL, 0),
 	   "borrowed summaries can be written to a new cache");
 	summary_cache_free(c);
 	c = summary_cache_load(copy, site);
@@ -154,39 +307,9 @@ int main(void)
 	ok(summary_cache_size(c) == 0, "a cache of another site file is empty");
 	summary_cache_free(c);
 
-	/* Every byte changed, the checksum made to match again: never a read
-	 * out of bounds (ASan), never a summary whose strings do not hold. */
-	f = fopen(path, "rb");
-	fseek(f, 0, SEEK_END);
-	len = ftell(f);
-	rewind(f);
-	orig = xmalloc((size_t)len);
-	if (fread(orig, 1, (size_t)len, f) != (size_t)len)
-		return 1;
-	fclose(f);
-	for (i = 0; i < len; i++) {
-		static const unsigned char vals[] = { 0x00, 0x01, 0x7f, 0xff };
-		size_t v;
-
-		for (v = 0; v < sizeof(vals); v++) {
-			char *bad = xmalloc((size_t)len);
-
-			memcpy(bad, orig, (size_t)len);
-			if ((unsigned char)bad[i] == vals[v]) {
-				free(bad);
-				continue;
-			}
-			bad[i] = (char)vals[v];
-			f = fopen(path, "wb");
-			fwrite(bad, 1, (size_t)len, f);
-			fclose(f);
-			free(bad);
-			if (summary_cache_reseal(path) < 0)
-				return 1;
-			runs++;
-			untrusted += 2 - take_all(path, sums, 2);
-		}
-	}
+	/* Every byte changed, the checksum made to match again. */
+	orig = slurp(path, &len);
+	runs = damage_all(path, orig, len, sums, 2, NULL, &untrusted);
 	ok(runs > 1000 && untrusted > 0, "%zu damaged caches read safely (%zu records refused)",
 	   runs, untrusted);
 	/* Cut short: never read past the end. */
@@ -211,6 +334,7 @@ int main(void)
 		summary_free(sums[i]);
 	}
 	free(orig);
+	test_groups(dir);
 	unlink(path);
 	unlink(copy);
 	rmdir(dir);
