@@ -1557,21 +1557,6 @@ static int run_job(struct plan *p, struct job *j, struct strbuf *err)
 
 /* ---- threads --------------------------------------------------------------- */
 
-/* How many threads render: PR_PUBLISH_THREADS, else one per core (at most
- * 8).  The output does not depend on it. */
-static size_t thread_count(void)
-{
-	const char *env = getenv("PR_PUBLISH_THREADS");
-	long n;
-
-	if (env && *env) {
-		n = strtol(env, NULL, 10);
-		return n >= 1 && n <= 64 ? (size_t)n : 1;
-	}
-	n = sysconf(_SC_NPROCESSORS_ONLN);
-	return n < 1 ? 1 : n > 8 ? 8 : (size_t)n;
-}
-
 enum phase { PHASE_HASH, PHASE_RUN };
 
 struct worker_pool {

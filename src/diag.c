@@ -24,6 +24,76 @@ void diag_init(struct diag *d, enum diag_format format)
 	d->json_out = stdout;
 }
 
+/* What a held diag kept: its bytes, and after each part the stream it was
+ * for, in the order they were written. */
+struct diag_held {
+	struct strbuf bytes;
+	struct held_part {
+		FILE *to;
+		size_t end;   /* in bytes */
+	} *parts;
+	size_t nr_parts, alloc_parts;
+};
+
+void diag_hold(struct diag *held, const struct diag *like)
+{
+	*held = *like;
+	held->errors = held->warnings = held->files = 0;
+	held->held = xcalloc(1, sizeof(*held->held));
+}
+
+void diag_flush_held(struct diag *d, struct diag *held)
+{
+	struct diag_held *h = held->held;
+	size_t i, start = 0;
+
+	for (i = 0; i < h->nr_parts; i++) {
+		fwrite(h->bytes.buf + start, 1, h->parts[i].end - start, h->parts[i].to);
+		start = h->parts[i].end;
+	}
+	d->errors += held->errors;
+	d->warnings += held->warnings;
+	d->files += held->files;
+	strbuf_release(&h->bytes);
+	free(h->parts);
+	free(h);
+	held->held = NULL;
+}
+
+/* Everything printed goes through here: to the stream, or kept. */
+static void emit(struct diag *d, FILE *to, const char *buf, size_t len)
+{
+	struct diag_held *h = d ? d->held : NULL;
+
+	if (!h) {
+		fwrite(buf, 1, len, to);
+		return;
+	}
+	strbuf_add(&h->bytes, buf, len);
+	if (h->nr_parts && h->parts[h->nr_parts - 1].to == to) {
+		h->parts[h->nr_parts - 1].end = h->bytes.len;
+		return;
+	}
+	ALLOC_GROW(h->parts, h->nr_parts + 1, h->alloc_parts);
+	h->parts[h->nr_parts].to = to;
+	h->parts[h->nr_parts++].end = h->bytes.len;
+}
+
+static void emitf(struct diag *d, FILE *to, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void emitf(struct diag *d, FILE *to, const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	emit(d, to, sb.buf ? sb.buf : "", sb.len);
+	strbuf_release(&sb);
+}
+
 static const char *severity_name(enum diag_severity s)
 {
 	switch (s) {
@@ -152,7 +222,7 @@ static void print_source_line(struct diag *d, const struct diag_loc *loc)
 	if (shown > 200)
 		shown = 200;
 	diag_escape(&line, loc->src + start, shown);
-	fprintf(d->text_out, " %5ld | %s%s\n", loc->line, line.buf ? line.buf : "",
+	emitf(d, d->text_out, " %5ld | %s%s\n", loc->line, line.buf ? line.buf : "",
 		end - start > shown ? " ..." : "");
 	col = loc->column;
 	if (col > 0) {
@@ -172,7 +242,7 @@ static void print_source_line(struct diag *d, const struct diag_loc *loc)
 			c++;
 		}
 		width = utf8_width(prefix.buf ? prefix.buf : "", prefix.len);
-		fprintf(d->text_out, "       | %*s%s^%s\n", (int)width, "",
+		emitf(d, d->text_out, "       | %*s%s^%s\n", (int)width, "",
 			d->color ? COLOR_CARET : "", d->color ? COLOR_RESET : "");
 		strbuf_release(&prefix);
 	}
@@ -190,7 +260,7 @@ static void report_text(struct diag *d, const struct diag_loc *loc,
 	if (loc->line > 0 && loc->column > 0)
 		strbuf_addf(&where, ":%ld", loc->column);
 	diag_escape(&text, msg, strlen(msg));
-	fprintf(d->text_out, "%s%s:%s %s%s:%s %s [%s]\n",
+	emitf(d, d->text_out, "%s%s:%s %s%s:%s %s [%s]\n",
 		d->color ? COLOR_BOLD : "", where.buf, d->color ? COLOR_RESET : "",
 		d->color ? severity_color(severity) : "", severity_name(severity),
 		d->color ? COLOR_RESET : "", text.buf ? text.buf : "", rule);
@@ -213,7 +283,7 @@ static void report_json(struct diag *d, const struct diag_loc *loc,
 	strbuf_addstr(&out, ",\"message\":");
 	json_string(&out, msg);
 	strbuf_addstr(&out, "}\n");
-	fwrite(out.buf, 1, out.len, d->json_out);
+	emit(d, d->json_out, out.buf, out.len);
 	strbuf_release(&out);
 }
 
@@ -248,7 +318,7 @@ void diag_system_error(struct diag *d, const char *fmt, ...)
 	strbuf_vaddf(&msg, fmt, ap);
 	va_end(ap);
 	diag_escape(&esc, msg.buf, msg.len);
-	fprintf(stderr, "pr-publish: %serror:%s %s\n", d && d->color ? COLOR_ERROR : "",
+	emitf(d, stderr, "pr-publish: %serror:%s %s\n", d && d->color ? COLOR_ERROR : "",
 		d && d->color ? COLOR_RESET : "", esc.buf ? esc.buf : "");
 	strbuf_release(&msg);
 	strbuf_release(&esc);

@@ -44,6 +44,8 @@ struct diag_loc {
 	const char *line_src;  /* where line starts in src, when known */
 };
 
+struct diag_held;
+
 struct diag {
 	enum diag_format format;
 	int color;        /* colour the severity and caret */
@@ -55,9 +57,21 @@ struct diag {
 	size_t errors;
 	size_t warnings;
 	size_t files;     /* files looked at, for the summary */
+	struct diag_held *held;  /* set: output kept back (diag_hold()), owned */
 };
 
 void diag_init(struct diag *d, enum diag_format format);
+
+/*
+ * Findings made on another thread: *held reports like `like` (format,
+ * colour, -Werror...) with counts of its own, but prints nothing; what it
+ * would have printed, system errors included, is kept in order until
+ * diag_flush_held(d, held) prints it to d's streams, adds its counts to d's
+ * and frees it.  The owner of d flushes the held diags in the order it
+ * wants the findings in: the output is then that of reporting straight to d.
+ */
+void diag_hold(struct diag *held, const struct diag *like);
+void diag_flush_held(struct diag *d, struct diag *held);
 
 void diag_report(struct diag *d, const struct diag_loc *loc,
 		 enum diag_severity severity, const char *rule,

@@ -1,6 +1,7 @@
 /* schema.c - compiled-in RELAX NG schemas and readable validation errors. */
 #include "schema.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,11 @@
 extern const unsigned char embedded_release_rng[], embedded_site_rng[];
 extern const size_t embedded_release_rng_len, embedded_site_rng_len;
 
+/* Compiled on first use, under the lock: releases are validated on several
+ * threads at once (cmd_build.c).  A compiled schema is only read while
+ * documents are validated against it, each with a context of its own. */
 static xmlRelaxNGPtr compiled[2];
+static pthread_mutex_t compile_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void ignore_error(void *data, xmlErrorPtr err)
 {
@@ -21,21 +26,37 @@ static void ignore_error(void *data, xmlErrorPtr err)
 	(void)err;
 }
 
-static xmlRelaxNGPtr get_schema(enum schema_id id)
+static xmlRelaxNGPtr compile(enum schema_id id)
 {
 	xmlRelaxNGParserCtxtPtr pctxt;
 	const unsigned char *data = id == SCHEMA_RELEASE ? embedded_release_rng : embedded_site_rng;
 	size_t len = id == SCHEMA_RELEASE ? embedded_release_rng_len : embedded_site_rng_len;
+	xmlRelaxNGPtr schema;
 
-	if (compiled[id])
-		return compiled[id];
 	pctxt = xmlRelaxNGNewMemParserCtxt((const char *)data, (int)len);
 	if (!pctxt)
 		return NULL;
 	xmlRelaxNGSetParserStructuredErrors(pctxt, ignore_error, NULL);
-	compiled[id] = xmlRelaxNGParse(pctxt);
+	schema = xmlRelaxNGParse(pctxt);
 	xmlRelaxNGFreeParserCtxt(pctxt);
-	return compiled[id];
+	return schema;
+}
+
+static xmlRelaxNGPtr get_schema(enum schema_id id)
+{
+	xmlRelaxNGPtr schema;
+
+	pthread_mutex_lock(&compile_lock);
+	if (!compiled[id])
+		compiled[id] = compile(id);
+	schema = compiled[id];
+	pthread_mutex_unlock(&compile_lock);
+	return schema;
+}
+
+int schema_prepare(enum schema_id id)
+{
+	return get_schema(id) ? 0 : -1;
 }
 
 void schema_release_all(void)

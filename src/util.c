@@ -218,6 +218,19 @@ int start_helper_thread(pthread_t *thread, void *(*fn)(void *), void *arg)
 	return err;
 }
 
+size_t thread_count(void)
+{
+	const char *env = getenv("PR_PUBLISH_THREADS");
+	long n;
+
+	if (env && *env) {
+		n = strtol(env, NULL, 10);
+		return n >= 1 && n <= 64 ? (size_t)n : 1;
+	}
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1 : n > 8 ? 8 : (size_t)n;
+}
+
 char *read_regular_file(const char *path, size_t max, size_t *len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;

@@ -61,6 +61,11 @@ void hold_termination_signals(sigset_t *old);
  * is delivered to any thread that does not block it).  0 or an errno. */
 int start_helper_thread(pthread_t *thread, void *(*fn)(void *), void *arg);
 
+/* How many threads a stage that can use several runs on, this one
+ * included: PR_PUBLISH_THREADS, else one per core (at most 8).  What the
+ * stage makes must not depend on it. */
+size_t thread_count(void);
+
 /* The bytes of the regular file at path in a buffer of the caller's
  * (malloc'd, so aligned for any type), NUL-terminated (not counted in
  * *len).  NULL with errno set when it cannot be opened or read, is not a

@@ -631,6 +631,11 @@ void validator_check_release(struct validator *v, const struct release *rel)
 	add_summary(v, rel, 0);
 }
 
+void validator_check_rules(struct validator *v, const struct release *rel)
+{
+	check_release(v, rel);
+}
+
 void validator_add_context(struct validator *v, const struct release *rel)
 {
 	add_summary(v, rel, 1);

@@ -32,6 +32,11 @@ void validator_free(struct validator *v);
 int validator_check_file(struct validator *v, const char *path);
 /* Checks an already loaded release (a blob from git, say). */
 void validator_check_release(struct validator *v, const struct release *rel);
+/* Only the rules on the release itself: it takes no part in the rules
+ * across files (validator_add_summary() of its summary_from_release() does
+ * that, as validator_check_release() would).  Validators of their own on
+ * several threads may check releases at once: site is only read. */
+void validator_check_rules(struct validator *v, const struct release *rel);
 /* Takes part in the rules across files without being checked itself: a
  * published language version that a draft must agree with. */
 void validator_add_context(struct validator *v, const struct release *rel);
