@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,7 +118,9 @@ struct job {
  * takes a release from this table (by entry) and gives it back; it stays
  * loaded while jobs use it, and afterwards while a job still to run shows
  * it (pending), up to SHARED_KEEP of those, the least recently used going
- * first.  Jobs on other threads use the same copy: the stylesheets only
+ * first.  Phase two runs each release's page right after the last feed
+ * that shows it (order_jobs()), so that nearly every release is parsed
+ * once.  Jobs on other threads use the same copy: the stylesheets only
  * read it (render_releases_read_only()); when they may write to it, every
  * job loads its own, as the loader gives it.
  */
@@ -164,6 +167,8 @@ struct plan {
 	xmlDocPtr scratch;         /* owns site_nodes */
 	struct output_tree *tree;
 	const struct build_loader *loader;
+	struct job *release_jobs;  /* the entries' pages, in their order, at the end of jobs */
+	size_t *order;             /* phase two's order of the jobs (order_jobs()) */
 	struct shared_releases shared;
 	struct group **group_index;   /* sorted by type, lang, key: find_group() */
 	pthread_mutex_t texts_lock;   /* entry->texts */
@@ -764,6 +769,7 @@ static void make_jobs(struct plan *p)
 		if (g->type == GROUP_HOME || g->type == GROUP_FIELD || g->type == GROUP_SOURCE)
 			add_job(p, JOB_FEED, g->lang)->group = g;
 	}
+	p->release_jobs = p->jobs + p->nr_jobs;
 	for (i = 0; i < p->nr_entries; i++)
 		add_job(p, JOB_RELEASE, p->entries[i].lang)->entry = &p->entries[i];
 }
@@ -1614,6 +1620,46 @@ static void count_pending(struct plan *p)
 	}
 }
 
+/* Phase two's order: the jobs as made, but a release's page right after
+ * the last feed to render that shows the release, which is then given back
+ * for the last time.  (In the order made, the pages came after every feed,
+ * when SHARED_KEEP releases could no longer hold those the feeds loaded.) */
+static void order_jobs(struct plan *p)
+{
+	size_t *last = xcalloc(p->nr_entries + 1, sizeof(*last));   /* that feed's index + 1 */
+	size_t i, k, n, e, nr = 0;
+
+	for (i = 0; i < p->nr_jobs; i++) {
+		const struct entry *const *full;
+
+		if (p->jobs[i].type != JOB_FEED || !job_renders(&p->jobs[i]))
+			continue;
+		n = job_full_entries(p, &p->jobs[i], &full);
+		for (k = 0; k < n; k++)
+			last[full[k] - p->entries] = i + 1;
+	}
+	p->order = xcalloc(p->nr_jobs + 1, sizeof(*p->order));
+	for (i = 0; i < p->nr_jobs; i++) {
+		const struct job *j = &p->jobs[i];
+		const struct entry *const *full;
+
+		if (j->type == JOB_RELEASE && last[j->entry - p->entries])
+			continue;
+		p->order[nr++] = i;
+		if (j->type != JOB_FEED)
+			continue;
+		n = job_full_entries(p, j, &full);
+		for (k = 0; k < n; k++) {
+			e = (size_t)(full[k] - p->entries);
+			if (last[e] == i + 1) {
+				p->order[nr++] = (size_t)(&p->release_jobs[e] - p->jobs);
+				last[e] = SIZE_MAX;   /* placed */
+			}
+		}
+	}
+	free(last);
+}
+
 /* Unloads what is still kept (jobs that were to show it did not run). */
 static void shared_free(struct plan *p)
 {
@@ -1781,7 +1827,7 @@ static void *worker(void *data)
 		for (; n; n--, i++) {
 			if (w->phase == PHASE_HASH) {
 				hash_job(p, &p->jobs[i]);
-			} else if (!p->failed && run_job(p, &p->jobs[i], &err) < 0) {
+			} else if (!p->failed && run_job(p, &p->jobs[p->order[i]], &err) < 0) {
 				fail_job(p, NULL);
 			}
 		}
@@ -1914,6 +1960,7 @@ static void plan_release(struct plan *p)
 		free(p->jobs[i].owned[1]);
 	}
 	free(p->jobs);
+	free(p->order);
 	free(p->sitemap_parts);
 	free(p->site_nodes);
 	if (p->scratch)
@@ -2008,6 +2055,7 @@ int build_site_summaries(struct build_result *out, const struct build_options *o
 	if (output_tree_begin(p.tree) < 0)
 		goto out;
 	count_pending(&p);
+	order_jobs(&p);
 	if (opts->progress)
 		opts->progress(opts->progress_data, 0, p.nr_jobs);
 	run_parallel(&p, PHASE_RUN, p.nr_jobs, threads);
