@@ -20,7 +20,10 @@
  * the previous build did not already make from the same hash is rendered
  * (see site_output.h).  Hashing and rendering run on one thread per core
  * (PR_PUBLISH_THREADS=N to choose), each with its own transform context;
- * the outputs do not depend on the number.  PR_PUBLISH_DUMP_INPUTS=DIR
+ * the outputs do not depend on the number.  A release shown in full by
+ * several outputs (its page, the feeds it is in) is loaded once for them
+ * and read by all, on any thread, unless the stylesheets may write to it
+ * (render_releases_read_only()).  PR_PUBLISH_DUMP_INPUTS=DIR
  * also writes every input document, releases copied in, under DIR (for
  * comparing with xsltproc; tools/bench-build.sh).  Items are ordered
  * by date (newest first), then id, then language, and nothing depends on
@@ -74,7 +77,8 @@ void build_result_release(struct build_result *res);
  * it in full is rendered (its page, a feed it is in); nothing else needs
  * it.  load() gives the release of source i (0, or -1 with a message in
  * err; it must check that the bytes are still those summarised), and
- * unload(), when not NULL, takes it back.  Called from several threads. */
+ * unload(), when not NULL, takes it back.  Called from several threads;
+ * what load() gives is only read until unload() has it back. */
 struct build_loader {
 	int (*load)(void *data, size_t i, struct release **out, struct strbuf *err);
 	void (*unload)(void *data, size_t i, struct release *rel);

@@ -61,6 +61,7 @@ struct renderer {
 	struct strbuf errors;      /* what libxslt said while compiling */
 	const struct render_release *releases;   /* for pr:release(); lent */
 	size_t nr_releases;
+	int marks_releases;        /* see render_releases_read_only() */
 };
 
 /* Where libxslt's and libxml2's messages go in this thread: libxslt's
@@ -716,6 +717,80 @@ static void errors_end(struct strbuf *sb)
 			sb->buf[i] = ' ';
 }
 
+/* ---- what the stylesheets do to the releases ------------------------------ */
+
+/*
+ * libxslt since 1.1.39 (the fix of CVE-2023-40403) answers generate-id() by
+ * writing an id into the node asked about (node->psvi, and a flag in
+ * node->extra) and takes them back only from its input document: asked
+ * about a release's node, it leaves the id there for the next
+ * transformation to find instead of making its own, and two threads would
+ * write it at once.  (Debian's 1.1.35-1+deb12u4 keeps the ids in a table of
+ * the transformation instead; we cannot tell which one we run with.)  Nothing
+ * else it does writes to a document it did not make: keys are built on the
+ * input document only (key() on a release's node is an error, and a
+ * release's nodes match no key() pattern).  XPath is written in attributes
+ * only, so a stylesheet that has generate-id in no attribute of its own, of
+ * what it includes or of what it imports leaves releases as it found them.
+ */
+static int attrs_name(const xmlNode *n, const char *name)
+{
+	const xmlAttr *a;
+
+	for (a = n->properties; a; a = a->next) {
+		/* The value as libxslt reads it, entities and all. */
+		xmlChar *v = xmlNodeListGetString(n->doc, a->children, 1);
+		int found = v && strstr((const char *)v, name);
+
+		xmlFree(v);
+		if (found)
+			return 1;
+	}
+	return 0;
+}
+
+static int doc_names(const xmlDoc *doc, const char *name)
+{
+	const xmlNode *top = (const xmlNode *)doc, *n = top;
+
+	if (!doc)
+		return 0;
+	for (;;) {
+		if (n->type == XML_ELEMENT_NODE && attrs_name(n, name))
+			return 1;
+		if ((n->type == XML_ELEMENT_NODE || n == top) && n->children) {
+			n = n->children;
+			continue;
+		}
+		while (n != top && !n->next)
+			n = n->parent;
+		if (n == top)
+			return 0;
+		n = n->next;
+	}
+}
+
+static int style_names(const xsltStylesheet *style, const char *name)
+{
+	const xsltDocument *inc;
+	const xsltStylesheet *imp;
+
+	if (doc_names(style->doc, name))
+		return 1;
+	for (inc = style->docList; inc; inc = inc->next)
+		if (doc_names(inc->doc, name))
+			return 1;
+	for (imp = style->imports; imp; imp = imp->next)
+		if (style_names(imp, name))
+			return 1;
+	return 0;
+}
+
+int render_releases_read_only(const struct renderer *r)
+{
+	return !r->marks_releases;
+}
+
 /* ---- set-up ------------------------------------------------------------- */
 
 static int has_stylesheets(const char *dir)
@@ -891,6 +966,7 @@ int render_new(struct renderer **out, const char *dir, struct diag *d)
 			goto fail;
 		}
 		free(path);
+		r->marks_releases |= style_names(r->styles[k], "generate-id");
 	}
 
 	r->sec = xsltNewSecurityPrefs();

@@ -92,6 +92,14 @@ void render_set_releases(struct renderer *r, const struct render_release *rels, 
 int render_apply_quiet(const struct renderer *r, enum render_kind kind, xmlDocPtr input,
 		       char **out, size_t *len, struct strbuf *err);
 
+/* 1 when the stylesheets only read the releases pr:release() hands them,
+ * so that one loaded release may serve several transformations, at once
+ * on several threads; 0 when they may write to them: they name
+ * generate-id(), which libxslt (since 1.1.39) answers by writing an id
+ * into the node itself, taken back only from the input document (the next
+ * transformation would find it there). */
+int render_releases_read_only(const struct renderer *r);
+
 /* render_apply_quiet() with pr:release() finding rels (sorted as for
  * render_set_releases(), lent for the call) instead of the renderer's
  * table: each thread brings the releases its output needs. */
