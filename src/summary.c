@@ -378,41 +378,6 @@ static void *big_alloc(size_t size)
 	return p;
 }
 
-/* The bytes of the regular file at path in a big_alloc() buffer: *len of
- * them; NULL when it cannot be read whole. */
-static char *read_big_file(const char *path, size_t *len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	size_t got = 0, size;
-	char *buf = NULL;
-
-	*len = 0;
-	if (fd < 0)
-		return NULL;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uintmax_t)st.st_size > SIZE_MAX / 2)
-		goto out;
-	size = (size_t)st.st_size;
-	buf = big_alloc(size + 1);
-	while (got < size) {
-		ssize_t n = read(fd, buf + got, size - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	if (got < size) {
-		free(buf);
-		buf = NULL;
-	}
-	*len = got;
-out:
-	close(fd);
-	return buf;
-}
-
 static void header_init(struct disk_header *h, const char *site_hash)
 {
 	memset(h, 0, sizeof(*h));
@@ -450,7 +415,7 @@ struct summary_cache *summary_cache_load(const char *path, const char *site_hash
 	/* Every byte is read for the checksum anyway, so the file is read
 	 * into memory rather than mapped: a mapping of a file that someone
 	 * truncates meanwhile would fault (SIGBUS) instead of failing. */
-	map = read_big_file(path, &len);
+	map = read_regular_file_into(path, SIZE_MAX / 2, &len, big_alloc);
 	if (!map)
 		return c;
 	if (len < sizeof(*h)) {
