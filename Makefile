@@ -22,7 +22,7 @@ PKGS = libxml-2.0 libxslt libexslt hunspell libgit2
 # Debian packages: to build, to run the sample job, to test.
 BUILD_DEBS = pkg-config libxml2-dev libxslt1-dev libhunspell-dev libgit2-dev
 RUN_DEBS = hunspell-en-gb hunspell-fr hunspell-de-de hunspell-it hunspell-ru hunspell-es
-TEST_DEBS = sharness python3 libxml2-utils python3-feedparser tidy chromium
+TEST_DEBS = sharness python3 libxml2-utils python3-feedparser tidy chromium strace
 
 WARNINGS = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wno-missing-field-initializers

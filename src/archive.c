@@ -2,8 +2,11 @@
 #include "archive.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -39,6 +42,7 @@ int archive_open(struct archive **out, const char *path, enum archive_open_mode 
 	}
 	a = xcalloc(1, sizeof(*a));
 	a->repo = repo;
+	a->lock_fd = -1;
 	if (!git_repository_is_bare(repo) && git_repository_workdir(repo))
 		a->workdir = xstrdup(git_repository_workdir(repo));
 	*out = a;
@@ -49,6 +53,7 @@ void archive_free(struct archive *a)
 {
 	if (!a)
 		return;
+	archive_unlock(a);
 	git_repository_free(a->repo);
 	free(a->workdir);
 	free(a);
@@ -220,16 +225,139 @@ out:
 	return ret;
 }
 
+/* ---- moves a SIGKILL may cut ------------------------------------------- */
+
+/*
+ * libgit2 moves a ref by creating <ref>.lock with the new id, appending to
+ * the reflogs of the ref and HEAD, and renaming the lock over the ref.  A
+ * SIGKILL in between leaves the lock, which blocks every later move, and
+ * reflog entries for a move that did not happen.  The move is written into
+ * the archive's lock file first (one line, overwritten by the next move,
+ * emptied when it is done), so that the next holder can undo it.
+ */
+#define MOVE_HEAD "pr-publish-move 1\n"
+
+static void record_move(struct archive *a, const char *refname, const git_oid *tip,
+			const git_oid *id)
+{
+	char from[GIT_OID_HEXSZ + 1], to[GIT_OID_HEXSZ + 1];
+	char *line;
+
+	if (a->lock_fd < 0)
+		return;
+	git_oid_tostr(from, sizeof(from), tip);
+	git_oid_tostr(to, sizeof(to), id);
+	line = xasprintf(MOVE_HEAD "%s %s %s\n", from, to, refname);
+	/* Not checked: without the record, a cut move needs a hand. */
+	if (pwrite(a->lock_fd, line, strlen(line), 0) == (ssize_t)strlen(line))
+		(void)!ftruncate(a->lock_fd, (off_t)strlen(line));
+	free(line);
+}
+
+static void move_done(struct archive *a)
+{
+	if (a->lock_fd >= 0)
+		(void)!ftruncate(a->lock_fd, 0);
+}
+
+/* Drops name's newest reflog entry if it is the move from..to. */
+static void drop_reflog_entry(struct archive *a, const char *name, const git_oid *from,
+			      const git_oid *to)
+{
+	const git_reflog_entry *e;
+	git_reflog *log = NULL;
+
+	if (git_reflog_read(&log, a->repo, name) == 0 && git_reflog_entrycount(log) > 0 &&
+	    (e = git_reflog_entry_byindex(log, 0)) != NULL &&
+	    git_oid_equal(git_reflog_entry_id_old(e), from) &&
+	    git_oid_equal(git_reflog_entry_id_new(e), to) && git_reflog_drop(log, 0, 0) == 0)
+		git_reflog_write(log);
+	git_reflog_free(log);
+	git_error_clear();
+}
+
+/* Undoes the recorded move, if a SIGKILL cut it: see archive_lock(). */
+static void undo_cut_move(struct archive *a)
+{
+	char buf[512], from_hex[GIT_OID_HEXSZ + 1], to_hex[GIT_OID_HEXSZ + 1], *refname, *lock;
+	char *held = NULL;
+	git_oid from, to, now;
+	ssize_t n = pread(a->lock_fd, buf, sizeof(buf) - 1, 0);
+	size_t len = 0;
+	int have_now;
+
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	refname = buf + strlen(MOVE_HEAD);
+	if (!starts_with(buf, MOVE_HEAD) || !ends_with(buf, "\n") ||
+	    sscanf(refname, "%40[0-9a-f] %40[0-9a-f] ", from_hex, to_hex) != 2 ||
+	    git_oid_fromstr(&from, from_hex) < 0 || git_oid_fromstr(&to, to_hex) < 0)
+		goto done;
+	refname += 2 * (GIT_OID_HEXSZ + 1);
+	if (strlen(refname) < 2)
+		goto done;
+	refname[strlen(refname) - 1] = '\0';
+	if (!starts_with(refname, "refs/heads/") || strstr(refname, "..") ||
+	    !git_reference_is_valid_name(refname))
+		goto done;
+	lock = xasprintf("%s%s.lock", git_repository_commondir(a->repo), refname);
+	held = read_regular_file(lock, 256, &len);
+	if (held && len == GIT_OID_HEXSZ + 1 && !memcmp(held, to_hex, GIT_OID_HEXSZ) &&
+	    held[GIT_OID_HEXSZ] == '\n' && unlink(lock) == 0)
+		fprintf(stderr, "pr-publish: removed '%s', left by a pr-publish that was killed "
+			"while it moved '%s'; that move did not happen\n", lock, refname);
+	free(held);
+	free(lock);
+	/* The ref is where it was (or has moved on since): the move's
+	 * entries in the reflogs describe nothing that happened. */
+	have_now = git_reference_name_to_id(&now, a->repo, refname) == 0;
+	git_error_clear();
+	if (have_now ? git_oid_equal(&now, &from) : git_oid_is_zero(&from)) {
+		drop_reflog_entry(a, refname, &from, &to);
+		drop_reflog_entry(a, "HEAD", &from, &to);
+	}
+done:
+	move_done(a);
+}
+
+int archive_lock(struct archive *a, struct diag *d)
+{
+	char *path = xasprintf("%spr-publish.mutex", git_repository_commondir(a->repo));
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+
+	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
+		diag_system_error(d, "cannot lock '%s': %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		free(path);
+		return XMLDOC_SYSTEM;
+	}
+	free(path);
+	a->lock_fd = fd;
+	undo_cut_move(a);
+	return 0;
+}
+
+void archive_unlock(struct archive *a)
+{
+	if (a->lock_fd >= 0)
+		close(a->lock_fd);
+	a->lock_fd = -1;
+}
+
 int archive_move_ref(struct archive *a, const char *refname, const git_oid *id,
 		     const git_oid *tip, const char *message, struct diag *d)
 {
 	git_reference *ref = NULL;
 	int err;
 
+	record_move(a, refname, tip, id);
 	if (!git_oid_is_zero(tip))
 		err = git_reference_create_matching(&ref, a->repo, refname, id, 1, tip, message);
 	else
 		err = git_reference_create(&ref, a->repo, refname, id, 0, message);
+	move_done(a);
 	git_reference_free(ref);
 	if (err == GIT_EMODIFIED || err == GIT_ELOCKED || err == GIT_EEXISTS) {
 		git_error_clear();

@@ -24,6 +24,7 @@
 struct archive {
 	git_repository *repo;
 	char *workdir;      /* with a trailing '/', NULL for a bare repository */
+	int lock_fd;        /* pr-publish.mutex while archive_lock() holds it, else -1 */
 };
 
 enum archive_open_mode {
@@ -82,6 +83,20 @@ int archive_make_commit(struct archive *a, const char *refname,
 			git_oid *out, git_oid *tip, struct diag *d);
 int archive_move_ref(struct archive *a, const char *refname, const git_oid *id,
 		     const git_oid *tip, const char *message, struct diag *d);
+
+/*
+ * Publishers take turns: archive_lock() waits for <git dir>/pr-publish.mutex
+ * (an flock, which the kernel drops when its holder dies) and returns 0, or
+ * XMLDOC_SYSTEM (reported).  While it is held, archive_move_ref() writes
+ * each move into that file first, so that what a SIGKILL (which cannot be
+ * held off) cuts in the middle of a move is known to be ours: the next
+ * archive_lock() removes the ref's lock file if it holds the new id (as
+ * libgit2 leaves it), and the entries the move added to the reflogs of the
+ * ref and HEAD; the ref stays where it was, as if the move was not begun.
+ * A lock file of anyone else is left alone.
+ */
+int archive_lock(struct archive *a, struct diag *d);
+void archive_unlock(struct archive *a);
 
 /* A commit of tree with an optional parent (the site branch's). */
 int archive_commit_tree(struct archive *a, const git_oid *tree, const git_oid *parent,

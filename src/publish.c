@@ -29,26 +29,9 @@
 
 /* ---- taking turns, holding signals off ---------------------------------- */
 
-/* Publishers in one repository take turns; the kernel drops the lock when
- * a process dies, so none is ever left behind. */
-static int lock_archive(struct archive *a, struct diag *d)
-{
-	char *path = xasprintf("%spr-publish.mutex", git_repository_commondir(a->repo));
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-
-	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
-		diag_system_error(d, "cannot lock '%s': %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		fd = -1;
-	}
-	free(path);
-	return fd;
-}
-
 /*
  * Moves the site branch to site_commit.  Only pr-publish writes it, and
- * only while holding the archive's lock (lock_archive), which the caller
+ * only while holding the archive's lock (archive_lock), which the caller
  * does: a ref lock file found now was left by a publisher killed while
  * libgit2 wrote the ref, and is removed.  The branch is derived data, so
  * when it moved meanwhile it is set anyway.  0 or -1 (reported).
@@ -1143,7 +1126,7 @@ int publish_drafts(struct archive *a, const struct site *site, const char *root,
 	git_oid tip, commit_id;
 	char *branch = NULL, *message = NULL;
 	size_t i, j, nr_changes = 0;
-	int lock = -1, ret = EXIT_SYSTEM;
+	int ret = EXIT_SYSTEM;
 
 	/* The dictionaries load on the speller's thread while the lock is
 	 * taken, the branch read and the drafts parsed. */
@@ -1152,8 +1135,7 @@ int publish_drafts(struct archive *a, const struct site *site, const char *root,
 		checker_leave_to_exit(c);
 	for (i = 0; i < nr; i++)
 		checker_preload_file(c, paths[i]);
-	lock = lock_archive(a, d);
-	if (lock < 0)
+	if (archive_lock(a, d))
 		goto out;
 	if (archive_branch(a, &branch, d))
 		goto out;
@@ -1269,8 +1251,7 @@ out:
 	free(branch);
 	git_tree_free(tip_tree);
 	git_commit_free(tip_commit);
-	if (lock >= 0)
-		close(lock);
+	archive_unlock(a);
 	return ret;
 }
 
@@ -1289,13 +1270,12 @@ int publish_withdraw(struct archive *a, const struct site *site, const char *roo
 	struct date today;
 	char *branch = NULL, *message = NULL;
 	size_t i, nr = 0;
-	int lock, ret = EXIT_SYSTEM;
+	int ret = EXIT_SYSTEM;
 
 	memset(bufs, 0, sizeof(bufs));
 	memset(paths, 0, sizeof(paths));
 	date_from_time(o->now, &today);
-	lock = lock_archive(a, d);
-	if (lock < 0) {
+	if (archive_lock(a, d)) {
 		checker_free(c);
 		return EXIT_SYSTEM;
 	}
@@ -1402,7 +1382,7 @@ out:
 	checker_free(c);
 	git_tree_free(tip_tree);
 	git_commit_free(tip_commit);
-	close(lock);
+	archive_unlock(a);
 	return ret;
 }
 
@@ -1467,10 +1447,9 @@ int publish_site(struct archive *a, const struct site *site, const char *root,
 {
 	git_oid tip;
 	char *branch = NULL;
-	int lock, ret = EXIT_SYSTEM;
+	int ret = EXIT_SYSTEM;
 
-	lock = lock_archive(a, d);
-	if (lock < 0)
+	if (archive_lock(a, d))
 		return EXIT_SYSTEM;
 	if (archive_branch(a, &branch, d) == 0 &&
 	    git_reference_name_to_id(&tip, a->repo, branch) == 0)
@@ -1478,6 +1457,6 @@ int publish_site(struct archive *a, const struct site *site, const char *root,
 	else
 		diag_system_error(d, "the archive has nothing published yet");
 	free(branch);
-	close(lock);
+	archive_unlock(a);
 	return ret;
 }

@@ -19,8 +19,10 @@ be exactly as before or exactly as after the command:
   build     public/ before or after; after a SIGKILL also "journal": the
             build committed its journal and the next build applies it
 
-and git fsck --strict is clean, no *.lock file of git is left, and the next
-publish or build succeeds.  PR_PUBLISH_KILLS sets the kills per signal and
+and git fsck --strict is clean, no *.lock file of git is left (but those
+of main and site after a SIGKILL: the next publication removes them, and
+the reflog entries of a move that did not happen), and the next publish or
+build succeeds.  PR_PUBLISH_KILLS sets the kills per signal and
 command (default 12; CI runs 30).'
 . "$(dirname "$0")/lib/test-lib.sh"
 
@@ -54,11 +56,64 @@ part() {
 	sed -n "s/^$2 //p" "$1"
 }
 
-# usage: no_git_locks DIR [ALLOWED]: no *.lock under DIR/.git but ALLOWED
+# usage: no_git_locks DIR [ALLOWED...]: no *.lock under DIR/.git but ALLOWED
 no_git_locks() {
-	locks=$(find "$1/.git" -name "*.lock" ! -path "$1/.git/${2:-none}")
+	dir=$1
+	shift
+	locks=$(find "$dir/.git" -name "*.lock" | sed "s|^$dir/.git/||" | grep -v -x -F "$(printf "%s\n" "$@" none)")
 	test -z "$locks" || { echo "stale git lock files: $locks"; return 1; }
 }
+
+# The reflogs of main and HEAD tell main's history: one entry per commit,
+# none for a move that did not happen.  usage: reflog_is_history DIR
+reflog_is_history() {
+	git -C "$1" rev-list --first-parent main >history &&
+	git -C "$1" log -g --format=%H main >reflog.main &&
+	git -C "$1" log -g --format=%H HEAD >reflog.head &&
+	test_cmp history reflog.main &&
+	test_cmp history reflog.head
+}
+
+command -v strace >/dev/null && test_set_prereq STRACE
+
+# libgit2 moves a ref by writing REF.lock, appending to the reflogs, and
+# renaming the lock over the ref.  strace kills publish exactly at that
+# rename (it is not done): the lock and the reflog entries are left.
+# usage: kill_at_main_move DIR DRAFT
+kill_at_main_move() {
+	test_expect_code 137 strace -f -o strace.out -P "$PWD/$1/.git/refs/heads/main.lock" \
+		-e trace=rename -e inject=rename:signal=KILL:when=1 \
+		sh -c "cd $1 && exec pr-publish publish -q $2" 2>/dev/null
+}
+
+test_expect_success STRACE 'a SIGKILL while main moves: the next publication undoes the move' '
+	bulk_archive cut 1 3 &&
+	korea_release 2020-10-15-cut >cut/drafts/2020-10-15-cut.en.xml &&
+	before=$(git -C cut rev-parse main) &&
+	kill_at_main_move cut drafts/2020-10-15-cut.en.xml &&
+	test -f cut/.git/refs/heads/main.lock &&
+	test "$(git -C cut rev-parse main)" = "$before" &&
+	(cd cut && pr-publish publish -q drafts/2020-10-15-cut.en.xml) 2>err &&
+	grep "removed .*/refs/heads/main.lock., left by a pr-publish that was killed" err &&
+	no_git_locks cut &&
+	test "$(git -C cut rev-parse main~1)" = "$before" &&
+	reflog_is_history cut &&
+	site_is_current cut
+'
+
+test_expect_success STRACE 'a lock of main that a killed publication did not leave stays' '
+	korea_release 2020-10-15-cut-2 >cut/drafts/2020-10-15-cut-2.en.xml &&
+	before=$(git -C cut rev-parse main) &&
+	kill_at_main_move cut drafts/2020-10-15-cut-2.en.xml &&
+	# someone else (git) holds the lock now
+	git -C cut rev-parse main >cut/.git/refs/heads/main.lock &&
+	(cd cut && test_expect_code 3 pr-publish publish -q drafts/2020-10-15-cut-2.en.xml) 2>err &&
+	grep "stayed locked" err &&
+	! grep "removed" err &&
+	test "$(git -C cut rev-parse main)" = "$before" &&
+	test "$(cat cut/.git/refs/heads/main.lock)" = "$before" &&
+	rm cut/.git/refs/heads/main.lock
+'
 
 # A SIGKILL while libgit2 writes the index (update_worktree, after main
 # moved) leaves .git/index.lock behind: git then refuses to run until it is
@@ -175,7 +230,7 @@ kill_publish() {
 	# only pr-publish writes that branch, under its own lock, so the next
 	# publication removes it (no lock at all is allowed after the retry).
 	if test "$sig" = KILL; then
-		no_git_locks arch refs/heads/site.lock
+		no_git_locks arch refs/heads/site.lock refs/heads/main.lock
 	else
 		no_git_locks arch
 	fi &&
@@ -231,7 +286,8 @@ test_expect_success 'after all the kills, one more publication brings everything
 	test -z "$(find arch -maxdepth 1 -name ".public.publish*")" &&
 	# every publication landed, one commit each
 	n=$(grep -c . outcomes) &&
-	test "$(git -C arch rev-list --count main)" = $((n + 3))
+	test "$(git -C arch rev-list --count main)" = $((n + 3)) &&
+	reflog_is_history arch
 '
 
 test_expect_failure 'a SIGKILL never leaves .git/index.lock behind' '

@@ -23,6 +23,14 @@ mkdir -p "$root"
 
 . /usr/share/sharness/sharness.sh
 
+# sharness drops what the tests print unless run with -v, and prove shows
+# only which tests failed.  PR_PUBLISH_TEST_LOGS (a folder, absolute) keeps
+# it, one log per script, so that a failure in CI can be read afterwards.
+if test -n "$PR_PUBLISH_TEST_LOGS" && test "$verbose" != t; then
+	mkdir -p "$PR_PUBLISH_TEST_LOGS" &&
+	exec 3>"$PR_PUBLISH_TEST_LOGS/$(basename "$0" .sh).log" 4>&3
+fi
+
 REPO=$(cd "$SHARNESS_TEST_DIRECTORY/.." && pwd)
 SHARED=${PR_PUBLISH_SHARED:-$REPO/../shared}
 FIXTURES=$SHARNESS_TEST_DIRECTORY/fixtures
