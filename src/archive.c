@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <stdint.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -276,31 +279,26 @@ static void drop_reflog_entry(struct archive *a, const char *name, const git_oid
 	git_error_clear();
 }
 
-/* Undoes the recorded move, if a SIGKILL cut it: see archive_lock(). */
-static void undo_cut_move(struct archive *a)
+/* Undoes the recorded move (buf, the record), if a SIGKILL cut it. */
+static void undo_cut_move(struct archive *a, char *buf)
 {
-	char buf[512], from_hex[GIT_OID_HEXSZ + 1], to_hex[GIT_OID_HEXSZ + 1], *refname, *lock;
+	char from_hex[GIT_OID_HEXSZ + 1], to_hex[GIT_OID_HEXSZ + 1], *refname, *lock;
 	char *held = NULL;
 	git_oid from, to, now;
-	ssize_t n = pread(a->lock_fd, buf, sizeof(buf) - 1, 0);
 	size_t len = 0;
 	int have_now;
 
-	if (n <= 0)
-		return;
-	buf[n] = '\0';
 	refname = buf + strlen(MOVE_HEAD);
-	if (!starts_with(buf, MOVE_HEAD) || !ends_with(buf, "\n") ||
-	    sscanf(refname, "%40[0-9a-f] %40[0-9a-f] ", from_hex, to_hex) != 2 ||
+	if (sscanf(refname, "%40[0-9a-f] %40[0-9a-f] ", from_hex, to_hex) != 2 ||
 	    git_oid_fromstr(&from, from_hex) < 0 || git_oid_fromstr(&to, to_hex) < 0)
-		goto done;
+		return;
 	refname += 2 * (GIT_OID_HEXSZ + 1);
 	if (strlen(refname) < 2)
-		goto done;
+		return;
 	refname[strlen(refname) - 1] = '\0';
 	if (!starts_with(refname, "refs/heads/") || strstr(refname, "..") ||
 	    !git_reference_is_valid_name(refname))
-		goto done;
+		return;
 	lock = xasprintf("%s%s.lock", git_repository_commondir(a->repo), refname);
 	held = read_regular_file(lock, 256, &len);
 	if (held && len == GIT_OID_HEXSZ + 1 && !memcmp(held, to_hex, GIT_OID_HEXSZ) &&
@@ -317,8 +315,203 @@ static void undo_cut_move(struct archive *a)
 		drop_reflog_entry(a, refname, &from, &to);
 		drop_reflog_entry(a, "HEAD", &from, &to);
 	}
-done:
+}
+
+/* ---- the index, written so that a SIGKILL cannot strand its lock -------- */
+
+/*
+ * libgit2 writes <git dir>/index through index.lock, which a SIGKILL in the
+ * middle leaves behind, and nobody can tell whose it is.  So the new index
+ * is written to <git dir>/pr-publish-index (starting as a hard link of the
+ * index: libgit2 replaces it whole), its device and inode are recorded in
+ * the archive's lock file, and only then does it become index.lock (a hard
+ * link: fails while git holds the lock) and index (a rename).  An
+ * index.lock that is that inode is ours, and complete: the next holder of
+ * the lock finishes the rename.  The record is emptied before the spare
+ * name goes, so the recorded inode is never free (and reused) meanwhile.
+ */
+#define INDEX_HEAD "pr-publish-index 1\n"
+
+static void record_index(struct archive *a, const char *gitdir, const struct stat *st)
+{
+	char *line = xasprintf(INDEX_HEAD "%llu %llu %s\n",
+			       st ? (unsigned long long)st->st_dev : 0ull,
+			       st ? (unsigned long long)st->st_ino : 0ull, gitdir);
+
+	if (pwrite(a->lock_fd, line, strlen(line), 0) == (ssize_t)strlen(line))
+		(void)!ftruncate(a->lock_fd, (off_t)strlen(line));
+	free(line);
+}
+
+/* Finishes the recorded index write (buf, the record), if a SIGKILL cut
+ * it, and removes its spare files. */
+static void finish_cut_index(char *buf)
+{
+	unsigned long long dev, ino;
+	int n = 0;
+	char *gitdir, *index, *lock, *spare, *spare_lock;
+	struct stat st;
+
+	if (sscanf(buf + strlen(INDEX_HEAD), "%llu %llu %n", &dev, &ino, &n) != 2 || !n)
+		return;
+	gitdir = buf + strlen(INDEX_HEAD) + n;
+	gitdir[strlen(gitdir) - 1] = '\0';
+	if (*gitdir != '/' || !ends_with(gitdir, "/"))
+		return;
+	index = xasprintf("%sindex", gitdir);
+	lock = xasprintf("%sindex.lock", gitdir);
+	spare = xasprintf("%spr-publish-index", gitdir);
+	spare_lock = xasprintf("%s.lock", spare);
+	if (ino && lstat(lock, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino &&
+	    rename(lock, index) == 0)
+		fprintf(stderr, "pr-publish: finished writing '%s', which a pr-publish that was "
+			"killed had left as '%s'\n", index, lock);
+	unlink(spare);
+	unlink(spare_lock);
+	free(spare_lock);
+	free(spare);
+	free(lock);
+	free(index);
+}
+
+/* Undoes or finishes what a SIGKILL cut: see archive_lock(). */
+static void repair_cut_work(struct archive *a)
+{
+	char buf[PATH_MAX + 256];
+	ssize_t n = pread(a->lock_fd, buf, sizeof(buf) - 1, 0);
+
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	if (ends_with(buf, "\n")) {
+		if (starts_with(buf, MOVE_HEAD))
+			undo_cut_move(a, buf);
+		else if (starts_with(buf, INDEX_HEAD))
+			finish_cut_index(buf);
+	}
 	move_done(a);
+}
+
+static int same_file(const struct stat *x, const struct stat *y)
+{
+	return x->st_dev == y->st_dev && x->st_ino == y->st_ino && x->st_size == y->st_size &&
+	       x->st_mtim.tv_sec == y->st_mtim.tv_sec && x->st_mtim.tv_nsec == y->st_mtim.tv_nsec;
+}
+
+/* One try of archive_index_update(): 0, 1 when git holds the index (or
+ * changed it meanwhile: try again), -1 on a libgit2 error, -2 on a system
+ * error (errno). */
+static int index_update_once(struct archive *a, const struct archive_change *changes, size_t nr,
+			     const char *index, const char *lock, const char *spare)
+{
+	git_index *idx = NULL;
+	struct stat before, now, written;
+	int had_index, saved, ret = -1;
+	size_t i;
+
+	unlink(spare);
+	record_index(a, git_repository_path(a->repo), NULL);
+	had_index = lstat(index, &before) == 0;
+	if (!had_index && errno != ENOENT)
+		return -2;
+	if (had_index && link(index, spare) < 0)
+		return -2;
+	if (git_index_open(&idx, spare) < 0)
+		goto out;
+	for (i = 0; i < nr; i++) {
+		git_index_entry e;
+		struct stat st;
+		char *full;
+
+		if (!changes[i].data) {
+			if (git_index_remove(idx, changes[i].path, 0) < 0 && git_index_get_bypath(idx, changes[i].path, 0))
+				goto out;
+			git_error_clear();
+			continue;
+		}
+		full = xasprintf("%s%s", a->workdir, changes[i].path);
+		if (lstat(full, &st) < 0) {
+			free(full);
+			ret = -2;
+			goto out;
+		}
+		free(full);
+		memset(&e, 0, sizeof(e));
+		e.ctime.seconds = (int32_t)st.st_ctim.tv_sec;
+		e.ctime.nanoseconds = (uint32_t)st.st_ctim.tv_nsec;
+		e.mtime.seconds = (int32_t)st.st_mtim.tv_sec;
+		e.mtime.nanoseconds = (uint32_t)st.st_mtim.tv_nsec;
+		e.dev = (uint32_t)st.st_dev;
+		e.ino = (uint32_t)st.st_ino;
+		e.mode = GIT_FILEMODE_BLOB;
+		e.uid = (uint32_t)st.st_uid;
+		e.gid = (uint32_t)st.st_gid;
+		e.file_size = (uint32_t)st.st_size;
+		e.path = changes[i].path;
+		if (git_odb_hash(&e.id, changes[i].data, changes[i].len, GIT_OBJECT_BLOB) < 0 ||
+		    git_index_add(idx, &e) < 0)
+			goto out;
+	}
+	if (git_index_write(idx) < 0)
+		goto out;
+	if (lstat(spare, &written) < 0) {
+		ret = -2;
+		goto out;
+	}
+	record_index(a, git_repository_path(a->repo), &written);
+	if (link(spare, lock) < 0) {
+		ret = errno == EEXIST ? 1 : -2;
+		goto out;
+	}
+	/* git's lock is ours: the index must still be the one we read. */
+	if (had_index ? lstat(index, &now) < 0 || !same_file(&before, &now)
+		      : lstat(index, &now) == 0) {
+		unlink(lock);
+		ret = 1;
+		goto out;
+	}
+	if (rename(lock, index) < 0) {
+		saved = errno;
+		unlink(lock);
+		errno = saved;
+		ret = -2;
+		goto out;
+	}
+	ret = 0;
+out:
+	saved = errno;
+	git_index_free(idx);
+	move_done(a);
+	unlink(spare);
+	errno = saved;
+	return ret;
+}
+
+int archive_index_update(struct archive *a, const struct archive_change *changes, size_t nr,
+			 struct diag *d)
+{
+	const char *gitdir = git_repository_path(a->repo);
+	char *index = xasprintf("%sindex", gitdir), *lock = xasprintf("%s.lock", index);
+	char *spare = xasprintf("%spr-publish-index", gitdir);
+	int attempt, ret = 1;
+
+	for (attempt = 0; attempt < COMMIT_ATTEMPTS && ret == 1; attempt++) {
+		if (attempt)
+			backoff(attempt);
+		ret = index_update_once(a, changes, nr, index, lock, spare);
+	}
+	if (ret == -1)
+		archive_report_git_error(d, "cannot update the index");
+	else if (ret == -2)
+		diag_system_error(d, "cannot update '%s': %s", index, strerror(errno));
+	else if (ret == 1)
+		diag_system_error(d, "'%s' stayed locked; if no git command is running, delete it",
+				  lock);
+	free(spare);
+	free(lock);
+	free(index);
+	return ret ? XMLDOC_SYSTEM : 0;
 }
 
 int archive_lock(struct archive *a, struct diag *d)
@@ -335,7 +528,7 @@ int archive_lock(struct archive *a, struct diag *d)
 	}
 	free(path);
 	a->lock_fd = fd;
-	undo_cut_move(a);
+	repair_cut_work(a);
 	return 0;
 }
 

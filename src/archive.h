@@ -98,6 +98,16 @@ int archive_move_ref(struct archive *a, const char *refname, const git_oid *id,
 int archive_lock(struct archive *a, struct diag *d);
 void archive_unlock(struct archive *a);
 
+/*
+ * Makes the index show the changes (whose files the work tree has now) in
+ * one write, with the archive's lock held: a SIGKILL may leave git's
+ * index.lock, which the next archive_lock() recognises and finishes (see
+ * archive.c).  Waits while git holds the index.  0 or XMLDOC_SYSTEM
+ * (reported).
+ */
+int archive_index_update(struct archive *a, const struct archive_change *changes, size_t nr,
+			 struct diag *d);
+
 /* A commit of tree with an optional parent (the site branch's). */
 int archive_commit_tree(struct archive *a, const git_oid *tree, const git_oid *parent,
 			const char *message, git_oid *out, struct diag *d);

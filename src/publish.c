@@ -778,45 +778,30 @@ static int write_file_atomically(const char *path, const char *buf, size_t len, 
 	return ret;
 }
 
-/* Makes the work tree and index show what was committed at path. */
-static int update_worktree(struct archive *a, const char *path, const char *buf, size_t len,
+/* Makes the work tree and index show what was committed: the changes'
+ * files written (or removed), then the index in one write. */
+static int update_worktree(struct archive *a, const struct archive_change *changes, size_t nr,
 			   struct diag *d)
 {
-	git_index *index = NULL;
-	char *full;
-	int attempt, ret = -1;
+	size_t i;
 
 	if (!a->workdir)
 		return 0;
-	full = xasprintf("%s%s", a->workdir, path);
-	if (buf ? write_file_atomically(full, buf, len, d) : (unlink(full) < 0 && errno != ENOENT)) {
+	for (i = 0; i < nr; i++) {
+		char *full = xasprintf("%s%s", a->workdir, changes[i].path);
+		int err = changes[i].data
+				  ? write_file_atomically(full, changes[i].data, changes[i].len, d)
+				  : unlink(full) < 0 && errno != ENOENT;
 		free(full);
+		if (err)
+			return -1;
+	}
+	if (archive_index_update(a, changes, nr, d)) {
+		diag_system_error(d, "the commit is made, but the index is not updated (run "
+				  "'git reset')");
 		return -1;
 	}
-	free(full);
-	for (attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-		int err;
-
-		git_index_free(index);
-		index = NULL;
-		if (git_repository_index(&index, a->repo) < 0 || git_index_read(index, 0) < 0)
-			break;
-		err = buf ? git_index_add_bypath(index, path) : git_index_remove_bypath(index, path);
-		if (!err)
-			err = git_index_write(index);
-		if (!err) {
-			ret = 0;
-			break;
-		}
-		if (err != GIT_ELOCKED)
-			break;
-		usleep(20000);  /* someone else is writing the index */
-	}
-	if (ret < 0)
-		archive_report_git_error(d, "the commit is made, but the index could not be "
-					    "updated (run 'git reset')");
-	git_index_free(index);
-	return ret;
+	return 0;
 }
 
 /* ---- publishing --------------------------------------------------------- */
@@ -1059,15 +1044,13 @@ static int commit_with_site(struct archive *a, const struct site *site, const ch
 		hold_termination_signals(&old);
 		ret = archive_move_ref(a, branch, main_out, &tip, message, d);
 		if (ret == 0) {
-			size_t i;
 			/* Derived data: whoever publishes last rebuilds it. */
 			move_site_branch(a, &site_commit, &site_tip, d);
 			test_interrupt("publish-before-journal");
 			if (output_tree_commit(t, &stats) < 0)
 				ret = EXIT_SYSTEM;
-			for (i = 0; i < nr; i++)
-				if (update_worktree(a, changes[i].path, changes[i].data, changes[i].len, d))
-					ret = EXIT_SYSTEM;
+			if (update_worktree(a, changes, nr, d))
+				ret = EXIT_SYSTEM;
 			remove_drafts(a, drafts, nr_drafts);
 			pthread_sigmask(SIG_SETMASK, &old, NULL);
 			goto out;
@@ -1213,8 +1196,9 @@ int publish_drafts(struct archive *a, const struct site *site, const char *root,
 			drafts[i].rel->id, drafts[i].rel->lang);
 		/* Tried again after a publication was killed between moving
 		 * main and the work tree: bring the work tree and index along. */
-		if (update_worktree(a, drafts[i].canonical, drafts[i].rel->xml->buf,
-				    drafts[i].rel->xml->len, d)) {
+		struct archive_change again = { drafts[i].canonical, drafts[i].rel->xml->buf,
+						drafts[i].rel->xml->len };
+		if (update_worktree(a, &again, 1, d)) {
 			ret = EXIT_SYSTEM;
 			goto out;
 		}

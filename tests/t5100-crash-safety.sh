@@ -20,9 +20,9 @@ be exactly as before or exactly as after the command:
             build committed its journal and the next build applies it
 
 and git fsck --strict is clean, no *.lock file of git is left (but those
-of main and site after a SIGKILL: the next publication removes them, and
-the reflog entries of a move that did not happen), and the next publish or
-build succeeds.  PR_PUBLISH_KILLS sets the kills per signal and
+of main, site and the index after a SIGKILL: the next publication removes
+or finishes them), and the next publish or build succeeds.  strace kills
+publish at each rename that ends such a lock, to see the repair happen.  PR_PUBLISH_KILLS sets the kills per signal and
 command (default 12; CI runs 30).'
 . "$(dirname "$0")/lib/test-lib.sh"
 
@@ -76,14 +76,19 @@ reflog_is_history() {
 
 command -v strace >/dev/null && test_set_prereq STRACE
 
-# libgit2 moves a ref by writing REF.lock, appending to the reflogs, and
-# renaming the lock over the ref.  strace kills publish exactly at that
-# rename (it is not done): the lock and the reflog entries are left.
-# usage: kill_at_main_move DIR DRAFT
-kill_at_main_move() {
-	test_expect_code 137 strace -f -o strace.out -P "$PWD/$1/.git/refs/heads/main.lock" \
+# strace kills publish exactly when it renames FILE (the rename is not
+# done).  usage: kill_at_rename DIR FILE DRAFT (FILE under DIR/.git)
+kill_at_rename() {
+	test_expect_code 137 strace -f -o strace.out -P "$PWD/$1/.git/$2" \
 		-e trace=rename -e inject=rename:signal=KILL:when=1 \
-		sh -c "cd $1 && exec pr-publish publish -q $2" 2>/dev/null
+		sh -c "cd $1 && exec pr-publish publish -q $3" 2>/dev/null
+}
+
+# libgit2 moves a ref by writing REF.lock, appending to the reflogs, and
+# renaming the lock over the ref: a SIGKILL before the rename leaves the
+# lock and the reflog entries.  usage: kill_at_main_move DIR DRAFT
+kill_at_main_move() {
+	kill_at_rename "$1" refs/heads/main.lock "$2"
 }
 
 test_expect_success STRACE 'a SIGKILL while main moves: the next publication undoes the move' '
@@ -115,18 +120,6 @@ test_expect_success STRACE 'a lock of main that a killed publication did not lea
 	rm cut/.git/refs/heads/main.lock
 '
 
-# A SIGKILL while libgit2 writes the index (update_worktree, after main
-# moved) leaves .git/index.lock behind: git then refuses to run until it is
-# deleted, and the next publish cannot update the index.  It is recorded
-# (see the known breakage below) and deleted as git tells the user to; the
-# locks of refs must never be left.
-index_lock_after_kill() {
-	if test -f "$1/.git/index.lock"; then
-		echo "$sig $delay" >>index-locks &&
-		rm "$1/.git/index.lock"
-	fi
-}
-
 fsck_clean() {
 	git -C "$1" fsck --strict --no-progress >fsck.out 2>&1 || { cat fsck.out; return 1; }
 	! grep -E -i "^(error|warning|broken|missing)" fsck.out || { cat fsck.out; return 1; }
@@ -144,6 +137,43 @@ timed() {
 	start=$(date +%s.%N) && "$@" >/dev/null 2>&1 && end=$(date +%s.%N) &&
 	awk -v a="$start" -v b="$end" "BEGIN { printf \"%.3f\n\", b - a }"
 }
+
+# publish writes the index as pr-publish-index (libgit2 through
+# pr-publish-index.lock), then makes it git's index.lock and renames that
+# over the index: a SIGKILL at either rename leaves a lock file.
+for lock in index.lock pr-publish-index.lock; do
+	test_expect_success STRACE "a SIGKILL at the rename of .git/$lock: the next publication finishes the index" '
+		id=2020-10-15-cut-$(echo '$lock' | tr . -) &&
+		korea_release $id >cut/drafts/$id.en.xml &&
+		before=$(git -C cut rev-parse main) &&
+		kill_at_rename cut '$lock' drafts/$id.en.xml &&
+		test -f cut/.git/'$lock' &&
+		# main moved, the index did not
+		test "$(git -C cut rev-parse main~1)" = "$before" &&
+		git -C cut status --porcelain --untracked-files=no >status &&
+		grep "^D  releases/2020/$id.en.xml" status &&
+		(cd cut && pr-publish publish -q drafts/$id.en.xml) 2>err &&
+		grep "already published as it is" err &&
+		no_git_locks cut &&
+		test -z "$(ls cut/.git | grep pr-publish-index)" &&
+		git -C cut status --porcelain --untracked-files=no >status &&
+		test_must_be_empty status &&
+		site_is_current cut
+	'
+done
+
+test_expect_success STRACE 'a SIGKILL at the rename of index.lock: any next publication finishes the index' '
+	korea_release 2020-10-15-cut-again >cut/drafts/2020-10-15-cut-again.en.xml &&
+	kill_at_rename cut index.lock drafts/2020-10-15-cut-again.en.xml &&
+	test -f cut/.git/index.lock &&
+	# another publication, not the retry, finishes the index
+	korea_release 2020-10-15-cut-other >cut/drafts/2020-10-15-cut-other.en.xml &&
+	(cd cut && pr-publish publish -q drafts/2020-10-15-cut-other.en.xml) 2>err &&
+	grep "finished writing .*/index., which a pr-publish that was killed had left" err &&
+	no_git_locks cut &&
+	git -C cut status --porcelain --untracked-files=no >status &&
+	test_must_be_empty status
+'
 
 test_expect_success 'an archive of 100 releases, published once' '
 	bulk_archive arch 100 199 &&
@@ -225,12 +255,12 @@ kill_publish() {
 	fi &&
 	echo "$sig $delay $rc $outcome" >>outcomes &&
 	fsck_clean arch &&
-	index_lock_after_kill arch &&
-	# A SIGKILL while libgit2 writes the site branch leaves its ref lock;
-	# only pr-publish writes that branch, under its own lock, so the next
-	# publication removes it (no lock at all is allowed after the retry).
+	# A SIGKILL while a ref or the index is written leaves its lock file;
+	# the next publication removes or finishes it (no lock at all is
+	# allowed after the retry).
 	if test "$sig" = KILL; then
-		no_git_locks arch refs/heads/site.lock refs/heads/main.lock
+		no_git_locks arch refs/heads/site.lock refs/heads/main.lock index.lock \
+			pr-publish-index.lock
 	else
 		no_git_locks arch
 	fi &&
@@ -288,11 +318,6 @@ test_expect_success 'after all the kills, one more publication brings everything
 	n=$(grep -c . outcomes) &&
 	test "$(git -C arch rev-list --count main)" = $((n + 3)) &&
 	reflog_is_history arch
-'
-
-test_expect_failure 'a SIGKILL never leaves .git/index.lock behind' '
-	test_when_finished "cat index-locks 2>/dev/null; true" &&
-	test ! -s index-locks
 '
 
 # One kill of build: usage: kill_build SIGNAL I
