@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -399,33 +400,131 @@ static int same_file(const struct stat *x, const struct stat *y)
 	       x->st_mtim.tv_sec == y->st_mtim.tv_sec && x->st_mtim.tv_nsec == y->st_mtim.tv_nsec;
 }
 
+/* The index as it is, opened through the spare name (which libgit2
+ * then replaces whole when it writes). */
+struct index_open {
+	git_index *idx;
+	struct stat before;     /* the index's, when it was opened */
+	int had_index;
+	int err;                /* 0, -1 (libgit2's error), -2 (errno in saved_errno) */
+	int saved_errno;
+};
+
+static void open_spare(struct index_open *o, const char *index, const char *spare)
+{
+	memset(o, 0, sizeof(*o));
+	unlink(spare);
+	o->had_index = lstat(index, &o->before) == 0;
+	if ((!o->had_index && errno != ENOENT) || (o->had_index && link(index, spare) < 0)) {
+		o->err = -2;
+		o->saved_errno = errno;
+	} else if (git_index_open(&o->idx, spare) < 0) {
+		o->err = -1;
+	}
+}
+
+/* Is the index still the one o read? */
+static int index_unchanged(const struct index_open *o, const char *index)
+{
+	struct stat now;
+
+	return o->had_index ? lstat(index, &now) == 0 && same_file(&o->before, &now)
+			    : lstat(index, &now) < 0 && errno == ENOENT;
+}
+
+/* The index read on a thread of its own, while the caller does other
+ * work (archive_index_prefetch()). */
+struct index_prefetch {
+	pthread_t thread;
+	char *index, *spare;
+	struct index_open o;
+};
+
+static void *prefetch_index(void *data)
+{
+	struct index_prefetch *pf = data;
+
+	open_spare(&pf->o, pf->index, pf->spare);
+	if (pf->o.err == -1)
+		git_error_clear();
+	return NULL;
+}
+
+static char *spare_path(struct archive *a)
+{
+	return xasprintf("%spr-publish-index", git_repository_path(a->repo));
+}
+
+void archive_index_prefetch(struct archive *a)
+{
+	struct index_prefetch *pf;
+
+	if (!a->workdir || a->prefetch || a->lock_fd < 0)
+		return;
+	pf = xcalloc(1, sizeof(*pf));
+	pf->index = xasprintf("%sindex", git_repository_path(a->repo));
+	pf->spare = spare_path(a);
+	if (start_helper_thread(&pf->thread, prefetch_index, pf)) {
+		free(pf->index);
+		free(pf->spare);
+		free(pf);
+		return;
+	}
+	a->prefetch = pf;
+}
+
+/* The prefetched index, if any and still current (else NULL): o filled. */
+static int take_prefetch(struct archive *a, struct index_open *o)
+{
+	struct index_prefetch *pf = a->prefetch;
+	int ok;
+
+	if (!pf)
+		return 0;
+	a->prefetch = NULL;
+	pthread_join(pf->thread, NULL);
+	*o = pf->o;
+	ok = !o->err && index_unchanged(o, pf->index);
+	if (!ok) {
+		git_index_free(o->idx);
+		unlink(pf->spare);
+	}
+	free(pf->index);
+	free(pf->spare);
+	free(pf);
+	return ok;
+}
+
 /* One try of archive_index_update(): 0, 1 when git holds the index (or
  * changed it meanwhile: try again), -1 on a libgit2 error, -2 on a system
  * error (errno). */
 static int index_update_once(struct archive *a, const struct archive_change *changes, size_t nr,
 			     const char *index, const char *lock, const char *spare)
 {
-	git_index *idx = NULL;
-	struct stat before, now, written;
-	int had_index, saved, ret = -1;
+	struct index_open o;
+	struct stat written;
+	git_index *idx;
+	int saved, ret = -1;
 	size_t i;
 
-	unlink(spare);
 	record_index(a, git_repository_path(a->repo), NULL);
-	had_index = lstat(index, &before) == 0;
-	if (!had_index && errno != ENOENT)
-		return -2;
-	if (had_index && link(index, spare) < 0)
-		return -2;
-	if (git_index_open(&idx, spare) < 0)
-		goto out;
+	if (!take_prefetch(a, &o)) {
+		open_spare(&o, index, spare);
+		if (o.err) {
+			errno = o.saved_errno;
+			ret = o.err;
+			goto out;
+		}
+	}
+	idx = o.idx;
 	for (i = 0; i < nr; i++) {
 		git_index_entry e;
 		struct stat st;
 		char *full;
 
 		if (!changes[i].data) {
-			if (git_index_remove(idx, changes[i].path, 0) < 0 && git_index_get_bypath(idx, changes[i].path, 0))
+			if (git_index_remove(idx, changes[i].path, 0) < 0 &&
+			    git_index_get_bypath(idx, changes[i].path, 0))
 				goto out;
 			git_error_clear();
 			continue;
@@ -465,8 +564,7 @@ static int index_update_once(struct archive *a, const struct archive_change *cha
 		goto out;
 	}
 	/* git's lock is ours: the index must still be the one we read. */
-	if (had_index ? lstat(index, &now) < 0 || !same_file(&before, &now)
-		      : lstat(index, &now) == 0) {
+	if (!index_unchanged(&o, index)) {
 		unlink(lock);
 		ret = 1;
 		goto out;
@@ -481,7 +579,7 @@ static int index_update_once(struct archive *a, const struct archive_change *cha
 	ret = 0;
 out:
 	saved = errno;
-	git_index_free(idx);
+	git_index_free(o.idx);
 	move_done(a);
 	unlink(spare);
 	errno = saved;
@@ -493,7 +591,7 @@ int archive_index_update(struct archive *a, const struct archive_change *changes
 {
 	const char *gitdir = git_repository_path(a->repo);
 	char *index = xasprintf("%sindex", gitdir), *lock = xasprintf("%s.lock", index);
-	char *spare = xasprintf("%spr-publish-index", gitdir);
+	char *spare = spare_path(a);
 	int attempt, ret = 1;
 
 	for (attempt = 0; attempt < COMMIT_ATTEMPTS && ret == 1; attempt++) {
@@ -534,6 +632,14 @@ int archive_lock(struct archive *a, struct diag *d)
 
 void archive_unlock(struct archive *a)
 {
+	struct index_open o;
+
+	if (take_prefetch(a, &o)) {
+		char *spare = spare_path(a);
+		git_index_free(o.idx);
+		unlink(spare);
+		free(spare);
+	}
 	if (a->lock_fd >= 0)
 		close(a->lock_fd);
 	a->lock_fd = -1;

@@ -21,10 +21,13 @@
 
 #include "diag.h"
 
+struct index_prefetch;
+
 struct archive {
 	git_repository *repo;
 	char *workdir;      /* with a trailing '/', NULL for a bare repository */
 	int lock_fd;        /* pr-publish.mutex while archive_lock() holds it, else -1 */
+	struct index_prefetch *prefetch;    /* archive_index_prefetch() */
 };
 
 enum archive_open_mode {
@@ -107,6 +110,10 @@ void archive_unlock(struct archive *a);
  */
 int archive_index_update(struct archive *a, const struct archive_change *changes, size_t nr,
 			 struct diag *d);
+/* Starts reading the index on a thread of its own, for the next
+ * archive_index_update() (which checks that it is still current);
+ * archive_unlock() drops it if unused.  With the lock held only. */
+void archive_index_prefetch(struct archive *a);
 
 /* A commit of tree with an optional parent (the site branch's). */
 int archive_commit_tree(struct archive *a, const git_oid *tree, const git_oid *parent,

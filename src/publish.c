@@ -804,6 +804,23 @@ static int update_worktree(struct archive *a, const struct archive_change *chang
 	return 0;
 }
 
+/* update_worktree() on a thread of its own, reporting to held. */
+struct worktree_update {
+	struct archive *a;
+	const struct archive_change *changes;
+	size_t nr;
+	struct diag held;
+	int ret;
+};
+
+static void *update_worktree_thread(void *data)
+{
+	struct worktree_update *wt = data;
+
+	wt->ret = update_worktree(wt->a, wt->changes, wt->nr, &wt->held);
+	return NULL;
+}
+
 /* ---- publishing --------------------------------------------------------- */
 
 struct draft {
@@ -1004,9 +1021,10 @@ struct last_check {
  *
  * The order is what a SIGKILL, which cannot be held off, may cut: main moves
  * first (the publication happens there), then the site branch, the site
- * folder, the work tree and index, and the drafts.  Each of those is
- * derived and may lag main by one publication after a SIGKILL; none is ever
- * ahead of it.  Other termination signals wait until all of it is done.
+ * folder and (at the same time, on two threads) the work tree and index,
+ * and the drafts.  Each of those is derived and may lag main by one
+ * publication after a SIGKILL; none is ever ahead of it.  Other
+ * termination signals wait until all of it is done.
  */
 static int commit_with_site(struct archive *a, const struct site *site, const char *root,
 			    const char *branch, const struct archive_change *changes, size_t nr,
@@ -1016,14 +1034,19 @@ static int commit_with_site(struct archive *a, const struct site *site, const ch
 {
 	struct output_tree *t = NULL;
 	struct output_stats stats;
+	struct worktree_update wt = { 0 };
+	pthread_t wt_thread;
 	git_oid tip, site_commit, site_tip;
 	sigset_t old;
-	int attempt, ret;
+	int attempt, threaded, ret;
 
 	/* build's own check and lock of the folder, held to the end; it
 	 * finishes first what a killed build or publication committed. */
 	if (output_tree_open(&t, o->out_dir, 0, d) < 0)
 		return EXIT_SYSTEM;
+	/* The index is read meanwhile, for update_worktree(). */
+	if (a->workdir && nr)
+		archive_index_prefetch(a);
 	for (attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
 		ret = archive_make_commit(a, branch, changes, nr, message, main_out, &tip, d);
 		if (ret == 1)
@@ -1047,9 +1070,22 @@ static int commit_with_site(struct archive *a, const struct site *site, const ch
 			/* Derived data: whoever publishes last rebuilds it. */
 			move_site_branch(a, &site_commit, &site_tip, d);
 			test_interrupt("publish-before-journal");
+			/* The site folder and the work tree are independent
+			 * of each other: the work tree and index are updated
+			 * on a thread meanwhile (the signals held there too). */
+			wt.a = a;
+			wt.changes = changes;
+			wt.nr = nr;
+			diag_hold(&wt.held, d);
+			threaded = !start_helper_thread(&wt_thread, update_worktree_thread, &wt);
 			if (output_tree_commit(t, &stats) < 0)
 				ret = EXIT_SYSTEM;
-			if (update_worktree(a, changes, nr, d))
+			if (threaded)
+				pthread_join(wt_thread, NULL);
+			else
+				update_worktree_thread(&wt);
+			diag_flush_held(d, &wt.held);
+			if (wt.ret)
 				ret = EXIT_SYSTEM;
 			remove_drafts(a, drafts, nr_drafts);
 			pthread_sigmask(SIG_SETMASK, &old, NULL);
