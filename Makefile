@@ -20,7 +20,7 @@ BUILD ?= build
 PKGS = libxml-2.0 libxslt libexslt hunspell libgit2
 
 # Debian packages: to build, to run the sample job, to test.
-BUILD_DEBS = pkg-config libxml2-dev libxslt1-dev libhunspell-dev libgit2-dev
+BUILD_DEBS = pkg-config libxml2-dev libxslt1-dev libhunspell-dev libgit2-dev libmimalloc-dev
 RUN_DEBS = hunspell-en-gb hunspell-fr hunspell-de-de hunspell-it hunspell-ru hunspell-es
 TEST_DEBS = sharness python3 libxml2-utils python3-feedparser tidy chromium strace
 
@@ -30,6 +30,13 @@ CFLAGS ?= -O2 -g
 ALL_CFLAGS = -std=c17 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARNINGS) \
 	     $(CFLAGS) $(SAN_FLAGS)
 ALL_LDFLAGS = $(LDFLAGS) $(SAN_FLAGS)
+# The program's malloc.  libxml2 and libxslt allocate and free tens of
+# millions of small nodes and strings in a full build, and glibc's malloc
+# took a quarter of its CPU time: linked first, mimalloc replaces it for
+# every library (a full build of 12,500 releases: 4.4 -> 3.7 s, user CPU
+# 6.7 -> 5.2 s; see README).  Not in the sanitizer and valgrind builds,
+# which bring their own; ALLOCATOR= links glibc's.
+ALLOCATOR ?= -lmimalloc
 
 DEPS_STAMP = $(BUILD)/.deps-installed
 
@@ -63,7 +70,7 @@ REPLAY_BINS = $(FUZZ_TARGETS:%=$(BUILD)/fuzz-replay-%)
 all: pr-publish
 
 deps: $(DEPS_STAMP)
-$(DEPS_STAMP): tools/install-deps
+$(DEPS_STAMP): tools/install-deps Makefile
 	@mkdir -p $(BUILD)
 	@./tools/install-deps $(BUILD_DEBS)
 	@touch $@
@@ -73,7 +80,7 @@ pr-publish: $(PROGRAM)
 	@if [ "$(BUILD)" = build ]; then cp $(PROGRAM) $@.tmp && mv -f $@.tmp $@; fi
 
 $(PROGRAM): $(MAIN_OBJ) $(OBJS)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(shell pkg-config --libs $(PKGS))
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(if $(SAN_FLAGS),,$(ALLOCATOR)) $(shell pkg-config --libs $(PKGS))
 
 $(BUILD)/%.o: src/%.c $(DEPS_STAMP) | $(BUILD)
 	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags $(PKGS)) -MMD -MP -c -o $@ $<
@@ -130,10 +137,11 @@ asan:
 		BIN_DIR=$(CURDIR)/build-asan check
 	@echo "make asan: the tests passed under AddressSanitizer and UBSan"
 
-valgrind: pr-publish $(UNIT_BINS) test-deps
+valgrind: $(UNIT_BINS) test-deps
 	@./tools/install-deps valgrind
+	$(MAKE) BUILD=build-valgrind ALLOCATOR= build-valgrind/pr-publish
 	@mkdir -p $(BUILD)/valgrind
-	@printf '#!/bin/sh\nexec valgrind -q --error-exitcode=97 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite "%s/pr-publish" "$$@"\n' "$(CURDIR)" > $(BUILD)/valgrind/pr-publish
+	@printf '#!/bin/sh\nexec valgrind -q --error-exitcode=97 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite "%s/build-valgrind/pr-publish" "$$@"\n' "$(CURDIR)" > $(BUILD)/valgrind/pr-publish
 	@chmod +x $(BUILD)/valgrind/pr-publish
 	PR_PUBLISH_BIN_DIR=$(CURDIR)/$(BUILD)/valgrind PR_PUBLISH_SLOW=1 prove $(PROVE_FLAGS) tests/t[0-9]*.sh
 	@echo "make valgrind: the tests passed under valgrind"
@@ -183,4 +191,4 @@ uninstall:
 	rm -rf "$(DESTDIR)$(DATADIR)"
 
 clean:
-	rm -rf build build-asan pr-publish tests/trash\ directory.* tests/test-results
+	rm -rf build build-asan build-valgrind pr-publish tests/trash\ directory.* tests/test-results
