@@ -26,6 +26,38 @@ void archive_report_git_error(struct diag *d, const char *what)
 	diag_system_error(d, "%s: %s", what, e && e->message ? e->message : "unknown git error");
 }
 
+/*
+ * libgit2's initialisation costs ~4 ms (mbedTLS parses the system's CA
+ * certificates, for nothing unless something is pushed), so commands that
+ * will open the archive start it first thing on a thread of its own;
+ * libgit2 serialises initialisations, so archive_open() finds it done or
+ * waits for it.  Process-wide, like the library's own state.
+ */
+static pthread_t early_init;
+static int early_init_started;
+
+static void *init_libgit2(void *unused)
+{
+	(void)unused;
+	git_libgit2_init();
+	return NULL;
+}
+
+void archive_init_early(void)
+{
+	if (!early_init_started)
+		early_init_started = !start_helper_thread(&early_init, init_libgit2, NULL);
+}
+
+void archive_init_end(void)
+{
+	if (!early_init_started)
+		return;
+	pthread_join(early_init, NULL);
+	early_init_started = 0;
+	git_libgit2_shutdown();
+}
+
 int archive_open(struct archive **out, const char *path, enum archive_open_mode mode,
 		 struct diag *d)
 {

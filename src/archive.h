@@ -35,6 +35,11 @@ enum archive_open_mode {
 	ARCHIVE_OPEN_FROM_ENV,  /* a hook: GIT_DIR, GIT_OBJECT_DIRECTORY (quarantine)... */
 };
 
+/* Starts libgit2's initialisation on a thread, for a command that will
+ * open the archive; archive_init_end() (at exit) joins it. */
+void archive_init_early(void);
+void archive_init_end(void);
+
 /* 0 and *out (archive_free) or XMLDOC_SYSTEM with the error reported. */
 int archive_open(struct archive **out, const char *path, enum archive_open_mode mode,
 		 struct diag *d);

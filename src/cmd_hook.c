@@ -188,6 +188,7 @@ static int hook_pre_commit(struct diag *d, time_t now)
 	size_t i, count;
 	int ret = EXIT_SYSTEM;
 
+	archive_init_early();
 	prefetch_first_language();
 	if (archive_open(&a, NULL, ARCHIVE_OPEN_FROM_ENV, d))
 		return EXIT_SYSTEM;

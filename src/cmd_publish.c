@@ -86,6 +86,7 @@ static int setup(struct setup *s, const char *cmd)
 	const char *why;
 	int ret;
 
+	archive_init_early();
 	memset(&s->po, 0, sizeof(s->po));
 	s->site = NULL;
 	s->a = NULL;

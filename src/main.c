@@ -10,6 +10,7 @@
 
 #include <libxml/parser.h>
 
+#include "archive.h"
 #include "cli.h"
 #include "schema.h"
 #include "spell.h"
@@ -150,6 +151,7 @@ int main(int argc, char **argv)
 	xmldoc_init();
 	ret = cmd->fn(argc - 1, args + 1);
 	spell_prefetch_end();
+	archive_init_end();
 	schema_release_all();
 	xmlCleanupParser();
 	if (fflush(stdout) != 0 || ferror(stdout)) {
