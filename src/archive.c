@@ -388,6 +388,8 @@ static void finish_cut_index(char *buf)
 	if (sscanf(buf + strlen(INDEX_HEAD), "%llu %llu %n", &dev, &ino, &n) != 2 || !n)
 		return;
 	gitdir = buf + strlen(INDEX_HEAD) + n;
+	if (strlen(gitdir) < 2)
+		return;
 	gitdir[strlen(gitdir) - 1] = '\0';
 	if (*gitdir != '/' || !ends_with(gitdir, "/"))
 		return;

@@ -175,6 +175,33 @@ test_expect_success STRACE 'a SIGKILL at the rename of index.lock: any next publ
 	test_must_be_empty status
 '
 
+test_expect_success 'a damaged record of a cut move or index write is ignored' '
+	bulk_archive odd 1 2 &&
+	main=$(git -C odd rev-parse main) &&
+	tree=$(git -C odd rev-parse "main^{tree}") &&
+	printf "%s\n" "$main" >odd/.git/refs/heads/other.lock &&
+	n=0 &&
+	for record in "pr-publish-move 1\n" "pr-publish-move 1\n$main $main\n" \
+		"pr-publish-move 1\n$main $tree refs/heads/other\n" \
+		"pr-publish-move 1\n$tree $main refs/heads/../../index\n" \
+		"pr-publish-move 1\n$main $main refs/heads/other" \
+		"pr-publish-index 1\n1 2\n" "pr-publish-index 1\n1 2 relative/\n" \
+		"pr-publish-index 1\nx y /\n" "garbage\n"; do
+		n=$((n + 1)) &&
+		printf "$record" >odd/.git/pr-publish.mutex &&
+		korea_release 2020-10-15-odd-$n >odd/drafts/2020-10-15-odd-$n.en.xml &&
+		(cd odd && pr-publish publish -q drafts/2020-10-15-odd-$n.en.xml) 2>err &&
+		! grep -E "removed|finished writing" err &&
+		test ! -s odd/.git/pr-publish.mutex || return 1
+	done &&
+	# only a lock that holds the recorded new id is ours: other.lock
+	# holds another
+	test "$(cat odd/.git/refs/heads/other.lock)" = "$main" &&
+	test -f odd/.git/index &&
+	git -C odd status --porcelain --untracked-files=no >status &&
+	test_must_be_empty status
+'
+
 test_expect_success 'an archive of 100 releases, published once' '
 	bulk_archive arch 100 199 &&
 	korea_release 2020-10-15-first >arch/drafts/2020-10-15-first.en.xml &&
