@@ -3,12 +3,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -365,27 +365,46 @@ static void undo_cut_move(struct archive *a, char *buf)
  */
 #define INDEX_HEAD "pr-publish-index 1\n"
 
-static void record_index(struct archive *a, const char *gitdir, const struct stat *st)
+static unsigned long long mtime_ns(const struct stat *st)
 {
-	char *line = xasprintf(INDEX_HEAD "%llu %llu %s\n",
-			       st ? (unsigned long long)st->st_dev : 0ull,
-			       st ? (unsigned long long)st->st_ino : 0ull, gitdir);
+	return (unsigned long long)st->st_mtim.tv_sec * 1000000000ull +
+	       (unsigned long long)st->st_mtim.tv_nsec;
+}
 
+/* The record of an index write: the new index written (NULL: not yet),
+ * and the index it was made from (NULL: there was none), by inode, size
+ * and mtime. */
+static void record_index(struct archive *a, const char *gitdir, const struct stat *written,
+			 const struct stat *from)
+{
+	char *line;
+
+	if (a->lock_fd < 0)
+		return;
+	line = xasprintf(INDEX_HEAD "%llu %llu %llu %llu %llu %s\n",
+			 written ? (unsigned long long)written->st_dev : 0ull,
+			 written ? (unsigned long long)written->st_ino : 0ull,
+			 from ? (unsigned long long)from->st_ino : 0ull,
+			 from ? (unsigned long long)from->st_size : 0ull, from ? mtime_ns(from) : 0ull,
+			 gitdir);
 	if (pwrite(a->lock_fd, line, strlen(line), 0) == (ssize_t)strlen(line))
 		(void)!ftruncate(a->lock_fd, (off_t)strlen(line));
 	free(line);
 }
 
 /* Finishes the recorded index write (buf, the record), if a SIGKILL cut
- * it, and removes its spare files. */
+ * it after the new index became index.lock, and removes its spare files.
+ * Should the index have changed since it was read (git wrote it before
+ * the lock was taken), the lock is removed instead. */
 static void finish_cut_index(char *buf)
 {
-	unsigned long long dev, ino;
+	unsigned long long dev, ino, from_ino, from_size, from_mtime;
 	int n = 0;
 	char *gitdir, *index, *lock, *spare, *spare_lock;
-	struct stat st;
+	struct stat st, now;
 
-	if (sscanf(buf + strlen(INDEX_HEAD), "%llu %llu %n", &dev, &ino, &n) != 2 || !n)
+	if (sscanf(buf + strlen(INDEX_HEAD), "%llu %llu %llu %llu %llu %n", &dev, &ino, &from_ino,
+		   &from_size, &from_mtime, &n) != 5 || !n)
 		return;
 	gitdir = buf + strlen(INDEX_HEAD) + n;
 	if (strlen(gitdir) < 2)
@@ -398,10 +417,19 @@ static void finish_cut_index(char *buf)
 	spare = xasprintf("%spr-publish-index", gitdir);
 	spare_lock = xasprintf("%s.lock", spare);
 	if (ino && lstat(lock, &st) == 0 && S_ISREG(st.st_mode) &&
-	    (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino &&
-	    rename(lock, index) == 0)
-		fprintf(stderr, "pr-publish: finished writing '%s', which a pr-publish that was "
-			"killed had left as '%s'\n", index, lock);
+	    (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino) {
+		int same = from_ino ? lstat(index, &now) == 0 &&
+					      (unsigned long long)now.st_ino == from_ino &&
+					      (unsigned long long)now.st_size == from_size &&
+					      mtime_ns(&now) == from_mtime
+				    : lstat(index, &now) < 0 && errno == ENOENT;
+		if (same && rename(lock, index) == 0)
+			fprintf(stderr, "pr-publish: finished writing '%s', which a pr-publish "
+				"that was killed had left as '%s'\n", index, lock);
+		else if (!same && unlink(lock) == 0)
+			fprintf(stderr, "pr-publish: removed '%s', left by a pr-publish that was "
+				"killed; the index changed meanwhile and is kept\n", lock);
+	}
 	unlink(spare);
 	unlink(spare_lock);
 	free(spare_lock);
@@ -541,7 +569,7 @@ static int index_update_once(struct archive *a, const struct archive_change *cha
 	int saved, ret = -1;
 	size_t i;
 
-	record_index(a, git_repository_path(a->repo), NULL);
+	record_index(a, git_repository_path(a->repo), NULL, NULL);
 	if (!take_prefetch(a, &o)) {
 		open_spare(&o, index, spare);
 		if (o.err) {
@@ -592,7 +620,7 @@ static int index_update_once(struct archive *a, const struct archive_change *cha
 		ret = -2;
 		goto out;
 	}
-	record_index(a, git_repository_path(a->repo), &written);
+	record_index(a, git_repository_path(a->repo), &written, o.had_index ? &o.before : NULL);
 	if (link(spare, lock) < 0) {
 		ret = errno == EEXIST ? 1 : -2;
 		goto out;

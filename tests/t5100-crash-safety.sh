@@ -175,6 +175,27 @@ test_expect_success STRACE 'a SIGKILL at the rename of index.lock: any next publ
 	test_must_be_empty status
 '
 
+test_expect_success STRACE 'an index.lock of ours made from an older index is removed, not used' '
+	korea_release 2020-10-15-cut-stale >cut/drafts/2020-10-15-cut-stale.en.xml &&
+	kill_at_rename cut index.lock drafts/2020-10-15-cut-stale.en.xml &&
+	test -f cut/.git/index.lock &&
+	# as if git had written the index between our reading it and our
+	# taking index.lock: the record names an index of another size
+	awk "NR == 2 { \$4 = \$4 + 1 } { print }" cut/.git/pr-publish.mutex >record &&
+	cp record cut/.git/pr-publish.mutex &&
+	cp cut/.git/index index.before &&
+	korea_release 2020-10-15-cut-next >cut/drafts/2020-10-15-cut-next.en.xml &&
+	(cd cut && pr-publish publish -q drafts/2020-10-15-cut-next.en.xml) 2>err &&
+	grep "removed .*/index.lock., left by a pr-publish that was killed; the index changed" err &&
+	no_git_locks cut &&
+	# the stale draft is published but not in the index: trying it
+	# again brings the index along
+	(cd cut && pr-publish publish -q drafts/2020-10-15-cut-stale.en.xml) 2>err &&
+	grep "already published as it is" err &&
+	git -C cut status --porcelain --untracked-files=no >status &&
+	test_must_be_empty status
+'
+
 test_expect_success 'a damaged record of a cut move or index write is ignored' '
 	bulk_archive odd 1 2 &&
 	main=$(git -C odd rev-parse main) &&
@@ -185,8 +206,8 @@ test_expect_success 'a damaged record of a cut move or index write is ignored' '
 		"pr-publish-move 1\n$main $tree refs/heads/other\n" \
 		"pr-publish-move 1\n$tree $main refs/heads/../../index\n" \
 		"pr-publish-move 1\n$main $main refs/heads/other" \
-		"pr-publish-index 1\n1 2\n" "pr-publish-index 1\n1 2 relative/\n" \
-		"pr-publish-index 1\nx y /\n" "garbage\n"; do
+		"pr-publish-index 1\n1 2\n" "pr-publish-index 1\n1 2 0 0 0 relative/\n" \
+		"pr-publish-index 1\n1 2 0 0 0\n" "pr-publish-index 1\nx y /\n" "garbage\n"; do
 		n=$((n + 1)) &&
 		printf "$record" >odd/.git/pr-publish.mutex &&
 		korea_release 2020-10-15-odd-$n >odd/drafts/2020-10-15-odd-$n.en.xml &&
