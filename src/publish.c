@@ -85,7 +85,8 @@ struct tree_summaries {
 	struct summary_group *folders;   /* the folders to cache whole */
 	size_t nr_folders, alloc_folders;
 	struct strbuf path;      /* of the entry being read, "releases/..." */
-	int failed;
+	int failed;              /* something could not be read or parsed */
+	int broken;              /* a folder could not be read */
 	pthread_mutex_t lock;    /* blobs are read from the render threads */
 };
 
@@ -195,6 +196,9 @@ static int collect_folder(struct tree_summaries *ts, const git_tree_entry *entry
 			add_summary(ts, &cached[i], &blob);
 		}
 	} else if (git_tree_lookup(&tree, ts->a->repo, id) < 0) {
+		char *what = xasprintf("cannot read the folder '%s' of the commit", ts->path.buf);
+		archive_report_git_error(ts->d, what);
+		free(what);
 		ret = -1;
 	} else {
 		ret = collect_tree(ts, tree, &flat);
@@ -219,7 +223,8 @@ static char *summaries_cache_path(struct archive *a)
 }
 
 /* The summaries of the releases in tree (main's) into ts (zeroed, its lock
- * made): 0, or EXIT_FINDINGS with the errors reported. */
+ * made): 0, or EXIT_FINDINGS (a release) or EXIT_SYSTEM (a folder) with
+ * the errors reported. */
 static int tree_summaries_load(struct tree_summaries *ts, struct archive *a,
 			       const struct site *site, git_tree *tree, struct diag *d)
 {
@@ -237,11 +242,17 @@ static int tree_summaries_load(struct tree_summaries *ts, struct archive *a,
 	output_sha256_hex(&sha, site_hash);
 	ts->cache = summary_cache_load(cache_path, site_hash);
 	strbuf_addstr(&ts->path, "releases/");
-	/* A tree that cannot be read ends the walk, and what it found is
-	 * rendered, as with git_tree_walk(). */
-	if (git_tree_entry_bypath(&entry, tree, "releases") == 0 &&
-	    git_tree_lookup(&rels_tree, a->repo, git_tree_entry_id(entry)) == 0)
-		collect_tree(ts, rels_tree, &flat);
+	/* A folder that cannot be read (a damaged repository) fails the
+	 * publication: a site without its releases would drop them. */
+	if (git_tree_entry_bypath(&entry, tree, "releases") == 0) {
+		if (git_tree_lookup(&rels_tree, a->repo, git_tree_entry_id(entry)) < 0) {
+			archive_report_git_error(d, "cannot read the folder 'releases/' of the commit");
+			ts->failed = ts->broken = 1;
+		} else if (collect_tree(ts, rels_tree, &flat) < 0) {
+			ts->failed = ts->broken = 1;
+		}
+	}
+	git_error_clear();
 	/* Written again when enough was parsed or went stale: writing the
 	 * summaries of a large archive costs more than parsing a few blobs
 	 * again on the next publications.  (A cache that cannot be written
@@ -254,7 +265,7 @@ static int tree_summaries_load(struct tree_summaries *ts, struct archive *a,
 	git_tree_free(rels_tree);
 	git_tree_entry_free(entry);
 	free(cache_path);
-	return ts->failed ? EXIT_FINDINGS : 0;
+	return ts->broken ? EXIT_SYSTEM : ts->failed ? EXIT_FINDINGS : 0;
 }
 
 static void tree_summaries_release(struct tree_summaries *ts)

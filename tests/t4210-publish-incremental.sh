@@ -198,6 +198,26 @@ test_expect_success 'a cache whose group was damaged is ignored' '
 	grep -q "2021-03-04-year" arch/public/en/index.html
 '
 
+test_expect_success 'a year folder git cannot read fails the publication; nothing moves' '
+	git clone -q --no-local arch broken &&
+	(cd broken && git config user.name "Press Officer" && git config user.email officer@osce.example) &&
+	git -C broken rev-parse main >main.before &&
+	tree=$(git -C broken rev-parse "main:releases/2020") &&
+	# the clone packed its objects: unpack them to lose just one
+	(cd broken && mv .git/objects/pack pack.keep && mkdir .git/objects/pack &&
+	 for p in pack.keep/*.pack; do git unpack-objects -q <"$p" || exit 1; done &&
+	 rm -rf pack.keep) &&
+	obj=broken/.git/objects/$(echo $tree | cut -c1-2)/$(echo $tree | cut -c3-) &&
+	test -f $obj && rm -f $obj &&
+	mkdir -p broken/drafts &&
+	korea_release 2021-03-05-broken | sed "s/2020-10-15/2021-03-05/g" \
+		>broken/drafts/2021-03-05-broken.en.xml &&
+	(cd broken && test_expect_code 3 pr-publish publish -q drafts/2021-03-05-broken.en.xml) 2>err &&
+	grep "cannot read the folder .releases/2020/. of the commit" err &&
+	git -C broken rev-parse main | test_cmp main.before - &&
+	test -f broken/drafts/2021-03-05-broken.en.xml
+'
+
 test_expect_success 'a site ref lock left by a killed publisher is cleared by the next one' '
 	git -C arch rev-parse site >site.before &&
 	cp arch/.git/refs/heads/site arch/.git/refs/heads/site.lock 2>/dev/null ||
