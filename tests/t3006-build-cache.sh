@@ -96,6 +96,41 @@ test_expect_success 'the cache is trusted only for the exact key: --force reads 
 	diff -r public plain
 '
 
+# usage: cache_id: the cache file's inode and mtime (a rewrite changes both)
+cache_id() {
+	stat -c "%i %Y.%y" .public.cache
+}
+
+test_expect_success 'a few changed files are read again each time; the cache is rewritten after 16' '
+	mkdir -p releases/2019 &&
+	for i in $(test_seq 1 20); do
+		korea_release 2019-05-0$((i % 9 + 1))-cache-$i |
+		sed "s/2020-10-15/2019-05-0$((i % 9 + 1))/g" \
+			>releases/2019/2019-05-0$((i % 9 + 1))-cache-$i.en.xml || return 1
+	done &&
+	pr-publish build -q &&
+	before=$(cache_id) &&
+	for i in $(test_seq 1 15); do
+		f=releases/2019/2019-05-0$((i % 9 + 1))-cache-$i.en.xml &&
+		sed "s|<headline>|<headline>Changed $i: |" $f >new && mv new $f &&
+		pr-publish build -q &&
+		grep -F "Changed $i: " public/en/index.html public/en/2019/*.html >/dev/null &&
+		test "$(cache_id)" = "$before" || return 1
+	done &&
+	# every change is still seen, from the files (not a stale cache)
+	pr-publish build -q --out check-full --force &&
+	diff -r public check-full &&
+	rm -rf check-full .check-full.cache &&
+	f=releases/2019/2019-05-08-cache-16.en.xml &&
+	sed "s|<headline>|<headline>Changed 16: |" $f >new && mv new $f &&
+	pr-publish build -q &&
+	test "$(cache_id)" != "$before" &&
+	# and the rewritten cache holds the changes
+	pr-publish build -q >out 2>&1 &&
+	test_must_be_empty out &&
+	grep -F "Changed 16: " public/en/2019/2019-05-08-cache-16.html
+'
+
 test_expect_success 'a clock that goes back checks future dates again' '
 	PR_PUBLISH_NOW=2020-10-01T00:00:00Z run_expect 1 pr-publish build &&
 	grep "date-future" err
