@@ -312,6 +312,39 @@ static void drop_reflog_entry(struct archive *a, const char *name, const git_oid
 	git_error_clear();
 }
 
+/*
+ * libgit2 writes the new id into the lock only at the end, after the
+ * reflogs: for most of a move the lock is empty.  An empty lock that stays
+ * empty is abandoned (a writer that is alive fills its lock at once): one
+ * whose mtime is 1 s old, after waiting for that at most.
+ */
+#define ABANDONED_AFTER_NS 1000000000LL
+
+static int empty_and_abandoned(const char *lock)
+{
+	struct stat st, again;
+	struct timespec now;
+	long long age;
+
+	if (lstat(lock, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size)
+		return 0;
+	clock_gettime(CLOCK_REALTIME, &now);
+	age = (now.tv_sec - st.st_mtim.tv_sec) * 1000000000LL + (now.tv_nsec - st.st_mtim.tv_nsec);
+	if (age < ABANDONED_AFTER_NS) {
+		struct timespec wait;
+		long long left = ABANDONED_AFTER_NS - (age < 0 ? 0 : age);
+
+		wait.tv_sec = (time_t)(left / 1000000000LL);
+		wait.tv_nsec = (long)(left % 1000000000LL);
+		nanosleep(&wait, NULL);
+		if (lstat(lock, &again) < 0 || again.st_ino != st.st_ino || again.st_size ||
+		    again.st_mtim.tv_sec != st.st_mtim.tv_sec ||
+		    again.st_mtim.tv_nsec != st.st_mtim.tv_nsec)
+			return 0;
+	}
+	return 1;
+}
+
 /* Undoes the recorded move (buf, the record), if a SIGKILL cut it. */
 static void undo_cut_move(struct archive *a, char *buf)
 {
@@ -334,8 +367,10 @@ static void undo_cut_move(struct archive *a, char *buf)
 		return;
 	lock = xasprintf("%s%s.lock", git_repository_commondir(a->repo), refname);
 	held = read_regular_file(lock, 256, &len);
-	if (held && len == GIT_OID_HEXSZ + 1 && !memcmp(held, to_hex, GIT_OID_HEXSZ) &&
-	    held[GIT_OID_HEXSZ] == '\n' && unlink(lock) == 0)
+	if (held && ((len == GIT_OID_HEXSZ + 1 && !memcmp(held, to_hex, GIT_OID_HEXSZ) &&
+		      held[GIT_OID_HEXSZ] == '\n') ||
+		     (!len && empty_and_abandoned(lock))) &&
+	    unlink(lock) == 0)
 		fprintf(stderr, "pr-publish: removed '%s', left by a pr-publish that was killed "
 			"while it moved '%s'; that move did not happen\n", lock, refname);
 	free(held);

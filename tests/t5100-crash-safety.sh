@@ -106,6 +106,25 @@ test_expect_success STRACE 'a SIGKILL while main moves: the next publication und
 	site_is_current cut
 '
 
+test_expect_success STRACE 'a SIGKILL before libgit2 fills main.lock: the empty lock is removed too' '
+	korea_release 2020-10-15-cut-empty >cut/drafts/2020-10-15-cut-empty.en.xml &&
+	before=$(git -C cut rev-parse main) &&
+	# libgit2 writes the new id into the lock after the reflogs: killed
+	# as it opens the reflog of main, it leaves the lock empty
+	test_expect_code 137 strace -f -o strace.out -P "$PWD/cut/.git/logs/refs/heads/main" \
+		-e trace=openat -e inject=openat:signal=KILL:when=1 \
+		sh -c "cd cut && exec pr-publish publish -q drafts/2020-10-15-cut-empty.en.xml" 2>/dev/null &&
+	test -f cut/.git/refs/heads/main.lock &&
+	test ! -s cut/.git/refs/heads/main.lock &&
+	test "$(git -C cut rev-parse main)" = "$before" &&
+	(cd cut && pr-publish publish -q drafts/2020-10-15-cut-empty.en.xml) 2>err &&
+	grep "removed .*/refs/heads/main.lock., left by a pr-publish that was killed" err &&
+	no_git_locks cut &&
+	test "$(git -C cut rev-parse main~1)" = "$before" &&
+	reflog_is_history cut &&
+	site_is_current cut
+'
+
 test_expect_success STRACE 'a lock of main that a killed publication did not leave stays' '
 	korea_release 2020-10-15-cut-2 >cut/drafts/2020-10-15-cut-2.en.xml &&
 	before=$(git -C cut rev-parse main) &&
