@@ -71,6 +71,9 @@ publish_best() {
 draft 2020-10-15-bench-first 2020-10-15
 t0=$(now); (cd "$a" && "$prog" publish -q drafts/2020-10-15-bench-first.en.xml); t1=$(now)
 echo "  first publication after a build (fills the caches): $(ms "$(elapsed "$t0" "$t1")") ms"
+# The set-up wrote hundreds of MB (releases, git objects, the site): let the
+# kernel write it back first, or its writeback is measured too.
+sync
 # Today's release is the newest: it rewrites the front pages of its
 # listings, its feeds, indexes and sitemaps (about 25 files).  A release
 # dated years back also moves every listing page newer than it.
