@@ -198,6 +198,23 @@ test_expect_success 'a cache whose group was damaged is ignored' '
 	grep -q "2021-03-04-year" arch/public/en/index.html
 '
 
+test_expect_success 'publish renders what main holds, not an uncommitted edit in the work tree' '
+	f=arch/releases/2020/2020-10-15-bulk-119.en.xml &&
+	cp $f bulk.keep &&
+	sed "s|<headline>|<headline>Uncommitted edit: |" bulk.keep >$f &&
+	git -C arch status --porcelain --untracked-files=no | grep "bulk-119" &&
+	# a link to an edited copy is not followed either
+	g=arch/releases/2020/2020-10-15-bulk-118.en.xml &&
+	sed "s|<headline>|<headline>Linked edit: |" $g >linked.xml &&
+	mv $g bulk118.keep && ln -s "$PWD/linked.xml" $g &&
+	draft 2020-10-15-after-edit && publish 2020-10-15-after-edit &&
+	site_is_current arch &&
+	grep -l "bulk-119" arch/public/en/rss.xml &&
+	! grep -r "Uncommitted edit" arch/public &&
+	! grep -r "Linked edit" arch/public &&
+	rm $g && mv bulk118.keep $g && cp bulk.keep $f
+'
+
 test_expect_success 'a year folder git cannot read fails the publication; nothing moves' '
 	git clone -q --no-local arch broken &&
 	(cd broken && git config user.name "Press Officer" && git config user.email officer@osce.example) &&
