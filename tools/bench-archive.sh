@@ -37,6 +37,9 @@ PY
 a=$tmp/archive
 git init -q -b main "$a"
 git -C "$a" config user.name Bench && git -C "$a" config user.email bench@example.org
+# No automatic gc: git starts one in the background after a commit that
+# leaves over 6,700 loose objects, and it would run during the timings.
+git -C "$a" config gc.auto 0
 cp "$repo/site.xml" "$a/" && printf 'drafts/\npublic/\n' >"$a/.gitignore"
 mk_archive "$a"
 git -C "$a" add -A && git -C "$a" commit -q -m "archive of $n releases"
@@ -71,8 +74,11 @@ publish_best() {
 draft 2020-10-15-bench-first 2020-10-15
 t0=$(now); (cd "$a" && "$prog" publish -q drafts/2020-10-15-bench-first.en.xml); t1=$(now)
 echo "  first publication after a build (fills the caches): $(ms "$(elapsed "$t0" "$t1")") ms"
-# The set-up wrote hundreds of MB (releases, git objects, the site): let the
-# kernel write it back first, or its writeback is measured too.
+# The set-up wrote hundreds of MB (releases, git objects, the site): let
+# the kernel write them back first, or their writeback is measured too.
+# (No gc either: on this file system, files made within minutes of a mass
+# deletion take ext4 much longer to create, and gc deletes the loose
+# objects.)
 sync
 # Today's release is the newest: it rewrites the front pages of its
 # listings, its feeds, indexes and sitemaps (about 25 files).  A release
