@@ -273,23 +273,27 @@ out:
  */
 #define MOVE_HEAD "pr-publish-move 1\n"
 
-static void record_move(struct archive *a, const char *refname, const git_oid *tip,
-			const git_oid *id)
+/* Replaces the record in the archive's lock file with line (freed), when
+ * the lock is held.  Not checked: without the record, a cut move or index
+ * write only needs a hand, as git's own would. */
+static void write_record(struct archive *a, char *line)
 {
-	char from[GIT_OID_HEXSZ + 1], to[GIT_OID_HEXSZ + 1];
-	char *line;
-
-	if (a->lock_fd < 0)
-		return;
-	git_oid_tostr(from, sizeof(from), tip);
-	git_oid_tostr(to, sizeof(to), id);
-	line = xasprintf(MOVE_HEAD "%s %s %s\n", from, to, refname);
-	/* Not checked: without the record, a cut move needs a hand. */
-	if (pwrite(a->lock_fd, line, strlen(line), 0) == (ssize_t)strlen(line))
+	if (a->lock_fd >= 0 && pwrite(a->lock_fd, line, strlen(line), 0) == (ssize_t)strlen(line))
 		(void)!ftruncate(a->lock_fd, (off_t)strlen(line));
 	free(line);
 }
 
+static void record_move(struct archive *a, const char *refname, const git_oid *tip,
+			const git_oid *id)
+{
+	char from[GIT_OID_HEXSZ + 1], to[GIT_OID_HEXSZ + 1];
+
+	git_oid_tostr(from, sizeof(from), tip);
+	git_oid_tostr(to, sizeof(to), id);
+	write_record(a, xasprintf(MOVE_HEAD "%s %s %s\n", from, to, refname));
+}
+
+/* Empties the record: the move or write it names is done. */
 static void move_done(struct archive *a)
 {
 	if (a->lock_fd >= 0)
@@ -399,6 +403,7 @@ static void undo_cut_move(struct archive *a, char *buf)
  * name goes, so the recorded inode is never free (and reused) meanwhile.
  */
 #define INDEX_HEAD "pr-publish-index 1\n"
+#define SPARE_INDEX "pr-publish-index"      /* in the git dir */
 
 static unsigned long long mtime_ns(const struct stat *st)
 {
@@ -412,19 +417,12 @@ static unsigned long long mtime_ns(const struct stat *st)
 static void record_index(struct archive *a, const char *gitdir, const struct stat *written,
 			 const struct stat *from)
 {
-	char *line;
-
-	if (a->lock_fd < 0)
-		return;
-	line = xasprintf(INDEX_HEAD "%llu %llu %llu %llu %llu %s\n",
-			 written ? (unsigned long long)written->st_dev : 0ull,
-			 written ? (unsigned long long)written->st_ino : 0ull,
-			 from ? (unsigned long long)from->st_ino : 0ull,
-			 from ? (unsigned long long)from->st_size : 0ull, from ? mtime_ns(from) : 0ull,
-			 gitdir);
-	if (pwrite(a->lock_fd, line, strlen(line), 0) == (ssize_t)strlen(line))
-		(void)!ftruncate(a->lock_fd, (off_t)strlen(line));
-	free(line);
+	write_record(a, xasprintf(INDEX_HEAD "%llu %llu %llu %llu %llu %s\n",
+				  written ? (unsigned long long)written->st_dev : 0ull,
+				  written ? (unsigned long long)written->st_ino : 0ull,
+				  from ? (unsigned long long)from->st_ino : 0ull,
+				  from ? (unsigned long long)from->st_size : 0ull,
+				  from ? mtime_ns(from) : 0ull, gitdir));
 }
 
 /* Finishes the recorded index write (buf, the record), if a SIGKILL cut
@@ -449,7 +447,7 @@ static void finish_cut_index(char *buf)
 		return;
 	index = xasprintf("%sindex", gitdir);
 	lock = xasprintf("%sindex.lock", gitdir);
-	spare = xasprintf("%spr-publish-index", gitdir);
+	spare = xasprintf("%s" SPARE_INDEX, gitdir);
 	spare_lock = xasprintf("%s.lock", spare);
 	if (ino && lstat(lock, &st) == 0 && S_ISREG(st.st_mode) &&
 	    (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino) {
@@ -549,7 +547,7 @@ static void *prefetch_index(void *data)
 
 static char *spare_path(struct archive *a)
 {
-	return xasprintf("%spr-publish-index", git_repository_path(a->repo));
+	return xasprintf("%s" SPARE_INDEX, git_repository_path(a->repo));
 }
 
 void archive_index_prefetch(struct archive *a)
