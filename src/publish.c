@@ -27,7 +27,7 @@
 
 #define MAX_ATTEMPTS 50
 
-/* ---- taking turns, holding signals off ---------------------------------- */
+/* ---- the site branch ---------------------------------------------------- */
 
 /*
  * Moves the site branch to site_commit.  Only pr-publish writes it, and
