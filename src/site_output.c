@@ -212,12 +212,15 @@ void output_sha256_hex(struct output_sha256 *s, char hex[OUTPUT_HASH_HEX + 1])
 
 /* ---- the manifest ------------------------------------------------------- */
 
+#define NOT_OLD SIZE_MAX
+
 struct manifest_entry {
-	char *path;         /* old[]: in manifest_buf; cur[]: its own */
+	char *path;         /* old[]: in manifest_buf; cur[]: old[old].path or its own */
 	char hash[OUTPUT_HASH_HEX + 1];
 	char *staged;       /* incremental: its name in the staging folder */
 	int exists;         /* a regular file in the folder (scan_outputs()) */
 	size_t dir;         /* old[]: its folder in the scan (scan_outputs()) */
+	size_t old;         /* cur[]: its path's entry in old[], or NOT_OLD */
 };
 
 enum tree_mode {
@@ -247,7 +250,9 @@ struct output_tree {
 	char **dirs;        /* folders made in the new tree, sorted */
 	size_t nr_dirs, alloc_dirs;
 	pthread_mutex_t lock;         /* writes come from several threads */
-	int scanned;                  /* old[].exists is known */
+	int scanned;                  /* old[].exists is known (atomic) */
+	pthread_t scan_thread;        /* scanning while the caller plans */
+	int scan_thread_on;
 	char *manifest_buf;           /* the manifest's bytes: old[].path */
 	uint32_t *slots;              /* old[] by path (manifest_index()) */
 	size_t mask;
@@ -301,8 +306,16 @@ static int manifest_read(struct output_tree *t)
 		}
 		p = nl + 1;
 	}
-	if (!sorted)
+	if (!sorted) {
+		size_t i, kept = 0;
+
+		/* Damaged: a path listed twice counts once (the first). */
 		qsort(t->old, t->nr_old, sizeof(*t->old), entry_cmp);
+		for (i = 0; i < t->nr_old; i++)
+			if (!kept || strcmp(t->old[kept - 1].path, t->old[i].path))
+				t->old[kept++] = t->old[i];
+		t->nr_old = kept;
+	}
 	/* 32-bit slots: a manifest of four billion outputs is not ours. */
 	if (t->nr_old >= UINT32_MAX)
 		return -1;
@@ -337,18 +350,14 @@ static void manifest_index(struct output_tree *t)
 	while (t->mask < 2 * t->nr_old)
 		t->mask = t->mask * 2 + 1;
 	t->slots = xcalloc(t->mask + 1, sizeof(*t->slots));
+	/* Paths are unique (manifest_read()). */
 	for (i = 0; i < t->nr_old; i++) {
 		const char *path = t->old[i].path;
 		size_t k = (size_t)path_hash(path, strlen(path)) & t->mask;
 
-		while (t->slots[k]) {
-			/* A path listed twice (a damaged manifest): the first. */
-			if (!strcmp(t->old[t->slots[k] - 1].path, path))
-				break;
+		while (t->slots[k])
 			k = (k + 1) & t->mask;
-		}
-		if (!t->slots[k])
-			t->slots[k] = (uint32_t)(i + 1);
+		t->slots[k] = (uint32_t)(i + 1);
 	}
 }
 
@@ -363,6 +372,30 @@ static struct manifest_entry *manifest_find(const struct output_tree *t, const c
 		if (!strcmp(t->old[t->slots[k] - 1].path, path))
 			return &t->old[t->slots[k] - 1];
 	return NULL;
+}
+
+/*
+ * cur[] against old[] without comparing strings where it can: old[] is
+ * sorted by path with each path once, and a cur[] entry knows its path's
+ * place in it (record()), so two entries that are both there compare by
+ * that place.  A manifest of 18,000 outputs was sorted and merged with
+ * strcmp() on every build.
+ */
+static int cur_cmp(const void *a, const void *b)
+{
+	const struct manifest_entry *x = a, *y = b;
+
+	if (x->old != NOT_OLD && y->old != NOT_OLD)
+		return (x->old > y->old) - (x->old < y->old);
+	return strcmp(x->path, y->path);
+}
+
+/* cur[] entry c against old[i]: <0, 0 (the same path) or >0. */
+static int cur_vs_old(const struct output_tree *t, const struct manifest_entry *c, size_t i)
+{
+	if (c->old != NOT_OLD)
+		return (c->old > i) - (c->old < i);
+	return strcmp(c->path, t->old[i].path) < 0 ? -1 : 1;
 }
 
 /* ---- files -------------------------------------------------------------- */
@@ -625,6 +658,14 @@ static void sweep_stale(struct output_tree *t)
 	free(prefix);
 }
 
+static void scan_outputs(struct output_tree *t);
+
+static void *scan_thread_main(void *data)
+{
+	scan_outputs(data);
+	return NULL;
+}
+
 int output_tree_open(struct output_tree **out, const char *dir, int force, struct diag *d)
 {
 	struct output_tree *t = xcalloc(1, sizeof(*t));
@@ -722,6 +763,11 @@ int output_tree_open(struct output_tree **out, const char *dir, int force, struc
 			t->old[i].hash[0] = '\0';
 	}
 	t->mode = t->had_manifest && !force ? MODE_UPDATE : MODE_WHOLE;
+	/* Which outputs are still there is read now, beside the caller's
+	 * planning, when any may be kept. */
+	if (t->mode == MODE_UPDATE && t->nr_old &&
+	    !start_helper_thread(&t->scan_thread, scan_thread_main, t))
+		t->scan_thread_on = 1;
 
 	*out = t;
 	return 0;
@@ -906,7 +952,6 @@ static void scan_outputs(struct output_tree *t)
 	pthread_mutex_lock(&t->lock);
 	if (t->scanned)
 		goto out;
-	t->scanned = 1;
 	clock_gettime(CLOCK_REALTIME, &began);
 	now_ns = (uint64_t)began.tv_sec * 1000000000u + (uint64_t)began.tv_nsec;
 	root = open(t->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -1004,6 +1049,7 @@ static void scan_outputs(struct output_tree *t)
 	if (read || kept != nr_state)
 		scan_state_write(t->scan_state, folders, nr);
 out:
+	__atomic_store_n(&t->scanned, 1, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&t->lock);
 	for (i = 0; i < nr; i++)
 		free(folders[i].path);
@@ -1018,9 +1064,9 @@ int output_tree_is_fresh(const struct output_tree *t, const char *path, const ch
 
 	if (!e || strcmp(e->hash, hash))
 		return 0;
-	/* Deleted by hand since: make it again.  The folder is read once,
-	 * when a first output may be kept. */
-	if (!t->scanned)
+	/* Deleted by hand since: make it again.  The folder is read once
+	 * (output_tree_open() started it; this waits for it). */
+	if (!__atomic_load_n(&t->scanned, __ATOMIC_ACQUIRE))
 		scan_outputs((struct output_tree *)t);
 	return e->exists;
 }
@@ -1051,13 +1097,32 @@ int output_tree_begin(struct output_tree *t)
 
 static void record(struct output_tree *t, const char *path, const char *hash, char *staged)
 {
-	struct manifest_entry *e;
+	struct manifest_entry *e, *old = manifest_find(t, path);
 
+	if (!t->alloc_cur)
+		t->cur = xgrow(t->cur, &t->alloc_cur, t->nr_old + 64, sizeof(*t->cur));
 	ALLOC_GROW(t->cur, t->nr_cur + 1, t->alloc_cur);
 	e = &t->cur[t->nr_cur++];
-	e->path = xstrdup(path);
+	memset(e, 0, sizeof(*e));
+	/* A path the manifest has is not copied: the manifest's bytes live
+	 * as long as t. */
+	e->old = old ? (size_t)(old - t->old) : NOT_OLD;
+	e->path = old ? old->path : xstrdup(path);
 	e->staged = staged;
-	snprintf(e->hash, sizeof(e->hash), "%s", hash);
+	memcpy(e->hash, hash, OUTPUT_HASH_HEX);
+	e->hash[OUTPUT_HASH_HEX] = '\0';
+}
+
+static void cur_release(struct output_tree *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nr_cur; i++) {
+		if (t->cur[i].old == NOT_OLD)
+			free(t->cur[i].path);
+		free(t->cur[i].staged);
+	}
+	t->nr_cur = 0;
 }
 
 int output_tree_reuse(struct output_tree *t, const char *path, const char *hash)
@@ -1135,11 +1200,18 @@ int output_tree_write(struct output_tree *t, const char *path, const char *hash,
 /* The manifest's bytes: every output by path, with its hash. */
 static void manifest_text(const struct output_tree *t, struct strbuf *sb)
 {
-	size_t i;
+	size_t i, len = 0;
 
-	strbuf_addstr(sb, "pr-publish-manifest 1\n");
 	for (i = 0; i < t->nr_cur; i++)
-		strbuf_addf(sb, "%s %s\n", t->cur[i].hash, t->cur[i].path);
+		len += OUTPUT_HASH_HEX + strlen(t->cur[i].path) + 2;
+	strbuf_grow(sb, len + 32);
+	strbuf_addstr(sb, "pr-publish-manifest 1\n");
+	for (i = 0; i < t->nr_cur; i++) {
+		strbuf_add(sb, t->cur[i].hash, OUTPUT_HASH_HEX);
+		strbuf_addch(sb, ' ');
+		strbuf_addstr(sb, t->cur[i].path);
+		strbuf_addch(sb, '\n');
+	}
 }
 
 /* Moves tmp into dir's place. */
@@ -1228,9 +1300,9 @@ static int update_in_place(struct output_tree *t)
 		if (t->cur[i].staged)
 			strbuf_addf(&sb, "R %s %s\n", t->cur[i].staged, t->cur[i].path);
 	for (i = j = 0; i < t->nr_old; i++) {
-		while (j < t->nr_cur && strcmp(t->cur[j].path, t->old[i].path) < 0)
+		while (j < t->nr_cur && cur_vs_old(t, &t->cur[j], i) < 0)
 			j++;
-		if (j == t->nr_cur || strcmp(t->cur[j].path, t->old[i].path))
+		if (j == t->nr_cur || cur_vs_old(t, &t->cur[j], i))
 			strbuf_addf(&sb, "D %s\n", t->old[i].path);
 	}
 	strbuf_addf(&sb, "R manifest %s\n", OUTPUT_MANIFEST);
@@ -1266,7 +1338,6 @@ out:
 
 int output_tree_prepare(struct output_tree *t, struct output_stats *stats)
 {
-	struct manifest_entry *sorted;
 	struct strbuf man = STRBUF_INIT;
 	char *full;
 	size_t i, j;
@@ -1277,27 +1348,21 @@ int output_tree_prepare(struct output_tree *t, struct output_stats *stats)
 		return 0;
 	}
 	memset(&t->stats, 0, sizeof(t->stats));
-	sorted = xcalloc(t->nr_cur + 1, sizeof(*sorted));
-	if (t->nr_cur)
-		memcpy(sorted, t->cur, t->nr_cur * sizeof(*sorted));
-	qsort(sorted, t->nr_cur, sizeof(*sorted), entry_cmp);
+	/* The manifest lists outputs by path: the same build, the same bytes. */
+	qsort(t->cur, t->nr_cur, sizeof(*t->cur), cur_cmp);
 	for (i = 1; i < t->nr_cur; i++)
-		if (!strcmp(sorted[i].path, sorted[i - 1].path)) {
+		if (!cur_cmp(&t->cur[i], &t->cur[i - 1])) {
 			diag_system_error(t->d, "internal error: '%s' was produced twice",
-					  sorted[i].path);
-			free(sorted);
+					  t->cur[i].path);
 			return -1;
 		}
 	/* Old outputs not made again. */
 	for (i = j = 0; i < t->nr_old; i++) {
-		while (j < t->nr_cur && strcmp(sorted[j].path, t->old[i].path) < 0)
+		while (j < t->nr_cur && cur_vs_old(t, &t->cur[j], i) < 0)
 			j++;
-		if (j == t->nr_cur || strcmp(sorted[j].path, t->old[i].path))
+		if (j == t->nr_cur || cur_vs_old(t, &t->cur[j], i))
 			t->stats.removed++;
 	}
-	/* The manifest lists outputs by path: the same build, the same bytes. */
-	memcpy(t->cur, sorted, t->nr_cur * sizeof(*sorted));
-	free(sorted);
 	t->stats.written = t->nr_written;
 	t->stats.reused = t->nr_cur - t->nr_written;
 	if (t->had_manifest && !t->nr_written && !t->stats.removed) {
@@ -1416,9 +1481,9 @@ int output_tree_changes(const struct output_tree *t,
 			free(file);
 		}
 	for (i = j = 0; i < t->nr_old && !ret; i++) {
-		while (j < t->nr_cur && strcmp(t->cur[j].path, t->old[i].path) < 0)
+		while (j < t->nr_cur && cur_vs_old(t, &t->cur[j], i) < 0)
 			j++;
-		if (j == t->nr_cur || strcmp(t->cur[j].path, t->old[i].path))
+		if (j == t->nr_cur || cur_vs_old(t, &t->cur[j], i))
 			ret = fn(data, t->old[i].path, NULL);
 	}
 	return ret;
@@ -1432,11 +1497,7 @@ void output_tree_reset(struct output_tree *t)
 		output_remove_tree(t->tmp);
 	free(t->tmp);
 	t->tmp = NULL;
-	for (i = 0; i < t->nr_cur; i++) {
-		free(t->cur[i].path);
-		free(t->cur[i].staged);
-	}
-	t->nr_cur = 0;
+	cur_release(t);
 	for (i = 0; i < t->nr_dirs; i++)
 		free(t->dirs[i]);
 	t->nr_dirs = 0;
@@ -1452,15 +1513,14 @@ void output_tree_free(struct output_tree *t)
 
 	if (!t)
 		return;
+	if (t->scan_thread_on)
+		pthread_join(t->scan_thread, NULL);
 	if (t->tmp)
 		output_remove_tree(t->tmp);
 	free(t->manifest_buf);
 	free(t->slots);
 	free(t->scan_state);
-	for (i = 0; i < t->nr_cur; i++) {
-		free(t->cur[i].path);
-		free(t->cur[i].staged);
-	}
+	cur_release(t);
 	for (i = 0; i < t->nr_dirs; i++)
 		free(t->dirs[i]);
 	if (t->lock_fd >= 0)
