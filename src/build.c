@@ -108,6 +108,7 @@ struct job {
 	char hash[2][OUTPUT_HASH_HEX + 1];
 	int written[2];         /* 1 rendered, 0 carried over (phase two) */
 	int fresh[2];           /* the previous build made it from this hash */
+	int kept[2];            /* carried over before phase two (keep_fresh()) */
 };
 
 /*
@@ -168,7 +169,8 @@ struct plan {
 	struct output_tree *tree;
 	const struct build_loader *loader;
 	struct job *release_jobs;  /* the entries' pages, in their order, at the end of jobs */
-	size_t *order;             /* phase two's order of the jobs (order_jobs()) */
+	size_t *order;             /* phase two's jobs, in order (order_jobs()) */
+	size_t nr_order;
 	struct shared_releases shared;
 	struct group **group_index;   /* sorted by type, lang, key: find_group() */
 	pthread_mutex_t texts_lock;   /* entry->texts */
@@ -1475,14 +1477,19 @@ static void hash_job(struct plan *p, struct job *j)
 		output_sha256_add(&base.sha, "css", 4);
 		output_sha256_add(&base.sha, css, len);
 		output_sha256_hex(&base.sha, j->hash[0]);
-		return;
+	} else {
+		describe_job(p, j, &base);
+		for (k = 0; k < n; k++) {
+			struct job_hasher h = base;
+			output_sha256_add(&h.sha, kind_names[kinds[k]],
+					  strlen(kind_names[kinds[k]]) + 1);
+			output_sha256_hex(&h.sha, j->hash[k]);
+		}
 	}
-	describe_job(p, j, &base);
-	for (k = 0; k < n; k++) {
-		struct job_hasher h = base;
-		output_sha256_add(&h.sha, kind_names[kinds[k]], strlen(kind_names[kinds[k]]) + 1);
-		output_sha256_hex(&h.sha, j->hash[k]);
-	}
+	/* Whether the previous build made them from the same: here, on the
+	 * hashing threads too. */
+	for (k = 0; k < n; k++)
+		j->fresh[k] = output_tree_is_fresh(p->tree, j->paths[k], j->hash[k]);
 }
 
 /* ---- shared releases (struct shared_releases) ------------------------------ */
@@ -1595,12 +1602,35 @@ static void shared_put(struct plan *p, const struct entry *e, struct release *re
 	unload_entry(p, drop_entry, drop);
 }
 
-/* Whether phase two renders an output of j (once j->fresh is known).  One
- * that was fresh and is rendered after all (its file gone meanwhile) only
- * makes its releases go sooner. */
+/* Whether phase two renders an output of j (once keep_fresh() ran). */
 static int job_renders(const struct job *j)
 {
-	return !j->fresh[0] || (j->type == JOB_FEED && !j->fresh[1]);
+	return !j->kept[0] || (j->type == JOB_FEED && !j->kept[1]);
+}
+
+/* Carries the fresh outputs over, here on one thread: nearly every job of
+ * a build after a small change, and then only the others go to phase
+ * two's threads (18,000 jobs handed out under two locks cost more than
+ * rendering the few that changed).  0 or -1 (reported by the tree). */
+static int keep_fresh(struct plan *p)
+{
+	size_t i;
+	int k, r;
+
+	for (i = 0; i < p->nr_jobs; i++) {
+		struct job *j = &p->jobs[i];
+		enum render_kind kinds[2];
+		enum count_as as;
+		int n = job_outputs(j, kinds, &as);
+
+		for (k = 0; k < n; k++) {
+			r = j->fresh[k] ? output_tree_keep(p->tree, j->paths[k], j->hash[k]) : 0;
+			if (r < 0)
+				return -1;
+			j->kept[k] = r;
+		}
+	}
+	return 0;
 }
 
 /* How many jobs of phase two will show each release in full. */
@@ -1645,18 +1675,21 @@ static void order_jobs(struct plan *p)
 
 		if (j->type == JOB_RELEASE && last[j->entry - p->entries])
 			continue;
-		p->order[nr++] = i;
+		if (job_renders(j))
+			p->order[nr++] = i;
 		if (j->type != JOB_FEED)
 			continue;
 		n = job_full_entries(p, j, &full);
 		for (k = 0; k < n; k++) {
 			e = (size_t)(full[k] - p->entries);
 			if (last[e] == i + 1) {
-				p->order[nr++] = (size_t)(&p->release_jobs[e] - p->jobs);
+				if (job_renders(&p->release_jobs[e]))
+					p->order[nr++] = (size_t)(&p->release_jobs[e] - p->jobs);
 				last[e] = SIZE_MAX;   /* placed */
 			}
 		}
 	}
+	p->nr_order = nr;
 	free(last);
 }
 
@@ -1738,11 +1771,9 @@ static int run_job(struct plan *p, struct job *j, struct strbuf *err)
 	xmlDocPtr doc = NULL;
 	char *paths[2];
 
-	/* Freshness was found once, after phase one: not looked at again. */
+	/* What was fresh was carried over by keep_fresh(). */
 	for (k = 0; k < n; k++) {
-		reused[k] = j->fresh[k] ? output_tree_keep(p->tree, j->paths[k], j->hash[k]) : 0;
-		if (reused[k] < 0)
-			return -1;
+		reused[k] = j->kept[k];
 		j->written[k] = 0;
 	}
 	if ((n == 1 || reused[1]) && reused[0])
@@ -1976,6 +2007,11 @@ int build_site_summaries(struct build_result *out, const struct build_options *o
 	p.d = d;
 	p.res = out;
 	p.loader = loader;
+	/* First: the tree looks for its outputs on a thread meanwhile. */
+	if (opts->tree)
+		p.tree = opts->tree;
+	else if (output_tree_open(&p.tree, opts->out_dir, opts->force, d) < 0)
+		goto out;
 	base_and_host(&p);
 	collect_entries(&p, sums, nr);
 	make_groups(&p);
@@ -2005,10 +2041,6 @@ int build_site_summaries(struct build_result *out, const struct build_options *o
 	if (dump && *dump)
 		dump_inputs(&p, dump);
 
-	if (opts->tree)
-		p.tree = opts->tree;
-	else if (output_tree_open(&p.tree, opts->out_dir, opts->force, d) < 0)
-		goto out;
 	run_parallel(&p, PHASE_HASH, p.nr_jobs, threads);
 	for (i = 0; i < p.nr_jobs; i++) {
 		struct job *j = &p.jobs[i];
@@ -2018,7 +2050,6 @@ int build_site_summaries(struct build_result *out, const struct build_options *o
 
 		for (k = 0; k < n; k++) {
 			nr_outputs++;
-			j->fresh[k] = output_tree_is_fresh(p.tree, j->paths[k], j->hash[k]);
 			fresh += (size_t)j->fresh[k];
 		}
 	}
@@ -2039,11 +2070,13 @@ int build_site_summaries(struct build_result *out, const struct build_options *o
 	}
 	if (output_tree_begin(p.tree) < 0)
 		goto out;
+	if (keep_fresh(&p) < 0)
+		goto out;
 	count_pending(&p);
 	order_jobs(&p);
 	if (opts->progress)
 		opts->progress(opts->progress_data, 0, p.nr_jobs);
-	run_parallel(&p, PHASE_RUN, p.nr_jobs, threads);
+	run_parallel(&p, PHASE_RUN, p.nr_order, threads);
 	if (p.failed) {
 		if (p.error)
 			diag_system_error(d, "%s", p.error);
