@@ -308,6 +308,7 @@ static int load_summaries(struct site *site, time_t now, struct summary_cache *c
 	plan_loading(&l, &files, today, cache, d);
 	out.sums = xcalloc(files.nr + 1, sizeof(*out.sums));
 	v = validator_new(site, d, now);
+	validator_reserve(v, files.nr);
 	run_loading(&l, l.nr_to_load >= LOAD_PARALLEL_MIN ? thread_count() : 1, v, d, &out);
 	*sums = out.sums;
 	*nr = out.nr;

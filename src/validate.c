@@ -684,6 +684,11 @@ static void add_summary(struct validator *v, const struct release *rel, int cont
 	}
 }
 
+void validator_reserve(struct validator *v, size_t n)
+{
+	ALLOC_GROW(v->sums, v->nr_sums + n, v->alloc_sums);
+}
+
 void validator_add_summary(struct validator *v, const struct release_summary *rs)
 {
 	struct summary *s;

@@ -44,6 +44,10 @@ void validator_add_context(struct validator *v, const struct release *rel);
  * (from the summary cache, summary.h).  s is lent, not copied: it must
  * outlive the validator. */
 void validator_add_summary(struct validator *v, const struct release_summary *s);
+/* Room for n more releases or summaries, when their number is known:
+ * the table then grows once, not by copies (page faults are what a build
+ * of a large archive spends most on, after stat). */
+void validator_reserve(struct validator *v, size_t n);
 /* The rules across files; call once after the last file. */
 void validator_finish(struct validator *v);
 
