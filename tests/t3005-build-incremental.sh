@@ -132,6 +132,26 @@ test_expect_success 'a damaged scan state: every folder is read' '
 	test_cmp expect head
 '
 
+# A manifest edited by hand: out of order, a line twice, an output that is
+# no longer made.  The build keeps what it can, removes the stray output
+# once, and writes a clean manifest.
+test_expect_success 'a manifest out of order, with a line twice and a stray output' '
+	man=public/.pr-publish-manifest &&
+	echo "stray" >public/en/stray.html &&
+	{ head -1 $man &&
+	  sed 1d $man | sort -r &&
+	  sed -n "2p;5p" $man &&
+	  printf "%064d en/stray.html\n" 0; } >m && mv m $man &&
+	run_expect 0 pr-publish build &&
+	grep "^build: 0 pages, 0 feeds, 0 other files rewritten; [0-9]* unchanged; 1 removed" err &&
+	! test -e public/en/stray.html &&
+	sed 1d $man | cut -d" " -f2 >listed &&
+	LC_ALL=C sort -u listed >expect &&
+	test_cmp expect listed &&
+	run_expect 0 pr-publish build &&
+	grep "is up to date" err
+'
+
 test_expect_success 'one thread or several: the same bytes' '
 	PR_PUBLISH_THREADS=1 run_expect 0 pr-publish build --out one &&
 	PR_PUBLISH_THREADS=3 run_expect 0 pr-publish build --out three &&
