@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stddef.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -310,8 +311,9 @@ _Static_assert(sizeof(struct disk_record) % 8 == 0, "records stay aligned");
 _Static_assert(sizeof(struct disk_group) % 8 == 0, "groups stay aligned");
 
 struct summary_cache {
-	const char *map;                 /* the file's bytes; NULL when unused */
+	const char *map;                 /* the file's bytes, mapped; NULL when unused */
 	size_t map_len;
+	int guard;                       /* its slot in guards[] */
 	const struct disk_record *recs;
 	const struct disk_group *groups;
 	const uint32_t *slots;
@@ -355,10 +357,9 @@ static uint64_t checksum(const char *p, size_t len)
 #define CHECKSUMMED_FROM (offsetof(struct disk_header, checksum) + sizeof(uint64_t))
 
 /*
- * A load touches every byte of the cache and of the summaries it gives
- * out: 20 MB at 12,500 releases, all of it fresh memory, whose page faults
- * (one per 4 KiB) cost more than the reading and the checksum together.
- * So these buffers are asked for in huge pages (2 MiB), where the system
+ * The summaries a load gives out (and their lists) are ~6 MB of fresh
+ * memory at 12,500 releases, whose page faults (one per 4 KiB) cost more
+ * than filling them.  So these buffers are asked for in huge pages (2 MiB), where the system
  * gives them on request (transparent huge pages in "madvise" or "always"
  * mode; elsewhere this is ordinary memory).  They are not zeroed (each is
  * written before it is read), and are freed with free().
@@ -404,27 +405,138 @@ static int layout_ok(const struct disk_header *h, size_t len)
 	       need % 8 == 0;
 }
 
+/*
+ * The cache is mapped, not read: mapping 12 MB of the page cache costs
+ * ~0.2 ms where copying it into fresh memory cost 2-8 ms, most of it page
+ * faults, on every build and publication.  A mapped file that someone
+ * truncates while we use it raises SIGBUS when a page past its new end is
+ * touched.  We only ever replace the cache by a rename, which leaves the
+ * inode we hold whole, so that takes a truncation by hand during a run;
+ * then the process stops with a message and exit status 3, as on any
+ * system error (builds and publications are made to be stopped at any
+ * point: the next run finishes or drops what this one left).  A SIGBUS
+ * anywhere else (libgit2 maps pack files) gets the previous disposition.
+ */
+#define MAX_GUARDS 8
+
+static struct guard {
+	const char *start;            /* NULL: a free slot */
+	size_t len;
+	char msg[512];
+	size_t msg_len;
+} guards[MAX_GUARDS];
+static struct sigaction previous_sigbus;
+static int sigbus_installed;
+
+static void on_sigbus(int sig, siginfo_t *info, void *ctx)
+{
+	const char *addr = info ? (const char *)info->si_addr : NULL;
+	int i;
+
+	(void)ctx;
+	for (i = 0; i < MAX_GUARDS; i++) {
+		const char *start = __atomic_load_n(&guards[i].start, __ATOMIC_ACQUIRE);
+
+		if (start && addr >= start && addr < start + guards[i].len) {
+			ssize_t ignored = write(STDERR_FILENO, guards[i].msg, guards[i].msg_len);
+			(void)ignored;
+			_exit(3);
+		}
+	}
+	/* Not ours: as if we had not been here (the fault happens again). */
+	sigaction(sig, &previous_sigbus, NULL);
+}
+
+/* A slot for the mapping of path at map, or -1 when none is free (then it
+ * is not mapped).  Only the thread that loads caches calls this. */
+static int guard_add(const char *path, const char *map, size_t len)
+{
+	int i;
+
+	if (!sigbus_installed) {
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_sigaction = on_sigbus;
+		sa.sa_flags = SA_SIGINFO;
+		sigemptyset(&sa.sa_mask);
+		if (sigaction(SIGBUS, &sa, &previous_sigbus) < 0)
+			return -1;
+		sigbus_installed = 1;
+	}
+	for (i = 0; i < MAX_GUARDS; i++) {
+		struct guard *g = &guards[i];
+
+		if (__atomic_load_n(&g->start, __ATOMIC_ACQUIRE))
+			continue;
+		snprintf(g->msg, sizeof(g->msg),
+			 "pr-publish: error: '%s' was cut short while in use; run again "
+			 "(it is a cache: deleting it is safe)\n", path);
+		g->msg_len = strlen(g->msg);
+		g->len = len;
+		__atomic_store_n(&g->start, map, __ATOMIC_RELEASE);
+		return i;
+	}
+	return -1;
+}
+
+static void guard_drop(int i)
+{
+	if (i >= 0)
+		__atomic_store_n(&guards[i].start, NULL, __ATOMIC_RELEASE);
+}
+
+/* The cache file at path, mapped; NULL when it is absent or no regular
+ * file (nothing reported: then there is no cache). */
+static const char *map_cache(const char *path, size_t *len, int *guard)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	struct stat st;
+	void *map = MAP_FAILED;
+
+	*len = 0;
+	*guard = -1;
+	if (fd < 0)
+		return NULL;
+	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    (uintmax_t)st.st_size < SIZE_MAX / 2) {
+		*len = (size_t)st.st_size;
+		map = mmap(NULL, *len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	}
+	close(fd);
+	if (map == MAP_FAILED)
+		return NULL;
+	*guard = guard_add(path, map, *len);
+	if (*guard < 0) {
+		munmap(map, *len);
+		return NULL;
+	}
+	return map;
+}
+
+static void unmap_cache(struct summary_cache *c)
+{
+	if (!c->map)
+		return;
+	guard_drop(c->guard);
+	munmap((void *)c->map, c->map_len);
+	c->map = NULL;
+}
+
 struct summary_cache *summary_cache_load(const char *path, const char *site_hash)
 {
 	struct summary_cache *c = xcalloc(1, sizeof(*c));
 	const struct disk_header *h;
 	struct disk_header want;
-	size_t len;
-	void *map;
 
-	/* Every byte is read for the checksum anyway, so the file is read
-	 * into memory rather than mapped: a mapping of a file that someone
-	 * truncates meanwhile would fault (SIGBUS) instead of failing. */
-	map = read_regular_file_into(path, SIZE_MAX / 2, &len, big_alloc);
-	if (!map)
+	c->map = map_cache(path, &c->map_len, &c->guard);
+	if (!c->map)
 		return c;
-	if (len < sizeof(*h)) {
-		free(map);
+	if (c->map_len < sizeof(*h)) {
+		unmap_cache(c);
 		return c;
 	}
-	c->map = map;
-	c->map_len = len;
-	h = map;
+	h = (const struct disk_header *)c->map;
 	header_init(&want, site_hash);
 	if (memcmp(h->magic, want.magic, sizeof(want.magic)) ||
 	    memcmp(h->site, want.site, sizeof(want.site)) || h->endian != want.endian ||
@@ -446,7 +558,7 @@ struct summary_cache *summary_cache_load(const char *path, const char *site_hash
 	c->ptrs = big_alloc((c->nr_slots + 1) * sizeof(*c->ptrs));
 	return c;
 unusable:
-	free(map);
+	unmap_cache(c);
 	memset(c, 0, sizeof(*c));
 	return c;
 }
@@ -638,7 +750,7 @@ void summary_cache_free(struct summary_cache *c)
 {
 	if (!c)
 		return;
-	free((void *)c->map);
+	unmap_cache(c);
 	free(c->sums);
 	free(c->taken);
 	free(c->ptrs);

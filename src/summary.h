@@ -18,8 +18,8 @@
  * (a checksum covers it) is ignored and rebuilt.  A file is only cached
  * when its validation found nothing at all, so warnings are shown again.
  *
- * The cache file is binary and read whole into one buffer (summary.c
- * describes the layout): the summaries it gives out are *borrowed*: their
+ * The cache file is binary and mapped whole (summary.c describes the
+ * layout): the summaries it gives out are *borrowed*: their
  * strings and lists point into that buffer (never write through them) and the
  * structs themselves belong to the cache.  Ownership:
  *
@@ -31,8 +31,10 @@
  *    one, so a list of both kinds is freed with one loop, before the
  *    cache.
  *
- * It is read, not mapped: a file truncated while a build runs then reads
- * short and is ignored, where a mapping would fault.
+ * It is mapped, not read (the page cache is not copied).  A cache file is
+ * only ever replaced by a rename; one that someone cuts short by hand
+ * while it is in use stops the process with a message and exit status 3
+ * (summary.c: on_sigbus()), a damaged one is ignored.
  *
  * A folder can also be cached whole, as a group: its path prefix
  * ("releases/2020/"), a key of its own version (a git tree's id) and how

@@ -233,12 +233,6 @@ size_t thread_count(void)
 
 char *read_regular_file(const char *path, size_t max, size_t *len)
 {
-	return read_regular_file_into(path, max, len, xmalloc);
-}
-
-char *read_regular_file_into(const char *path, size_t max, size_t *len,
-			     void *(*alloc)(size_t size))
-{
 	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
 	struct stat st;
 	size_t got = 0, size;
@@ -256,7 +250,7 @@ char *read_regular_file_into(const char *path, size_t max, size_t *len,
 	if (err)
 		goto out;
 	size = (size_t)st.st_size;
-	buf = alloc(size + 1);
+	buf = xmalloc(size + 1);
 	while (got < size) {
 		ssize_t n = read(fd, buf + got, size - got);
 		if (n < 0 && errno == EINTR)

@@ -72,10 +72,6 @@ size_t thread_count(void);
  * regular file (EINVAL), is larger than max bytes (EFBIG), or shrank while
  * it was read (EIO). */
 char *read_regular_file(const char *path, size_t max, size_t *len);
-/* The same into a buffer from alloc (which never fails and whose memory
- * free() releases; xmalloc for read_regular_file()). */
-char *read_regular_file_into(const char *path, size_t max, size_t *len,
-			     void *(*alloc)(size_t size));
 
 int starts_with(const char *s, const char *prefix);
 int ends_with(const char *s, const char *suffix);

@@ -1,10 +1,13 @@
 /* test-summary-cache.c - the summary cache gives back what was written,
  * and a damaged one (even one whose checksum was made to match) is never
  * read outside its bounds nor trusted for a record that does not hold. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "summary.h"
@@ -262,6 +265,89 @@ static void test_groups(const char *dir)
 	free(path);
 }
 
+/* Runs fn(arg) in a child with its stderr in err (up to size bytes);
+ * the child's wait status. */
+static int in_child(void (*fn)(const char *), const char *arg, char *err, size_t size)
+{
+	int fds[2], status = 0;
+	size_t got = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe(fds) < 0)
+		return -1;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		dup2(fds[1], 2);
+		close(fds[0]);
+		fn(arg);
+		_exit(0);
+	}
+	close(fds[1]);
+	while (got + 1 < size && (n = read(fds[0], err + got, size - 1 - got)) > 0)
+		got += (size_t)n;
+	err[got] = '\0';
+	close(fds[0]);
+	waitpid(pid, &status, 0);
+	return status;
+}
+
+/* Loads the cache at path, cuts the file to nothing, reads what it gave. */
+static void cut_while_used(const char *path)
+{
+	struct summary_cache *c = summary_cache_load(path, site);
+	struct release_summary *s = summary_cache_take(c, "releases/r0099.en.xml", &(struct summary_key){ 100, 5, 6, 7 });
+
+	if (!s || truncate(path, 0) < 0)
+		_exit(9);
+	read_all(s);
+	_exit(0);
+}
+
+/* A SIGBUS that is not the cache's: a mapping of another file cut short. */
+static void other_sigbus(const char *path)
+{
+	struct summary_cache *c = summary_cache_load(path, site);
+	int fd = open(path, O_RDONLY);
+	volatile const char *m = mmap(NULL, 8192, PROT_READ, MAP_PRIVATE, fd, 0);
+
+	(void)c;
+	if (m == MAP_FAILED || truncate(path, 0) < 0)
+		_exit(9);
+	sink += (size_t)m[4096];
+	_exit(0);
+}
+
+/* A cache cut short while in use stops the process with a message and
+ * exit status 3; any other SIGBUS is left to what handled it before. */
+static void test_cut_short(const char *dir)
+{
+	char *path = xasprintf("%s/cut.cache", dir), err[1024];
+	struct release_summary *sums[100];
+	int i, status;
+
+	for (i = 0; i < 100; i++) {
+		char *p = xasprintf("releases/r%04d.en.xml", i), *id = xasprintf("r%04d", i);
+		sums[i] = make(p, id, 0);
+		free(p);
+		free(id);
+	}
+	ok(!summary_cache_write(path, site, sums, 100, NULL, 0), "a cache of 100 summaries");
+	status = in_child(cut_while_used, path, err, sizeof(err));
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 3,
+	   "cut short while in use: exit status 3 (status %#x)", (unsigned)status);
+	ok(strstr(err, path) && strstr(err, "cut short"), "with a message that names the file");
+	ok(!summary_cache_write(path, site, sums, 100, NULL, 0), "written again");
+	status = in_child(other_sigbus, path, err, sizeof(err));
+	ok(!(WIFEXITED(status) && (WEXITSTATUS(status) == 3 || WEXITSTATUS(status) == 0)) &&
+	   !strstr(err, "cut short"), "another mapping cut short: not taken for the cache's");
+	for (i = 0; i < 100; i++)
+		summary_free(sums[i]);
+	unlink(path);
+	free(path);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/test-summary-cache-XXXXXX", *path, *copy;
@@ -335,6 +421,7 @@ int main(void)
 	}
 	free(orig);
 	test_groups(dir);
+	test_cut_short(dir);
 	unlink(path);
 	unlink(copy);
 	rmdir(dir);
