@@ -1,6 +1,6 @@
 /* test-files.c - the walk of a releases folder: its order, what it skips,
- * and the stat of every file it gives (kept folders, two threads, and the
- * folders past those kept open). */
+ * and the stat of every file it gives (its folders walked on several
+ * threads, or one). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,6 +100,24 @@ int main(void)
 	setenv("PR_PUBLISH_THREADS", "1", 1);
 	ok(!files_collect_stat(&l, root, &d) && l.nr == 2400 && stats_match(&l), "one thread: the same");
 	files_release(&l);
+
+	/* A folder nested too deeply: reported (from the thread that walked
+	 * it, in its place), the rest still walked. */
+	{
+		struct strbuf deep = STRBUF_INIT;
+
+		strbuf_addf(&deep, "%s/d150", root);
+		for (i = 0; i < 40; i++) {
+			strbuf_addstr(&deep, "/n");
+			mkdir(deep.buf, 0777);
+		}
+		strbuf_release(&deep);
+		setenv("PR_PUBLISH_THREADS", "2", 1);
+		ok(files_collect_stat(&l, root, &d) < 0 && l.nr == 2400 && sorted(&l) && stats_match(&l),
+		   "a folder nested too deeply is an error; the others are walked");
+		files_release(&l);
+		setenv("PR_PUBLISH_THREADS", "1", 1);
+	}
 
 	p = xasprintf("%s/d001/f1.xml", root);
 	ok(!files_collect_stat(&l, p, &d) && l.nr == 1 && stats_match(&l), "a file given as it is");
