@@ -711,9 +711,13 @@ static struct job *add_job(struct plan *p, enum job_type type, size_t lang)
 static void make_sitemap_parts(struct plan *p)
 {
 	struct sitemap_part *part;
-	size_t i, lang;
+	size_t i, lang, n = 1;
 
-	p->sitemap_parts = xcalloc(p->nr_entries + 1, sizeof(*p->sitemap_parts));
+	/* One for the other pages, one per year (the entries are by date). */
+	for (i = 0; i < p->nr_entries; i++)
+		if (!i || strncmp(p->entries[i - 1].rel->date, p->entries[i].rel->date, 4))
+			n++;
+	p->sitemap_parts = xcalloc(n + 1, sizeof(*p->sitemap_parts));
 	part = &p->sitemap_parts[p->nr_sitemap_parts++];
 	for (lang = 0; lang < p->site->nr_languages; lang++) {
 		const struct group *home = find_group(p, GROUP_HOME, lang, NULL);
