@@ -129,6 +129,7 @@ struct job {
 
 struct shared_release {
 	struct release *rel;    /* the loader's, or NULL */
+	struct render_memo memo;   /* what rendering it kept, while it is loaded */
 	size_t users;           /* jobs rendering with it now */
 	size_t pending;         /* jobs to run that show it (a hint: see count_pending()) */
 	int loading;            /* a thread is loading it; the others wait */
@@ -1590,6 +1591,7 @@ static void shared_put(struct plan *p, const struct entry *e, struct release *re
 		if (!s->pending) {
 			drop = s->rel;
 			s->rel = NULL;
+			render_memo_clear(&s->memo);
 		} else {
 			kept_add_newest(sh, s);
 			if (sh->nr_kept > SHARED_KEEP) {
@@ -1598,6 +1600,7 @@ static void shared_put(struct plan *p, const struct entry *e, struct release *re
 				kept_unlink(sh, oldest);
 				drop = oldest->rel;
 				oldest->rel = NULL;
+				render_memo_clear(&oldest->memo);
 				drop_entry = (size_t)(oldest - sh->by_entry);
 			}
 		}
@@ -1705,8 +1708,10 @@ static void shared_free(struct plan *p)
 
 	if (!sh->by_entry)
 		return;
-	for (i = 0; i < p->nr_entries; i++)
+	for (i = 0; i < p->nr_entries; i++) {
 		unload_entry(p, i, sh->by_entry[i].rel);
+		render_memo_clear(&sh->by_entry[i].memo);
+	}
 	free(sh->by_entry);
 	pthread_cond_destroy(&sh->loaded);
 	pthread_mutex_destroy(&sh->lock);
@@ -1732,6 +1737,8 @@ static int load_full(struct plan *p, const struct job *j, struct render_release 
 		(*out)[i].id = full[i]->rel->id;
 		(*out)[i].lang = full[i]->rel->lang;
 		(*out)[i].root = rel->root;
+		/* Only a release that outputs share keeps what they made. */
+		(*out)[i].memo = p->shared.on ? &p->shared.by_entry[full[i] - p->entries].memo : NULL;
 		*nr = i + 1;
 	}
 	if (n)

@@ -620,11 +620,35 @@ static void fn_markup(xmlXPathParserContextPtr ctxt, int nargs)
  * the context node when no argument is given), from the release's own
  * parsed document, or an empty node-set.  Input documents refer to
  * releases instead of carrying copies of them. */
-static void fn_release(xmlXPathParserContextPtr ctxt, int nargs)
+/* The release of the <item> item (by its @id and @lang), or NULL. */
+static const struct render_release *find_release(xmlXPathParserContextPtr ctxt, xmlNodePtr item)
 {
 	const struct renderer *r = renderer_of(ctxt);
+	const struct render_release *table = r ? r->releases : NULL, *found = NULL;
+	size_t nr_table = r ? r->nr_releases : 0;
+
+	if (call_has_releases) {
+		table = call_releases;
+		nr_table = call_nr_releases;
+	}
+	if (r && nr_table && item && item->type == XML_ELEMENT_NODE) {
+		xmlChar *id = xmlGetProp(item, (const xmlChar *)"id");
+		xmlChar *lang = xmlGetProp(item, (const xmlChar *)"lang");
+
+		if (id && lang) {
+			struct render_release probe = { (const char *)id, (const char *)lang, NULL, NULL };
+			found = bsearch(&probe, table, nr_table, sizeof(probe), release_cmp);
+		}
+		xmlFree(id);
+		xmlFree(lang);
+	}
+	return found;
+}
+
+static void fn_release(xmlXPathParserContextPtr ctxt, int nargs)
+{
 	xmlNodePtr item = ctxt->context ? ctxt->context->node : NULL;
-	const struct render_release *found = NULL;
+	const struct render_release *found;
 	xmlXPathObjectPtr arg = NULL;
 
 	if (nargs > 1) {
@@ -640,26 +664,52 @@ static void fn_release(xmlXPathParserContextPtr ctxt, int nargs)
 		}
 		item = arg->nodesetval && arg->nodesetval->nodeNr ? arg->nodesetval->nodeTab[0] : NULL;
 	}
-	const struct render_release *table = r ? r->releases : NULL;
-	size_t nr_table = r ? r->nr_releases : 0;
-
-	if (call_has_releases) {
-		table = call_releases;
-		nr_table = call_nr_releases;
-	}
-	if (r && nr_table && item && item->type == XML_ELEMENT_NODE) {
-		xmlChar *id = xmlGetProp(item, (const xmlChar *)"id");
-		xmlChar *lang = xmlGetProp(item, (const xmlChar *)"lang");
-
-		if (id && lang) {
-			struct render_release probe = { (const char *)id, (const char *)lang, NULL };
-			found = bsearch(&probe, table, nr_table, sizeof(probe), release_cmp);
-		}
-		xmlFree(id);
-		xmlFree(lang);
-	}
+	found = find_release(ctxt, item);
 	xmlXPathFreeObject(arg);
 	valuePush(ctxt, xmlXPathNewNodeSet(found ? (xmlNodePtr)found->root : NULL));
+}
+
+void render_memo_clear(struct render_memo *m)
+{
+	free(m->feed_html);
+	m->feed_html = NULL;
+}
+
+/*
+ * pr:feed-html(): the full text of the context <item>'s release as its
+ * feeds carry it, when an earlier output kept it, else "".
+ * pr:feed-html($html): pr:markup($html), kept for the release's next
+ * outputs.  A release of today is in a dozen feeds at once (its language's,
+ * its fields' and sources', each RSS and Atom), each with the thirty newest
+ * of its kind: the text of each of those was made over again for every
+ * feed, most of what publishing one release spent rendering.
+ */
+static void fn_feed_html(xmlXPathParserContextPtr ctxt, int nargs)
+{
+	const struct render_release *found;
+	struct render_memo *memo;
+	char *kept, *mine;
+
+	if (nargs > 1) {
+		xmlXPathSetArityError(ctxt);
+		return;
+	}
+	found = find_release(ctxt, ctxt->context ? ctxt->context->node : NULL);
+	memo = found ? found->memo : NULL;
+	if (nargs == 0) {
+		kept = memo ? __atomic_load_n(&memo->feed_html, __ATOMIC_ACQUIRE) : NULL;
+		valuePush(ctxt, xmlXPathNewString((const xmlChar *)(kept ? kept : "")));
+		return;
+	}
+	fn_markup(ctxt, 1);
+	if (!memo || ctxt->error || !ctxt->value || ctxt->value->type != XPATH_STRING)
+		return;
+	/* The first to finish keeps its copy; the same bytes either way. */
+	mine = xstrdup((const char *)ctxt->value->stringval);
+	kept = NULL;
+	if (!__atomic_compare_exchange_n(&memo->feed_html, &kept, mine, 0, __ATOMIC_RELEASE,
+					 __ATOMIC_RELAXED))
+		free(mine);
 }
 
 static const struct {
@@ -675,6 +725,7 @@ static const struct {
 	{ "safe-url", fn_safe_url },
 	{ "label", fn_label },
 	{ "markup", fn_markup },
+	{ "feed-html", fn_feed_html },
 };
 
 /* ---- errors from libxslt ------------------------------------------------ */

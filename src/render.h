@@ -79,11 +79,26 @@ const char *render_css(const struct renderer *r, size_t *len);
 int render_apply(struct renderer *r, enum render_kind kind, xmlDocPtr input,
 		 char **out, size_t *len);
 
+/*
+ * What rendering a release once keeps for the next output that shows it:
+ * its full text as a feed gives it (pr:feed-html()), the same in every
+ * feed it is in, RSS and Atom, whatever the feed.  Lent with a release by
+ * whoever loaded it (zeroed at first), for as long as that release stays
+ * loaded, to transformations on any thread; render_memo_clear() frees
+ * what it holds.
+ */
+struct render_memo {
+	char *feed_html;        /* set once (atomically), then only read */
+};
+void render_memo_clear(struct render_memo *m);
+
 /* What pr:release() may return: sorted by id, then lang; lent, and left
- * alone (read-only) while anything renders. */
+ * alone (read-only) while anything renders.  memo may be NULL (nothing is
+ * kept: every output renders the release's text for itself). */
 struct render_release {
 	const char *id, *lang;
 	const xmlNode *root;
+	struct render_memo *memo;
 };
 void render_set_releases(struct renderer *r, const struct render_release *rels, size_t nr);
 

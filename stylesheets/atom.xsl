@@ -49,8 +49,7 @@
       <xsl:if test="summary">
         <summary type="text"><xsl:value-of select="summary"/></summary>
       </xsl:if>
-      <xsl:variable name="html"><xsl:call-template name="feed-html"/></xsl:variable>
-      <content type="html"><xsl:value-of select="pr:markup($html)"/></content>
+      <content type="html"><xsl:call-template name="feed-content"/></content>
     </entry>
   </xsl:template>
 

@@ -130,6 +130,19 @@
     <xsl:value-of select="pr:format-date(string(@date), string(@lang))"/>
   </xsl:template>
 
+  <!-- The full text of a release for a feed, made once and kept for the
+       other feeds it is in (pr:feed-html()). -->
+  <xsl:template name="feed-content">
+    <xsl:variable name="kept" select="pr:feed-html()"/>
+    <xsl:choose>
+      <xsl:when test="$kept != ''"><xsl:value-of select="$kept"/></xsl:when>
+      <xsl:otherwise>
+        <xsl:variable name="html"><xsl:call-template name="feed-html"/></xsl:variable>
+        <xsl:value-of select="pr:feed-html($html)"/>
+      </xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
   <!-- The full text of a release for a feed: body, then notes to editors. -->
   <xsl:template name="feed-html">
     <xsl:variable name="lang" select="string(@lang)"/>

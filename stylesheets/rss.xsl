@@ -67,8 +67,7 @@
           <xsl:otherwise><xsl:value-of select="pr:release()/body/p[1]"/></xsl:otherwise>
         </xsl:choose>
       </description>
-      <xsl:variable name="html"><xsl:call-template name="feed-html"/></xsl:variable>
-      <content:encoded><xsl:value-of select="pr:markup($html)"/></content:encoded>
+      <content:encoded><xsl:call-template name="feed-content"/></content:encoded>
     </item>
   </xsl:template>
 
