@@ -57,6 +57,17 @@ void checker_preload_file(struct checker *c, const char *path)
 		speller_preload_file(c->sp, path);
 }
 
+void checker_set_verdicts(struct checker *c, const char *dir)
+{
+	if (c->sp)
+		speller_set_verdicts(c->sp, dir);
+}
+
+int checker_known(struct checker *c, const struct release *rel)
+{
+	return c->sp ? speller_known(c->sp, rel) : 1;
+}
+
 int checker_check(struct checker *c, const struct release *rel)
 {
 	checker_validate(c, rel);

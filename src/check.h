@@ -39,6 +39,9 @@ void checker_leave_to_exit(struct checker *c);
 void checker_preload(struct checker *c, const char *lang);
 /* speller_preload_file(): the language guessed from the file. */
 void checker_preload_file(struct checker *c, const char *path);
+/* speller_set_verdicts() and speller_known() of its speller. */
+void checker_set_verdicts(struct checker *c, const char *dir);
+int checker_known(struct checker *c, const struct release *rel);
 
 /* Checks rel.  0, or XMLDOC_SYSTEM (a dictionary is missing...). */
 int checker_check(struct checker *c, const struct release *rel);

@@ -53,6 +53,10 @@ int common_setup_diag(const struct common_options *c, const char *cmd, struct di
 int common_load_site(const struct common_options *c, struct diag *d, struct site **out);
 /* The folder of the site file: the archive's root ("." for "site.xml"). */
 char *common_archive_root(const struct site *site);
+/* Where spelling verdicts are kept for the archive at root
+ * (speller_set_verdicts()): root/.git/pr-publish-spell when root is a git
+ * work tree's top, else NULL (nothing kept).  The caller's. */
+char *common_verdicts_dir(const char *root);
 /* The release files of paths[0..nr), or of the archive's releases/ when
  * nr is 0, added to files.  0, or -1 when a path could not be read (a
  * system error was reported; the others are collected all the same). */

@@ -68,7 +68,7 @@ int cmd_check(int argc, const char **argv)
 	struct checker *c = NULL;
 	struct site *site = NULL;
 	struct diag d;
-	char *root = NULL;
+	char *root = NULL, *verdicts;
 	const char *why;
 	time_t now;
 	size_t i, nr = 0;
@@ -97,6 +97,9 @@ int cmd_check(int argc, const char **argv)
 	rels = xcalloc(files.nr + 1, sizeof(*rels));
 	c = checker_new(site, root, &d, now, CHECK_SPELLING);
 	checker_leave_to_exit(c);
+	verdicts = common_verdicts_dir(root);
+	checker_set_verdicts(c, verdicts);
+	free(verdicts);
 	/* The dictionaries load in the background while files are parsed. */
 	for (i = 0; i < files.nr; i++)
 		checker_preload_file(c, files.paths[i]);

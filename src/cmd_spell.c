@@ -80,13 +80,19 @@ static void print_stats(struct speller *sp)
 	size_t nr, i;
 
 	st = speller_stats(sp, &nr);
-	for (i = 0; i < nr; i++)
+	for (i = 0; i < nr; i++) {
+		char load[64];
+
+		if (st[i].loaded)
+			snprintf(load, sizeof(load), "dictionary loaded in %.3f s", st[i].load_seconds);
+		else
+			snprintf(load, sizeof(load), "dictionary not needed (kept verdicts)");
 		fprintf(stderr,
 			"spell: %s: %zu words, %zu misspelled (%zu capitalised, %zu other), "
-			"dictionary loaded in %.3f s, checked in %.3f s\n",
+			"%s, checked in %.3f s\n",
 			st[i].lang, st[i].words, st[i].misspelled, st[i].misspelled_capitalised,
-			st[i].misspelled - st[i].misspelled_capitalised, st[i].load_seconds,
-			st[i].check_seconds);
+			st[i].misspelled - st[i].misspelled_capitalised, load, st[i].check_seconds);
+	}
 }
 
 static int add_word(const struct site *site, struct diag *d)
@@ -118,7 +124,7 @@ int cmd_spell(int argc, const char **argv)
 	struct speller *sp = NULL;
 	struct site *site = NULL;
 	struct diag d;
-	char *root = NULL;
+	char *root = NULL, *verdicts;
 	int nr_args, i, ret, system_error = 0;
 
 	memset(&common, 0, sizeof(common));
@@ -156,6 +162,9 @@ int cmd_spell(int argc, const char **argv)
 	root = common_archive_root(site);
 	sp = speller_new(site, root, &d);
 	speller_leave_to_exit(sp);
+	verdicts = common_verdicts_dir(root);
+	speller_set_verdicts(sp, verdicts);
+	free(verdicts);
 	if (opt_suggest)
 		speller_set_suggest(sp, SPELL_MAX_SUGGEST_WORDS);
 

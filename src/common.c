@@ -3,6 +3,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -106,6 +107,17 @@ char *common_archive_root(const struct site *site)
 	if (slash == site->path)
 		return xstrdup("/");
 	return xstrndup(site->path, (size_t)(slash - site->path));
+}
+
+char *common_verdicts_dir(const char *root)
+{
+	char *git = xasprintf("%s/.git", root), *dir = NULL;
+	struct stat st;
+
+	if (!lstat(git, &st) && S_ISDIR(st.st_mode))
+		dir = xasprintf("%s/pr-publish-spell", git);
+	free(git);
+	return dir;
 }
 
 int common_collect_releases(const struct site *site, const char *const *paths, size_t nr,

@@ -1158,11 +1158,18 @@ int publish_drafts(struct archive *a, const struct site *site, const char *root,
 	size_t i, j, nr_changes = 0;
 	int ret = EXIT_SYSTEM;
 
-	/* The dictionaries load on the speller's thread while the lock is
-	 * taken, the branch read and the drafts parsed. */
+	/* A dictionary whose kept verdicts may answer every word waits for
+	 * the drafts to be parsed (below); the others load on the speller's
+	 * thread while the lock is taken, the branch read and the drafts
+	 * parsed. */
 	c = checker_new(site, root, d, o->now, CHECK_SPELLING);
 	if (o->exiting)
 		checker_leave_to_exit(c);
+	{
+		char *verdicts = xasprintf("%spr-publish-spell", git_repository_commondir(a->repo));
+		checker_set_verdicts(c, verdicts);
+		free(verdicts);
+	}
 	for (i = 0; i < nr; i++)
 		checker_preload_file(c, paths[i]);
 	if (archive_lock(a, d))
@@ -1192,6 +1199,11 @@ int publish_drafts(struct archive *a, const struct site *site, const char *root,
 				report_draft(d, &drafts[i], "id-duplicate",
 					     "this draft has the same id and language as another one given");
 	}
+	/* A draft whose every word has a kept verdict needs no dictionary;
+	 * the others have theirs loaded meanwhile, from here on. */
+	for (i = 0; i < nr; i++)
+		if (drafts[i].rel && !checker_known(c, drafts[i].rel))
+			checker_preload(c, drafts[i].rel->lang);
 	/* The rules first: they never wait for a dictionary. */
 	for (i = 0; i < nr; i++) {
 		if (!drafts[i].rel)

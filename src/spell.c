@@ -1,6 +1,8 @@
 /* spell.c - spelling of release text with hunspell; see spell.h. */
+#define _GNU_SOURCE /* dladdr */
 #include "spell.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -16,6 +18,7 @@
 #include <hunspell/hunspell.h>
 
 #include "datadir.h"
+#include "site_output.h"
 #include "spell_tokenize.h"
 #include "utf8.h"
 #include "util.h"
@@ -66,11 +69,18 @@ struct deferred {
 
 struct dict {
 	char lang[8];
+	struct speller *sp;
 	enum dict_state state;
 	int asked;          /* preloaded or loaded (checking thread only) */
 	int taken;          /* the checking thread has it (stats, reports done) */
 	Hunhandle *h;
 	struct word_cache cache;
+	/* Verdicts kept between runs (speller_set_verdicts()), checking
+	 * thread only, and only while no load is asked for: */
+	int verdicts_tried, verdicts_ok;
+	size_t verdicts_nr;     /* cache entries that came from the file */
+	int clean_load;         /* loaded with nothing to say: may be kept */
+	int probing, probe_missed;   /* speller_known() is looking */
 	struct spell_stats stats;
 	struct deferred *later;
 	size_t nr_later, alloc_later;
@@ -95,6 +105,8 @@ struct speller {
 	int loader_running, stop;
 	struct dict *queue[MAX_LANGS];
 	size_t nr_queued, next_queued;
+
+	char *verdicts_dir;     /* speller_set_verdicts(), or NULL */
 };
 
 /*
@@ -135,6 +147,8 @@ struct source {
 	size_t nr_lines;
 	size_t findings;
 };
+
+static void verdicts_save(struct speller *sp, struct dict *dict);
 
 static double now_seconds(void)
 {
@@ -310,6 +324,9 @@ void speller_free(struct speller *sp)
 	if (!sp)
 		return;
 	stop_loader(sp);
+	for (i = 0; i < sp->nr_dicts; i++)
+		if (sp->dicts[i].taken && sp->dicts[i].state == DICT_LOADED)
+			verdicts_save(sp, &sp->dicts[i]);
 	pthread_mutex_lock(&hunspell_tables_lock);
 	for (i = 0; i < sp->nr_dicts; i++) {
 		Hunhandle *h = sp->dicts[i].h;
@@ -328,6 +345,7 @@ void speller_free(struct speller *sp)
 	pthread_mutex_destroy(&sp->lock);
 	for (i = 0; i < sp->nr_dirs; i++)
 		free(sp->dirs[i]);
+	free(sp->verdicts_dir);
 	free(sp);
 }
 
@@ -352,7 +370,8 @@ const struct spell_stats *speller_stats(const struct speller *sp, size_t *nr)
 	size_t i, n = 0;
 
 	for (i = 0; i < sp->nr_dicts; i++)
-		if (sp->dicts[i].taken && sp->dicts[i].state == DICT_LOADED)
+		if ((sp->dicts[i].taken && sp->dicts[i].state == DICT_LOADED) ||
+		    (!sp->dicts[i].asked && sp->dicts[i].verdicts_ok && sp->dicts[i].stats.words))
 			out[n++] = sp->dicts[i].stats;
 	*nr = n;
 	return out;
@@ -751,6 +770,8 @@ static enum dict_state dict_load(struct speller *sp, struct dict *dict)
 	add_taxonomy(sp, dict);
 	dict->stats.lang = dict->lang;
 	dict->stats.load_seconds = now_seconds() - start;
+	dict->stats.loaded = 1;
+	dict->clean_load = dict->nr_later == 0;
 	free(aff);
 	free(dic);
 	return DICT_LOADED;
@@ -779,8 +800,191 @@ static struct dict *dict_find(struct speller *sp, const char *tag)
 	dict = &sp->dicts[sp->nr_dicts];
 	memset(dict, 0, sizeof(*dict));
 	memcpy(dict->lang, c, strlen(c) + 1);
+	dict->sp = sp;
 	sp->nr_dicts++;
 	return dict;
+}
+
+/* ---- verdicts kept between runs (speller_set_verdicts()) ---- */
+
+/* Bump the number when the tokenizer, the normalisation of a word or what
+ * a lookup asks changes: older verdicts are then dropped. */
+#define VERDICTS_HEAD "pr-publish-spell-verdicts 1 "
+#define VERDICTS_MAX_SIZE ((size_t)64 << 20)
+
+void speller_set_verdicts(struct speller *sp, const char *dir)
+{
+	free(sp->verdicts_dir);
+	sp->verdicts_dir = dir ? xstrdup(dir) : NULL;
+}
+
+static void key_add_file(struct output_sha256 *sha, const char *path)
+{
+	struct stat st;
+	char buf[160];
+
+	output_sha256_add(sha, path, strlen(path) + 1);
+	if (stat(path, &st) < 0) {
+		output_sha256_add(sha, "absent", 7);
+		return;
+	}
+	snprintf(buf, sizeof(buf), "%llu %llu.%09ld %llu %llu", (unsigned long long)st.st_size,
+		 (unsigned long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec,
+		 (unsigned long long)st.st_ino, (unsigned long long)st.st_dev);
+	output_sha256_add(sha, buf, strlen(buf) + 1);
+}
+
+/* What the verdicts of dict's language depend on, as 64 hex digits: the
+ * .aff/.dic pair a load would take, the word lists it would read, the
+ * site file (its taxonomy is added), this format.  -1 when there is no
+ * dictionary to load (then no verdicts: the load reports it). */
+static int verdicts_key(struct speller *sp, struct dict *dict, char hex[OUTPUT_HASH_HEX + 1])
+{
+	const char *name = dictionary_name(sp, dict->lang);
+	struct output_sha256 sha;
+	char *aff, *dic;
+	size_t i;
+
+	if (!name || !dictionary_name_ok(name) || dictionary_files(sp, name, &aff, &dic) < 0)
+		return -1;
+	output_sha256_init(&sha);
+	output_sha256_add(&sha, VERDICTS_HEAD, strlen(VERDICTS_HEAD));
+	output_sha256_add(&sha, dict->lang, strlen(dict->lang) + 1);
+	key_add_file(&sha, aff);
+	key_add_file(&sha, dic);
+	for (i = 0; i < sp->nr_list_dirs; i++) {
+		char *names = xasprintf("%s/names.dic", sp->dirs[i]);
+		char *own = xasprintf("%s/%s.dic", sp->dirs[i], dict->lang);
+		key_add_file(&sha, names);
+		key_add_file(&sha, own);
+		free(names);
+		free(own);
+	}
+	if (sp->site && sp->site->xml)
+		output_sha256_add(&sha, sp->site->xml->buf, sp->site->xml->len);
+	{
+		/* hunspell itself: an upgrade may judge words otherwise. */
+		Dl_info info;
+
+		if (dladdr((void *)Hunspell_create, &info) && info.dli_fname)
+			key_add_file(&sha, info.dli_fname);
+	}
+	output_sha256_hex(&sha, hex);
+	free(aff);
+	free(dic);
+	return 0;
+}
+
+static char *verdicts_path(const struct speller *sp, const struct dict *dict)
+{
+	return xasprintf("%s/%s.words", sp->verdicts_dir, dict->lang);
+}
+
+/*
+ * Reads dict's kept verdicts into its word cache, once: 1 when the
+ * dictionary may wait for the first word they do not answer (a file of
+ * another key, a damaged or absent one gives no verdicts but still 1),
+ * 0 when there is no dictionary to key them by or verdicts are off.
+ * Only while no load of dict is asked for: the loader thread writes to the
+ * cache too.  The file: VERDICTS_HEAD and the key on the first line, then
+ * "1 word" or "0 word" per line; a line that is not one is skipped.
+ */
+static int verdicts_ready(struct speller *sp, struct dict *dict)
+{
+	char key[OUTPUT_HASH_HEX + 1], *path, *buf, *p, *end;
+	size_t len = 0, head = strlen(VERDICTS_HEAD);
+
+	if (dict->verdicts_tried)
+		return dict->verdicts_ok;
+	dict->verdicts_tried = 1;
+	if (!sp->verdicts_dir || dict->asked || verdicts_key(sp, dict, key) < 0)
+		return 0;
+	dict->verdicts_ok = 1;
+	dict->stats.lang = dict->lang;
+	path = verdicts_path(sp, dict);
+	buf = read_regular_file(path, VERDICTS_MAX_SIZE, &len);
+	free(path);
+	if (!buf)
+		return 1;
+	end = buf + len;
+	if (len < head + OUTPUT_HASH_HEX + 1 || memcmp(buf, VERDICTS_HEAD, head) ||
+	    memcmp(buf + head, key, OUTPUT_HASH_HEX) || buf[head + OUTPUT_HASH_HEX] != '\n') {
+		free(buf);
+		return 1;
+	}
+	for (p = buf + head + OUTPUT_HASH_HEX + 1; p < end; ) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n;
+
+		if (!nl)
+			break;   /* cut short: the rest is not trusted */
+		n = (size_t)(nl - p);
+		if (n > 2 && n <= 2 + SPELL_WORD_MAX_BYTES && (p[0] == '0' || p[0] == '1') &&
+		    p[1] == ' ' && !memchr(p + 2, '\0', n - 2))
+			cache_put(&dict->cache, p + 2, n - 2, p[0] == '1');
+		p = nl + 1;
+	}
+	dict->verdicts_nr = dict->cache.nr;
+	free(buf);
+	return 1;
+}
+
+/* Writes dict's cache as its kept verdicts, when a clean load of its
+ * dictionary answered words the file did not have.  A file that cannot
+ * be written only makes the next run load the dictionary. */
+static void verdicts_save(struct speller *sp, struct dict *dict)
+{
+	char key[OUTPUT_HASH_HEX + 1], *path, *tmp;
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+	int fd;
+
+	if (!sp->verdicts_dir || !dict->h || !dict->clean_load ||
+	    dict->cache.nr <= dict->verdicts_nr || verdicts_key(sp, dict, key) < 0)
+		return;
+	if (mkdir(sp->verdicts_dir, 0777) < 0 && errno != EEXIST)
+		return;
+	strbuf_addstr(&sb, VERDICTS_HEAD);
+	strbuf_addstr(&sb, key);
+	strbuf_addch(&sb, '\n');
+	for (i = 0; i < dict->cache.alloc; i++) {
+		const struct cache_entry *e = &dict->cache.slots[i];
+
+		if (!e->word || strchr(e->word, '\n'))
+			continue;
+		strbuf_addch(&sb, e->ok ? '1' : '0');
+		strbuf_addch(&sb, ' ');
+		strbuf_addstr(&sb, e->word);
+		strbuf_addch(&sb, '\n');
+	}
+	path = verdicts_path(sp, dict);
+	tmp = xasprintf("%s.tmp-%ld", path, (long)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (fd >= 0) {
+		size_t done = 0;
+		ssize_t n = 0;
+
+		while (done < sb.len && (n = write(fd, sb.buf + done, sb.len - done)) > 0)
+			done += (size_t)n;
+		if (close(fd) < 0 || done != sb.len || rename(tmp, path) < 0)
+			unlink(tmp);
+	}
+	free(tmp);
+	free(path);
+	strbuf_release(&sb);
+}
+
+/* A dictionary that waited for its verdicts to fall short, loaded now, on
+ * the checking thread: 0, or -1 (reported) when it cannot be had. */
+static int dict_late_load(struct dict *dict)
+{
+	struct speller *sp = dict->sp;
+
+	dict->asked = 1;
+	dict->state = dict_load(sp, dict);
+	dict->taken = 0;
+	dict_take(sp, dict);
+	return dict->state == DICT_LOADED ? 0 : -1;
 }
 
 static void *loader_main(void *arg)
@@ -869,9 +1073,15 @@ static const char *guess_lang(const char *path, char *buf, size_t size)
 void speller_preload_file(struct speller *sp, const char *path)
 {
 	char lang[16];
+	struct dict *dict;
 
-	if (guess_lang(path, lang, sizeof(lang)))
-		speller_preload(sp, lang);
+	if (!guess_lang(path, lang, sizeof(lang)))
+		return;
+	/* With kept verdicts, the dictionary waits until they fall short. */
+	dict = dict_find(sp, lang);
+	if (dict && !dict->asked && verdicts_ready(sp, dict))
+		return;
+	speller_preload(sp, lang);
 }
 
 /* The dictionary of a language tag: loaded on first use, or waited for
@@ -890,6 +1100,10 @@ static struct dict *dict_for(struct speller *sp, const char *tag, int *ret)
 			pthread_cond_wait(&sp->cond, &sp->lock);
 		pthread_mutex_unlock(&sp->lock);
 		if (!dict->asked) {
+			/* Loaded at the first word the kept verdicts do not
+			 * answer (lookup()), if any. */
+			if (verdicts_ready(sp, dict))
+				return dict;
 			dict->asked = 1;
 			dict->state = dict_load(sp, dict);
 		}
@@ -920,6 +1134,18 @@ static int lookup(struct dict *dict, const char *w, size_t len)
 
 	if (e && e->word)
 		return e->ok;
+	if (dict->probing) {
+		dict->probe_missed = 1;
+		return 1;
+	}
+	/* A dictionary waiting for its verdicts to fall short; a load that
+	 * fails is reported, and the check ends as a system error. */
+	if (!dict->h) {
+		if (dict_late_load(dict) < 0)
+			return 1;
+		/* The word being checked counts its time from before it. */
+		dict->stats.check_seconds -= dict->stats.load_seconds;
+	}
 	copy = xstrndup(w, len);
 	ok = Hunspell_spell(dict->h, copy) != 0;
 	free(copy);
@@ -958,6 +1184,8 @@ struct checker {
 	const char *text;      /* the text being checked */
 	const size_t *map;     /* its bytes' offsets in the source, or NULL */
 	struct strbuf w;
+	int probe;             /* speller_known(): report nothing */
+	int failed;            /* a finding, while probing */
 };
 
 static void locate(struct checker *c, size_t off, struct diag_loc *loc)
@@ -1004,6 +1232,8 @@ static void suggestions(struct checker *c, const char *word, size_t chars, struc
 		}
 		return;
 	}
+	if (!c->dict->h && dict_late_load(c->dict) < 0)
+		return;
 	sp->nr_suggested++;
 	n = Hunspell_suggest(c->dict->h, &list, word);
 	for (i = 0; i < n && shown < MAX_SUGGESTIONS_SHOWN; i++) {
@@ -1026,6 +1256,10 @@ static void report(struct checker *c, size_t off, size_t len, unsigned flags)
 	struct strbuf word = STRBUF_INIT, extra = STRBUF_INIT;
 	struct diag_loc loc;
 
+	if (c->probe) {
+		c->failed = 1;
+		return;
+	}
 	c->dict->stats.misspelled++;
 	if (flags & SPELL_TOKEN_CAPITAL)
 		c->dict->stats.misspelled_capitalised++;
@@ -1067,6 +1301,8 @@ static void check_token(struct checker *c, const struct spell_token *t)
 
 	if (t->flags & SPELL_TOKEN_LONG) {
 		struct diag_loc loc;
+		if (c->probe)
+			return;   /* said by the check itself, without a dictionary */
 		locate(c, t->off, &loc);
 		diag_report(c->sp->d, &loc, DIAG_WARNING, "spell-long",
 			    "word of %zu characters not checked (over %d)", t->chars,
@@ -1080,7 +1316,7 @@ static void check_token(struct checker *c, const struct spell_token *t)
 	if (t->chars < 2)
 		return;   /* initials, list labels: never flagged */
 	t0 = now_seconds();
-	c->dict->stats.words++;
+	c->dict->stats.words += !c->probe;
 	strbuf_reset(&c->w);
 	spell_token_normalize(&c->w, s, t->len);
 	whole_ok = !(t->flags & SPELL_TOKEN_DIGIT) && piece_ok(c->dict, c->w.buf, c->w.len);
@@ -1143,6 +1379,8 @@ struct walk {
 	size_t *map;            /* source offset of each byte of text */
 	size_t map_alloc;
 	int ret;
+	int probe;              /* speller_known(): look, report nothing */
+	int probe_failed;       /* a word the verdicts do not answer, or a finding */
 };
 
 static void text_add(struct walk *w, const char *s, size_t n, size_t raw)
@@ -1240,7 +1478,28 @@ static void flush_text(struct walk *w, const char *lang, int check)
 	struct checker c;
 	int ret;
 
-	if (check && w->text.len) {
+	if (check && w->text.len && w->probe) {
+		memset(&c, 0, sizeof(c));
+		c.sp = w->sp;
+		c.src = w->src;
+		c.probe = 1;
+		c.text = w->text.buf;
+		c.map = w->map;
+		/* Not a site language: not checked at all.  A dictionary
+		 * asked for already, or without verdicts: no answer here. */
+		c.dict = dict_find(w->sp, lang);
+		if (c.dict && (c.dict->asked || !verdicts_ready(w->sp, c.dict))) {
+			w->probe_failed = 1;
+		} else if (c.dict) {
+			c.dict->probing = 1;
+			check_run(&c, w->text.len);
+			c.dict->probing = 0;
+			if (c.dict->probe_missed || c.failed)
+				w->probe_failed = 1;
+			c.dict->probe_missed = 0;
+		}
+		strbuf_release(&c.w);
+	} else if (check && w->text.len) {
 		memset(&c, 0, sizeof(c));
 		c.sp = w->sp;
 		c.src = w->src;
@@ -1249,8 +1508,11 @@ static void flush_text(struct walk *w, const char *lang, int check)
 			w->ret = ret;
 		c.text = w->text.buf;
 		c.map = w->map;
-		if (c.dict)
+		if (c.dict) {
 			check_run(&c, w->text.len);
+			if (c.dict->state == DICT_FAILED)
+				w->ret = SPELL_SYSTEM;   /* its late load failed */
+		}
 		strbuf_release(&c.w);
 	}
 	strbuf_reset(&w->text);
@@ -1379,6 +1641,32 @@ int spell_check_release(struct speller *sp, const struct release *rel)
 	strbuf_release(&w.text);
 	free(w.map);
 	return w.ret;
+}
+
+int speller_known(struct speller *sp, const struct release *rel)
+{
+	struct source src;
+	struct walk w;
+	long off;
+
+	if (!sp->verdicts_dir)
+		return 0;
+	off = xmldoc_node_offset(rel->xml, rel->root);
+	if (off < 0)
+		return 1;
+	memset(&src, 0, sizeof(src));
+	src.file = rel->xml->path;
+	src.x = rel->xml;
+	memset(&w, 0, sizeof(w));
+	w.sp = sp;
+	w.src = &src;
+	w.buf = rel->xml->buf;
+	w.len = rel->xml->len;
+	w.probe = 1;
+	walk_element(&w, rel->root, (size_t)off, rel->lang, 1);
+	strbuf_release(&w.text);
+	free(w.map);
+	return !w.probe_failed && !w.ret;
 }
 
 int spell_check_file(struct speller *sp, const char *path)

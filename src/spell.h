@@ -62,6 +62,7 @@ struct spell_stats {
 	size_t misspelled;    /* findings, capitalised or not */
 	size_t misspelled_capitalised;
 	double load_seconds;  /* the one-time dictionary load */
+	int loaded;           /* 0: the kept verdicts answered every word */
 	double check_seconds; /* time spent in lookups */
 };
 
@@ -101,6 +102,27 @@ void speller_preload_file(struct speller *sp, const char *path);
 void spell_prefetch(const char *lang, const char *dictionary, const char *archive_root);
 /* Waits for that load, if any, at the end of the process. */
 void spell_prefetch_end(void);
+
+/*
+ * Verdicts kept between runs: with a folder set (an archive's
+ * .git/pr-publish-spell/), what the dictionary of a language said of each
+ * word it was asked is written there, one file per language, when the
+ * speller is freed; a later speller reads it back into its word cache and
+ * loads the dictionary (tens of milliseconds) only at the first word it
+ * does not answer.  The file carries a key made of the dictionary's files,
+ * the organisation's word lists and the site file as they are (path, size,
+ * mtime, inode; the site file's bytes): when any of them changes, the
+ * verdicts are dropped.  Only a load that had nothing to say (no bad line
+ * in a word list) writes them, so that its warnings are never skipped.
+ * dir NULL: nothing kept (the default).
+ */
+void speller_set_verdicts(struct speller *sp, const char *dir);
+/* 1 when checking rel would ask the dictionaries nothing that the kept
+ * verdicts do not answer, and find nothing to report: then no dictionary
+ * needs loading for it (a caller preloads only when this is 0).  Says
+ * nothing; 0 without verdicts, or when a language's dictionary was asked
+ * for already. */
+int speller_known(struct speller *sp, const struct release *rel);
 
 /* Suggestions for the first max_words misspellings (0: none, the default). */
 void speller_set_suggest(struct speller *sp, size_t max_words);
