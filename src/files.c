@@ -94,9 +94,9 @@ static void free_names(char **names, size_t nr)
 	free(names);
 }
 
-/* The type of names[i] in the folder at fd, looked up when readdir did not
- * tell or when its stat is wanted anyway (st: then filled, *have_st set).
- * 0 for an entry gone meanwhile. */
+/* The type of entry (one of read_names()) in the folder at fd, looked up
+ * when readdir did not tell or when its stat is wanted anyway (st: then
+ * filled, *have_st set).  0 for an entry gone meanwhile. */
 static char entry_type(int fd, const char *entry, int want, struct stat *st, int *have_st)
 {
 	char type = entry[0];
