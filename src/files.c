@@ -4,7 +4,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -181,20 +180,24 @@ struct subtree {
 	int ret;
 };
 
-struct walk_pool {
+struct walk_top {
 	int top;                /* the top folder, open */
 	const char *top_path;
-	struct subtree *trees;
-	size_t nr, next;        /* next: the next to take, under lock */
+	struct subtree *trees;  /* one per entry of the top folder */
 	int want;
-	pthread_mutex_t lock;
 };
 
-static void walk_subtree(struct walk_pool *w, struct subtree *t)
+/* run_on_threads(): walks the i-th entry of the top folder, a folder. */
+static void walk_subtree(void *data, size_t i)
 {
+	struct walk_top *w = data;
+	struct subtree *t = &w->trees[i];
 	struct strbuf dir = STRBUF_INIT;
-	int fd = openat(w->top, t->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int fd;
 
+	if (!t->name)
+		return;   /* a file, taken already */
+	fd = openat(w->top, t->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	strbuf_addstr(&dir, w->top_path);
 	if (dir.len && dir.buf[dir.len - 1] != '/')
 		strbuf_addch(&dir, '/');
@@ -207,24 +210,6 @@ static void walk_subtree(struct walk_pool *w, struct subtree *t)
 		t->ret = walk(&t->list, fd, &dir, &t->held, 1, w->want);
 	}
 	strbuf_release(&dir);
-}
-
-static void *walk_worker(void *data)
-{
-	struct walk_pool *w = data;
-
-	for (;;) {
-		size_t i;
-
-		pthread_mutex_lock(&w->lock);
-		while (w->next < w->nr && !w->trees[w->next].name)
-			w->next++;
-		i = w->next < w->nr ? w->next++ : w->nr;
-		pthread_mutex_unlock(&w->lock);
-		if (i == w->nr)
-			return NULL;
-		walk_subtree(w, &w->trees[i]);
-	}
 }
 
 /* Moves what src holds to the end of dst. */
@@ -248,11 +233,10 @@ static void append_list(struct file_list *dst, struct file_list *src, int want)
 
 static int walk_top(struct file_list *list, const char *path, struct diag *d, int want)
 {
-	struct walk_pool w;
+	struct walk_top w;
 	DIR *dh;
 	char **names;
-	size_t nr, i, threads = thread_count(), started = 0;
-	pthread_t th[8];
+	size_t nr, i;
 	int ret = 0;
 
 	memset(&w, 0, sizeof(w));
@@ -267,9 +251,7 @@ static int walk_top(struct file_list *list, const char *path, struct diag *d, in
 	w.want = want;
 	names = read_names(dh, &nr);
 	w.trees = xcalloc(nr + 1, sizeof(*w.trees));
-	w.nr = nr;
-	pthread_mutex_init(&w.lock, NULL);
-	/* The files here at once; the folders to the pool. */
+	/* The files here at once; the folders to the threads. */
 	for (i = 0; i < nr; i++) {
 		struct subtree *t = &w.trees[i];
 		struct stat st;
@@ -285,14 +267,7 @@ static int walk_top(struct file_list *list, const char *path, struct diag *d, in
 			add(&t->list, file, have_st ? &st : NULL, want);
 		}
 	}
-	if (threads > sizeof(th) / sizeof(th[0]))
-		threads = sizeof(th) / sizeof(th[0]);
-	for (i = 1; i < threads && i < nr; i++)
-		if (!start_helper_thread(&th[started], walk_worker, &w))
-			started++;
-	walk_worker(&w);
-	for (i = 0; i < started; i++)
-		pthread_join(th[i], NULL);
+	run_on_threads(nr, walk_subtree, &w);
 	/* Joined in order: each folder's files and messages in their place. */
 	for (i = 0; i < nr; i++) {
 		struct subtree *t = &w.trees[i];
@@ -304,7 +279,6 @@ static int walk_top(struct file_list *list, const char *path, struct diag *d, in
 		}
 		append_list(list, &t->list, want);
 	}
-	pthread_mutex_destroy(&w.lock);
 	free(w.trees);
 	free_names(names, nr);
 	closedir(dh);

@@ -545,72 +545,63 @@ static int site_tree_walk(struct archive *a, const char *dir, git_oid *out, stru
  */
 #define STAMP_PREFIX "site-tree "
 
+/* What a publication changed in the site's tree: an output rewritten
+ * (file: where it is staged; its blob made by make_blobs()) or removed. */
+struct site_update {
+	git_tree_update u;
+	char *file;             /* NULL for a removal */
+	char *error;            /* why its blob could not be made, from that thread */
+};
+
 struct tree_updates {
-	git_repository *repo;
 	git_tree *base;
-	git_tree_update *u;
+	git_odb *odb;
+	struct site_update *up;
 	size_t nr, alloc;
-	/* The outputs written, in the order output_tree_changes() gives
-	 * them, with their blobs (made by make_blobs()). */
-	struct written_blob *blobs;
-	size_t nr_blobs, alloc_blobs, next_blob;
 };
 
-struct written_blob {
-	char *file;             /* where the output is staged */
-	git_oid id;
-	int failed;
-	char *error;            /* libgit2's message, from the thread that failed */
-};
-
-static int collect_written(void *data, const char *path, const char *file)
+static int add_update(void *data, const char *path, const char *file)
 {
 	struct tree_updates *tu = data;
+	struct site_update *up;
 
-	(void)path;
-	if (file) {
-		ALLOC_GROW(tu->blobs, tu->nr_blobs + 1, tu->alloc_blobs);
-		memset(&tu->blobs[tu->nr_blobs], 0, sizeof(*tu->blobs));
-		tu->blobs[tu->nr_blobs++].file = xstrdup(file);
+	if (!file) {
+		git_tree_entry *e = NULL;
+		/* Deleted by hand before: not in the tree either. */
+		if (git_tree_entry_bypath(&e, tu->base, path) < 0)
+			return 0;
+		git_tree_entry_free(e);
 	}
+	ALLOC_GROW(tu->up, tu->nr + 1, tu->alloc);
+	up = &tu->up[tu->nr++];
+	memset(up, 0, sizeof(*up));
+	up->u.action = file ? GIT_TREE_UPDATE_UPSERT : GIT_TREE_UPDATE_REMOVE;
+	up->u.filemode = GIT_FILEMODE_BLOB;
+	up->u.path = xstrdup(path);
+	up->file = file ? xstrdup(file) : NULL;
 	return 0;
 }
 
-struct blob_pool {
-	git_odb *odb;
-	struct tree_updates *tu;
-	size_t next;
-	pthread_mutex_t lock;
-};
-
-static void *blob_worker(void *data)
+/* run_on_threads(): the blob of the i-th update, a rewritten output. */
+static void make_blob(void *data, size_t i)
 {
-	struct blob_pool *pool = data;
+	struct tree_updates *tu = data;
+	struct site_update *up = &tu->up[i];
+	size_t len = 0;
+	char *buf;
 
-	for (;;) {
-		struct written_blob *b;
-		char *buf;
-		size_t i, len = 0;
-
-		pthread_mutex_lock(&pool->lock);
-		i = pool->next < pool->tu->nr_blobs ? pool->next++ : pool->tu->nr_blobs;
-		pthread_mutex_unlock(&pool->lock);
-		if (i == pool->tu->nr_blobs)
-			return NULL;
-		b = &pool->tu->blobs[i];
-		buf = read_regular_file(b->file, (size_t)1 << 30, &len);
-		if (!buf) {
-			b->failed = 1;
-			b->error = xasprintf("cannot read '%s': %s", b->file, strerror(errno));
-			continue;
-		}
-		if (git_odb_write(&b->id, pool->odb, buf, len, GIT_OBJECT_BLOB) < 0) {
-			const git_error *e = git_error_last();
-			b->failed = 1;
-			b->error = xstrdup(e && e->message ? e->message : "cannot store a blob");
-		}
-		free(buf);
+	if (!up->file)
+		return;
+	buf = read_regular_file(up->file, (size_t)1 << 30, &len);
+	if (!buf) {
+		up->error = xasprintf("cannot read '%s': %s", up->file, strerror(errno));
+		return;
 	}
+	if (git_odb_write(&up->u.id, tu->odb, buf, len, GIT_OBJECT_BLOB) < 0) {
+		const git_error *e = git_error_last();
+		up->error = xstrdup(e && e->message ? e->message : "cannot store a blob");
+	}
+	free(buf);
 }
 
 /*
@@ -623,62 +614,40 @@ static void *blob_worker(void *data)
  */
 static int make_blobs(struct archive *a, struct tree_updates *tu, struct diag *d)
 {
-	struct blob_pool pool;
-	pthread_t th;
 	size_t i;
-	int helper = 0, ret = 0;
 
-	if (!tu->nr_blobs)
-		return 0;
-	memset(&pool, 0, sizeof(pool));
-	if (git_repository_odb(&pool.odb, a->repo) < 0) {
+	if (git_repository_odb(&tu->odb, a->repo) < 0) {
 		archive_report_git_error(d, "cannot store the rendered site");
 		return -1;
 	}
-	pool.tu = tu;
-	pthread_mutex_init(&pool.lock, NULL);
-	if (tu->nr_blobs > 1 && thread_count() > 1)
-		helper = !start_helper_thread(&th, blob_worker, &pool);
-	blob_worker(&pool);
-	if (helper)
-		pthread_join(th, NULL);
-	pthread_mutex_destroy(&pool.lock);
-	git_odb_free(pool.odb);
-	for (i = 0; i < tu->nr_blobs && !ret; i++)
-		if (tu->blobs[i].failed) {
-			diag_system_error(d, "cannot store the rendered site: %s", tu->blobs[i].error);
-			ret = -1;
+	run_on_threads(tu->nr, make_blob, tu);
+	git_odb_free(tu->odb);
+	tu->odb = NULL;
+	for (i = 0; i < tu->nr; i++)
+		if (tu->up[i].error) {
+			diag_system_error(d, "cannot store the rendered site: %s", tu->up[i].error);
+			return -1;
 		}
-	return ret;
+	return 0;
 }
 
-static int add_update(void *data, const char *path, const char *file)
+/* The base tree with the updates made: *out. */
+static int apply_updates(struct archive *a, struct tree_updates *tu, git_oid *out)
 {
-	struct tree_updates *tu = data;
 	git_tree_update *u;
-	git_oid id;
+	size_t i;
+	int ret;
 
-	if (file) {
-		/* In the same order as collect_written() saw them. */
-		if (tu->next_blob >= tu->nr_blobs || strcmp(tu->blobs[tu->next_blob].file, file))
-			return -1;
-		id = tu->blobs[tu->next_blob++].id;
-	} else {
-		git_tree_entry *e = NULL;
-		/* Deleted by hand before: not in the tree either. */
-		if (git_tree_entry_bypath(&e, tu->base, path) < 0)
-			return 0;
-		git_tree_entry_free(e);
-		memset(&id, 0, sizeof(id));
+	if (!tu->nr) {
+		git_oid_cpy(out, git_tree_id(tu->base));
+		return 0;
 	}
-	ALLOC_GROW(tu->u, tu->nr + 1, tu->alloc);
-	u = &tu->u[tu->nr++];
-	memset(u, 0, sizeof(*u));
-	u->action = file ? GIT_TREE_UPDATE_UPSERT : GIT_TREE_UPDATE_REMOVE;
-	u->id = id;
-	u->filemode = GIT_FILEMODE_BLOB;
-	u->path = xstrdup(path);
-	return 0;
+	u = xcalloc(tu->nr, sizeof(*u));
+	for (i = 0; i < tu->nr; i++)
+		u[i] = tu->up[i].u;
+	ret = git_tree_create_updated(out, a->repo, tu->base, tu->nr, u);
+	free(u);
+	return ret;
 }
 
 /* The tree the folder's stamp names, when it names one we have. */
@@ -708,10 +677,9 @@ static int site_tree(struct archive *a, struct output_tree *t, const char *out_d
 	struct tree_updates tu;
 	char hex[GIT_OID_HEXSZ + 1], *stamp;
 	size_t i;
-	int ret = -1;
+	int ret = -1, reported = 0;
 
 	memset(&tu, 0, sizeof(tu));
-	tu.repo = a->repo;
 	if (whole) {
 		if (site_tree_walk(a, whole, out, d) < 0)
 			return -1;
@@ -737,16 +705,14 @@ static int site_tree(struct archive *a, struct output_tree *t, const char *out_d
 		if (git_tree_lookup(&tu.base, a->repo, &base) < 0)
 			goto out;
 	}
-	/* The blobs first, all at once; then the tree. */
-	if (output_tree_changes(t, collect_written, &tu) || make_blobs(a, &tu, d) < 0) {
-		ret = -2;   /* reported */
-		goto out;
-	}
 	if (output_tree_changes(t, add_update, &tu))
 		goto out;
-	if (!tu.nr)
-		git_oid_cpy(out, git_tree_id(tu.base));
-	else if (git_tree_create_updated(out, a->repo, tu.base, tu.nr, tu.u) < 0)
+	/* The blobs first, all at once; then the tree. */
+	if (make_blobs(a, &tu, d) < 0) {
+		reported = 1;
+		goto out;
+	}
+	if (apply_updates(a, &tu, out) < 0)
 		goto out;
 stamp:
 	git_oid_tostr(hex, sizeof(hex), out);
@@ -755,18 +721,16 @@ stamp:
 	free(stamp);
 	ret = 0;
 out:
-	if (ret == -1)
+	if (ret < 0 && !reported)
 		archive_report_git_error(d, "cannot store the rendered site");
-	for (i = 0; i < tu.nr; i++)
-		free((char *)tu.u[i].path);
-	free(tu.u);
-	for (i = 0; i < tu.nr_blobs; i++) {
-		free(tu.blobs[i].file);
-		free(tu.blobs[i].error);
+	for (i = 0; i < tu.nr; i++) {
+		free((char *)tu.up[i].u.path);
+		free(tu.up[i].file);
+		free(tu.up[i].error);
 	}
-	free(tu.blobs);
+	free(tu.up);
 	git_tree_free(tu.base);
-	return ret < 0 ? -1 : 0;
+	return ret;
 }
 
 struct renderer *publish_renderer(const char *root, struct diag *d)

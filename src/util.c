@@ -231,6 +231,48 @@ size_t thread_count(void)
 	return n < 1 ? 1 : n > 8 ? 8 : (size_t)n;
 }
 
+struct thread_pool {
+	void (*fn)(void *data, size_t i);
+	void *data;
+	size_t n, next;
+	pthread_mutex_t lock;
+};
+
+static void *pool_worker(void *arg)
+{
+	struct thread_pool *pool = arg;
+
+	for (;;) {
+		size_t i;
+
+		pthread_mutex_lock(&pool->lock);
+		i = pool->next < pool->n ? pool->next++ : pool->n;
+		pthread_mutex_unlock(&pool->lock);
+		if (i == pool->n)
+			return NULL;
+		pool->fn(pool->data, i);
+	}
+}
+
+void run_on_threads(size_t n, void (*fn)(void *data, size_t i), void *data)
+{
+	struct thread_pool pool = { fn, data, n, 0, PTHREAD_MUTEX_INITIALIZER };
+	size_t threads = thread_count(), started = 0, i;
+	pthread_t *tids;
+
+	if (threads > n)
+		threads = n;
+	tids = xcalloc(threads + 1, sizeof(*tids));
+	for (i = 1; i < threads; i++)
+		if (!start_helper_thread(&tids[started], pool_worker, &pool))
+			started++;
+	pool_worker(&pool);
+	for (i = 0; i < started; i++)
+		pthread_join(tids[i], NULL);
+	pthread_mutex_destroy(&pool.lock);
+	free(tids);
+}
+
 char *read_regular_file(const char *path, size_t max, size_t *len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;

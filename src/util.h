@@ -65,6 +65,11 @@ int start_helper_thread(pthread_t *thread, void *(*fn)(void *), void *arg);
  * included: PR_PUBLISH_THREADS, else one per core (at most 8).  What the
  * stage makes must not depend on it. */
 size_t thread_count(void);
+/* Calls fn(data, i) once for each i in [0, n), on up to thread_count()
+ * threads, this one included (helper threads as start_helper_thread()
+ * makes them; one thread if none can be started), and returns when every
+ * call has.  Items are handed out in order, one at a time. */
+void run_on_threads(size_t n, void (*fn)(void *data, size_t i), void *data);
 
 /* The bytes of the regular file at path in a buffer of the caller's
  * (malloc'd, so aligned for any type), NUL-terminated (not counted in
