@@ -1775,20 +1775,16 @@ static int run_job(struct plan *p, struct job *j, struct strbuf *err)
 	enum render_kind kinds[2];
 	enum count_as as;
 	int n = job_outputs(j, kinds, &as), k, ret = 0;
-	int reused[2] = { 0, 0 };
 	struct render_release *table = NULL;
 	struct release **loaded = NULL;
 	size_t nr_loaded = 0;
 	xmlDocPtr doc = NULL;
 	char *paths[2];
 
-	/* What was fresh was carried over by keep_fresh(). */
-	for (k = 0; k < n; k++) {
-		reused[k] = j->kept[k];
+	/* Only jobs that render come here (order_jobs()); what of them was
+	 * fresh was carried over by keep_fresh(). */
+	for (k = 0; k < n; k++)
 		j->written[k] = 0;
-	}
-	if ((n == 1 || reused[1]) && reused[0])
-		return 0;
 	/* Only now, and only for this job, the releases it shows in full. */
 	if (load_full(p, j, &table, &loaded, &nr_loaded, err) < 0) {
 		fail_job(p, err->buf);
@@ -1800,7 +1796,7 @@ static int run_job(struct plan *p, struct job *j, struct strbuf *err)
 		char *out;
 		size_t len;
 
-		if (reused[k])
+		if (j->kept[k])
 			continue;
 		if (!doc) {
 			const char *css = render_css(p->r, &len);
