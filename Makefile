@@ -37,6 +37,8 @@ ALL_LDFLAGS = $(LDFLAGS) $(SAN_FLAGS)
 # 6.7 -> 5.2 s; see README).  Not in the sanitizer and valgrind builds,
 # which bring their own; ALLOCATOR= links glibc's.
 ALLOCATOR ?= -lmimalloc
+# main() tunes mimalloc when it is the one linked (see main.c).
+MALLOC_DEFS = $(if $(SAN_FLAGS),,$(if $(findstring mimalloc,$(ALLOCATOR)),-DPR_PUBLISH_MIMALLOC))
 
 DEPS_STAMP = $(BUILD)/.deps-installed
 
@@ -81,6 +83,8 @@ pr-publish: $(PROGRAM)
 
 $(PROGRAM): $(MAIN_OBJ) $(OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(if $(SAN_FLAGS),,$(ALLOCATOR)) $(shell pkg-config --libs $(PKGS))
+
+$(MAIN_OBJ): ALL_CFLAGS += $(MALLOC_DEFS)
 
 $(BUILD)/%.o: src/%.c $(DEPS_STAMP) | $(BUILD)
 	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags $(PKGS)) -MMD -MP -c -o $@ $<
