@@ -68,7 +68,6 @@ static void sha_block(struct output_sha256 *s, const unsigned char *p)
  * output's description on every run.  PR_PUBLISH_NO_SHA_NI=1 keeps to the
  * portable code (for comparing the two). */
 #if defined(__x86_64__) && defined(__GNUC__)
-#include <cpuid.h>
 #include <immintrin.h>
 #define HAVE_SHA_NI_CODE 1
 
@@ -117,31 +116,13 @@ __attribute__((target("sha,sse4.1,ssse3"))) static void sha_blocks_ni(struct out
 	_mm_storeu_si128((__m128i *)&s->h[4], state1);
 }
 
-static int sha_ni_usable(void)
-{
-	static int known = -1;   /* the same answer on every thread */
-	int v = __atomic_load_n(&known, __ATOMIC_RELAXED);
-
-	if (v < 0) {
-		unsigned int a, b, c, d;
-		const char *off = getenv("PR_PUBLISH_NO_SHA_NI");
-
-		v = 0;
-		if (!(off && *off && strcmp(off, "0")) && __get_cpuid(1, &a, &b, &c, &d) &&
-		    (c & bit_SSE4_1) && (c & bit_SSSE3) && __get_cpuid_count(7, 0, &a, &b, &c, &d) &&
-		    (b & (1u << 29)))
-			v = 1;
-		__atomic_store_n(&known, v, __ATOMIC_RELAXED);
-	}
-	return v;
-}
 #endif
 
 /* Compresses n whole blocks at p into s->h. */
 static void sha_blocks(struct output_sha256 *s, const unsigned char *p, size_t n)
 {
 #ifdef HAVE_SHA_NI_CODE
-	if (sha_ni_usable()) {
+	if (cpu_has_sha_ni()) {
 		sha_blocks_ni(s, p, n);
 		return;
 	}

@@ -10,6 +10,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
+#endif
 
 static void die_oom(size_t size)
 {
@@ -313,4 +316,27 @@ out:
 	buf[got] = '\0';
 	*len = got;
 	return buf;
+}
+
+int cpu_has_sha_ni(void)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+	static int known = -1;   /* the same answer on every thread */
+	int v = __atomic_load_n(&known, __ATOMIC_RELAXED);
+
+	if (v < 0) {
+		unsigned int a, b, c, d;
+		const char *off = getenv("PR_PUBLISH_NO_SHA_NI");
+
+		v = 0;
+		if (!(off && *off && strcmp(off, "0")) && __get_cpuid(1, &a, &b, &c, &d) &&
+		    (c & bit_SSE4_1) && (c & bit_SSSE3) && __get_cpuid_count(7, 0, &a, &b, &c, &d) &&
+		    (b & (1u << 29)))
+			v = 1;
+		__atomic_store_n(&known, v, __ATOMIC_RELAXED);
+	}
+	return v;
+#else
+	return 0;
+#endif
 }

@@ -78,6 +78,11 @@ void run_on_threads(size_t n, void (*fn)(void *data, size_t i), void *data);
  * it was read (EIO). */
 char *read_regular_file(const char *path, size_t max, size_t *len);
 
+/* Whether the processor has the SHA extensions of x86 (SHA-NI) and the
+ * SSE they need, and PR_PUBLISH_NO_SHA_NI=1 does not turn them off (for
+ * comparing with the portable code). */
+int cpu_has_sha_ni(void);
+
 int starts_with(const char *s, const char *prefix);
 int ends_with(const char *s, const char *suffix);
 
