@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "gitindex.h"
 #include "util.h"
 #include "xmldoc.h"
 
@@ -495,27 +496,33 @@ static int same_file(const struct stat *x, const struct stat *y)
 	       x->st_mtim.tv_sec == y->st_mtim.tv_sec && x->st_mtim.tv_nsec == y->st_mtim.tv_nsec;
 }
 
-/* The index as it is, opened through the spare name (which libgit2
- * then replaces whole when it writes). */
+/* The index as it was read: its bytes (had_index), and who it was. */
 struct index_open {
-	git_index *idx;
-	struct stat before;     /* the index's, when it was opened */
+	char *bytes;
+	size_t len;
+	struct stat before;     /* the index's, before it was read */
 	int had_index;
-	int err;                /* 0, -1 (libgit2's error), -2 (errno in saved_errno) */
+	int err;                /* 0, or -2 with errno in saved_errno */
 	int saved_errno;
 };
 
-static void open_spare(struct index_open *o, const char *index, const char *spare)
+static void read_index(struct index_open *o, const char *index)
 {
 	memset(o, 0, sizeof(*o));
-	unlink(spare);
 	o->had_index = lstat(index, &o->before) == 0;
-	if ((!o->had_index && errno != ENOENT) || (o->had_index && link(index, spare) < 0)) {
+	if (!o->had_index && errno == ENOENT)
+		return;
+	/* Replaced after the lstat: index_unchanged() will say so. */
+	if (!o->had_index || !(o->bytes = read_regular_file(index, (size_t)1 << 31, &o->len))) {
 		o->err = -2;
 		o->saved_errno = errno;
-	} else if (git_index_open(&o->idx, spare) < 0) {
-		o->err = -1;
 	}
+}
+
+static void index_open_release(struct index_open *o)
+{
+	free(o->bytes);
+	o->bytes = NULL;
 }
 
 /* Is the index still the one o read? */
@@ -531,7 +538,7 @@ static int index_unchanged(const struct index_open *o, const char *index)
  * work (archive_index_prefetch()). */
 struct index_prefetch {
 	pthread_t thread;
-	char *index, *spare;
+	char *index;
 	struct index_open o;
 };
 
@@ -539,9 +546,7 @@ static void *prefetch_index(void *data)
 {
 	struct index_prefetch *pf = data;
 
-	open_spare(&pf->o, pf->index, pf->spare);
-	if (pf->o.err == -1)
-		git_error_clear();
+	read_index(&pf->o, pf->index);
 	return NULL;
 }
 
@@ -558,17 +563,15 @@ void archive_index_prefetch(struct archive *a)
 		return;
 	pf = xcalloc(1, sizeof(*pf));
 	pf->index = xasprintf("%sindex", git_repository_path(a->repo));
-	pf->spare = spare_path(a);
 	if (start_helper_thread(&pf->thread, prefetch_index, pf)) {
 		free(pf->index);
-		free(pf->spare);
 		free(pf);
 		return;
 	}
 	a->prefetch = pf;
 }
 
-/* The prefetched index, if any and still current (else NULL): o filled. */
+/* The prefetched index, if any and still current (else 0): o filled. */
 static int take_prefetch(struct archive *a, struct index_open *o)
 {
 	struct index_prefetch *pf = a->prefetch;
@@ -580,14 +583,127 @@ static int take_prefetch(struct archive *a, struct index_open *o)
 	pthread_join(pf->thread, NULL);
 	*o = pf->o;
 	ok = !o->err && index_unchanged(o, pf->index);
-	if (!ok) {
-		git_index_free(o->idx);
-		unlink(pf->spare);
-	}
+	if (!ok)
+		index_open_release(o);
 	free(pf->index);
-	free(pf->spare);
 	free(pf);
 	return ok;
+}
+
+/* The entry of each change: its blob's id and its work tree file's stat
+ * data.  0, or -2 with errno (a file gone), -1 (libgit2's error). */
+static int change_entries(struct archive *a, const struct archive_change *changes, size_t nr,
+			  struct gitindex_change *out, git_oid *ids, struct stat *sts)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++) {
+		char *full;
+		int err;
+
+		out[i].path = changes[i].path;
+		out[i].oid = NULL;
+		out[i].st = NULL;
+		if (!changes[i].data)
+			continue;
+		full = xasprintf("%s%s", a->workdir, changes[i].path);
+		err = lstat(full, &sts[i]);
+		free(full);
+		if (err < 0)
+			return -2;
+		if (git_odb_hash(&ids[i], changes[i].data, changes[i].len, GIT_OBJECT_BLOB) < 0)
+			return -1;
+		out[i].oid = ids[i].id;
+		out[i].st = &sts[i];
+	}
+	return 0;
+}
+
+/* The new index written at spare by libgit2, from the index as it is now
+ * (a hard link of it, which libgit2 replaces whole when it writes).  0,
+ * -1 (libgit2's error), -2 (errno). */
+static int libgit2_write(const struct index_open *o, const char *index, const char *spare,
+			 const struct gitindex_change *c, size_t nr)
+{
+	git_index *idx = NULL;
+	int ret = -1;
+	size_t i;
+
+	unlink(spare);
+	if (o->had_index && link(index, spare) < 0)
+		return -2;
+	if (git_index_open(&idx, spare) < 0)
+		return -1;
+	for (i = 0; i < nr; i++) {
+		git_index_entry e;
+
+		if (!c[i].oid) {
+			if (git_index_remove(idx, c[i].path, 0) < 0 &&
+			    git_index_get_bypath(idx, c[i].path, 0))
+				goto out;
+			git_error_clear();
+			continue;
+		}
+		memset(&e, 0, sizeof(e));
+		e.ctime.seconds = (int32_t)c[i].st->st_ctim.tv_sec;
+		e.ctime.nanoseconds = (uint32_t)c[i].st->st_ctim.tv_nsec;
+		e.mtime.seconds = (int32_t)c[i].st->st_mtim.tv_sec;
+		e.mtime.nanoseconds = (uint32_t)c[i].st->st_mtim.tv_nsec;
+		e.dev = (uint32_t)c[i].st->st_dev;
+		e.ino = (uint32_t)c[i].st->st_ino;
+		e.mode = GIT_FILEMODE_BLOB;
+		e.uid = (uint32_t)c[i].st->st_uid;
+		e.gid = (uint32_t)c[i].st->st_gid;
+		e.file_size = (uint32_t)c[i].st->st_size;
+		e.path = c[i].path;
+		git_oid_fromraw(&e.id, c[i].oid);
+		if (git_index_add(idx, &e) < 0)
+			goto out;
+	}
+	ret = git_index_write(idx) < 0 ? -1 : 0;
+out:
+	git_index_free(idx);
+	return ret;
+}
+
+static int write_whole(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* The new index written at spare from the bytes read (gitindex.h): 0, 1
+ * when they are not an index gitindex_splice() rewrites, -2 (errno). */
+static int splice_write(const struct index_open *o, const char *spare,
+			const struct gitindex_change *c, size_t nr)
+{
+	struct strbuf out = STRBUF_INIT;
+	const char *why;
+	int fd, ret = 1, saved;
+
+	if (!o->bytes || gitindex_splice(o->bytes, o->len, c, nr, &out, &why))
+		goto done;
+	unlink(spare);
+	fd = open(spare, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	ret = fd < 0 || write_whole(fd, out.buf, out.len) < 0 ? -2 : 0;
+	saved = errno;
+	if (fd >= 0 && close(fd) < 0 && !ret) {
+		ret = -2;
+		saved = errno;
+	}
+	errno = saved;
+done:
+	strbuf_release(&out);
+	return ret;
 }
 
 /* One try of archive_index_update(): 0, 1 when git holds the index (or
@@ -596,58 +712,29 @@ static int take_prefetch(struct archive *a, struct index_open *o)
 static int index_update_once(struct archive *a, const struct archive_change *changes, size_t nr,
 			     const char *index, const char *lock, const char *spare)
 {
+	struct gitindex_change *c = xcalloc(nr + 1, sizeof(*c));
+	git_oid *ids = xcalloc(nr + 1, sizeof(*ids));
+	struct stat *sts = xcalloc(nr + 1, sizeof(*sts)), written;
 	struct index_open o;
-	struct stat written;
-	git_index *idx;
-	int saved, ret = -1;
-	size_t i;
+	int saved, ret;
 
 	record_index(a, git_repository_path(a->repo), NULL, NULL);
-	if (!take_prefetch(a, &o)) {
-		open_spare(&o, index, spare);
-		if (o.err) {
-			errno = o.saved_errno;
-			ret = o.err;
-			goto out;
-		}
+	if (!take_prefetch(a, &o))
+		read_index(&o, index);
+	if (o.err) {
+		errno = o.saved_errno;
+		ret = o.err;
+		goto out;
 	}
-	idx = o.idx;
-	for (i = 0; i < nr; i++) {
-		git_index_entry e;
-		struct stat st;
-		char *full;
-
-		if (!changes[i].data) {
-			if (git_index_remove(idx, changes[i].path, 0) < 0 &&
-			    git_index_get_bypath(idx, changes[i].path, 0))
-				goto out;
-			git_error_clear();
-			continue;
-		}
-		full = xasprintf("%s%s", a->workdir, changes[i].path);
-		if (lstat(full, &st) < 0) {
-			free(full);
-			ret = -2;
-			goto out;
-		}
-		free(full);
-		memset(&e, 0, sizeof(e));
-		e.ctime.seconds = (int32_t)st.st_ctim.tv_sec;
-		e.ctime.nanoseconds = (uint32_t)st.st_ctim.tv_nsec;
-		e.mtime.seconds = (int32_t)st.st_mtim.tv_sec;
-		e.mtime.nanoseconds = (uint32_t)st.st_mtim.tv_nsec;
-		e.dev = (uint32_t)st.st_dev;
-		e.ino = (uint32_t)st.st_ino;
-		e.mode = GIT_FILEMODE_BLOB;
-		e.uid = (uint32_t)st.st_uid;
-		e.gid = (uint32_t)st.st_gid;
-		e.file_size = (uint32_t)st.st_size;
-		e.path = changes[i].path;
-		if (git_odb_hash(&e.id, changes[i].data, changes[i].len, GIT_OBJECT_BLOB) < 0 ||
-		    git_index_add(idx, &e) < 0)
-			goto out;
-	}
-	if (git_index_write(idx) < 0)
+	ret = change_entries(a, changes, nr, c, ids, sts);
+	if (ret)
+		goto out;
+	/* Spliced from the bytes read; else (an index of another kind, or
+	 * none yet) through libgit2. */
+	ret = splice_write(&o, spare, c, nr);
+	if (ret == 1)
+		ret = libgit2_write(&o, index, spare, c, nr);
+	if (ret)
 		goto out;
 	if (lstat(spare, &written) < 0) {
 		ret = -2;
@@ -674,9 +761,12 @@ static int index_update_once(struct archive *a, const struct archive_change *cha
 	ret = 0;
 out:
 	saved = errno;
-	git_index_free(o.idx);
+	index_open_release(&o);
 	move_done(a);
 	unlink(spare);
+	free(c);
+	free(ids);
+	free(sts);
 	errno = saved;
 	return ret;
 }
@@ -729,12 +819,8 @@ void archive_unlock(struct archive *a)
 {
 	struct index_open o;
 
-	if (take_prefetch(a, &o)) {
-		char *spare = spare_path(a);
-		git_index_free(o.idx);
-		unlink(spare);
-		free(spare);
-	}
+	if (take_prefetch(a, &o))
+		index_open_release(&o);
 	if (a->lock_fd >= 0)
 		close(a->lock_fd);
 	a->lock_fd = -1;

@@ -168,4 +168,29 @@ test_expect_success 'an embargoed release is committed but reaches the site when
 	git -C emb log -1 --format=%B site | grep "Source: $(git -C emb rev-parse main)"
 '
 
+# The index is written from its bytes (gitindex.c), not through libgit2:
+# git must read it, see the commits' trees in it, and rebuild from its
+# cache of trees the very tree of main.
+index_matches_main() {
+	git -C "$1" ls-files -s | awk "{print \$1, \$2, \$4}" >index.list &&
+	git -C "$1" ls-tree -r main | awk "{print \$1, \$3, \$4}" >main.list &&
+	test_cmp main.list index.list &&
+	test "$(git -C "$1" write-tree)" = "$(git -C "$1" rev-parse "main^{tree}")" &&
+	test -z "$(git -C "$1" status --porcelain --untracked-files=no)"
+}
+
+test_expect_success 'after publications the index is the one git would write' '
+	index_matches_main arch &&
+	git -C arch commit -q --allow-empty -m "a commit by git itself" &&
+	test "$(git -C arch rev-parse "HEAD^{tree}")" = "$(git -C arch rev-parse "HEAD~1^{tree}")"
+'
+
+test_expect_success 'an index of version 4 (left to libgit2) is kept up to date too' '
+	new_archive arch4 &&
+	git -C arch4 update-index --index-version 4 &&
+	cp "$KOREA_EN" arch4/drafts/ &&
+	(cd arch4 && pr-publish publish -q drafts/2020-10-15-korea-conference.en.xml) &&
+	index_matches_main arch4
+'
+
 test_done

@@ -157,16 +157,28 @@ timed() {
 	awk -v a="$start" -v b="$end" "BEGIN { printf \"%.3f\n\", b - a }"
 }
 
-# publish writes the index as pr-publish-index (libgit2 through
-# pr-publish-index.lock), then makes it git's index.lock and renames that
-# over the index: a SIGKILL at either rename leaves a lock file.
-for lock in index.lock pr-publish-index.lock; do
-	test_expect_success STRACE "a SIGKILL at the rename of .git/$lock: the next publication finishes the index" '
-		id=2020-10-15-cut-$(echo '$lock' | tr . -) &&
+# publish writes the new index as .git/pr-publish-index, then makes it
+# git's index.lock and renames that over the index: a SIGKILL at the
+# rename leaves git's lock file, one while it writes a half-written spare.
+kill_at_spare_write() {
+	test_expect_code 137 strace -f -o strace.out -P "$PWD/$1/.git/pr-publish-index" \
+		-e trace=write -e inject=write:signal=KILL:when=1 \
+		sh -c "cd $1 && exec pr-publish publish -q $2" 2>/dev/null
+}
+
+for cut in rename-index-lock write-spare; do
+	test_expect_success STRACE "a SIGKILL at the $cut step of the index: the next publication finishes the index" '
+		id=2020-10-15-cut-'$cut' &&
 		korea_release $id >cut/drafts/$id.en.xml &&
 		before=$(git -C cut rev-parse main) &&
-		kill_at_rename cut '$lock' drafts/$id.en.xml &&
-		test -f cut/.git/'$lock' &&
+		case '$cut' in
+		rename-index-lock)
+			kill_at_rename cut index.lock drafts/$id.en.xml &&
+			test -f cut/.git/index.lock ;;
+		write-spare)
+			kill_at_spare_write cut drafts/$id.en.xml &&
+			test -f cut/.git/pr-publish-index ;;
+		esac &&
 		# main moved, the index did not
 		test "$(git -C cut rev-parse main~1)" = "$before" &&
 		git -C cut status --porcelain --untracked-files=no >status &&
