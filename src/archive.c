@@ -393,10 +393,12 @@ static void undo_cut_move(struct archive *a, char *buf)
 /* ---- the index, written so that a SIGKILL cannot strand its lock -------- */
 
 /*
- * libgit2 writes <git dir>/index through index.lock, which a SIGKILL in the
- * middle leaves behind, and nobody can tell whose it is.  So the new index
- * is written to <git dir>/pr-publish-index (starting as a hard link of the
- * index: libgit2 replaces it whole), its device and inode are recorded in
+ * git and libgit2 write <git dir>/index through index.lock, which a SIGKILL
+ * in the middle leaves behind, and nobody can tell whose it is.  So the
+ * new index is written to <git dir>/pr-publish-index (a new file spliced
+ * from the index's bytes, gitindex.h; or, for an index gitindex_splice()
+ * leaves alone, a hard link of the index that libgit2 replaces whole when
+ * it writes), its device and inode are recorded in
  * the archive's lock file, and only then does it become index.lock (a hard
  * link: fails while git holds the lock) and index (a rename).  An
  * index.lock that is that inode is ours, and complete: the next holder of
