@@ -474,6 +474,10 @@ int gitindex_splice(const char *buf, size_t len, const struct gitindex_change *c
 		}
 	}
 
+	/* The size it will have, within the new entries' (one allocation). */
+	for (i = 0, at = len; i < nr; i++)
+		at += ENTRY_FIXED + 8 + strlen(changes[i].path);
+	strbuf_grow(out, at);
 	strbuf_add(out, b, HEADER_SIZE);   /* the count is set below */
 	for (i = j = 0; i < count || j < nr;) {
 		int c = i == count ? 1
