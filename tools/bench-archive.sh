@@ -6,6 +6,7 @@
 set -eu
 n=${1:-${BENCH_N:-12500}}
 repo=$(cd "$(dirname "$0")/.." && pwd)
+. "$repo/tools/bench-settle.sh"
 prog=$repo/pr-publish
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -79,11 +80,10 @@ draft 2020-10-15-bench-first 2020-10-15
 t0=$(now); (cd "$a" && "$prog" publish -q drafts/2020-10-15-bench-first.en.xml); t1=$(now)
 echo "  first publication after a build (fills the caches): $(ms "$(elapsed "$t0" "$t1")") ms"
 # The set-up wrote hundreds of MB (releases, git objects, the site): let
-# the kernel write them back first, or their writeback is measured too.
-# (No gc either: on this file system, files made within minutes of a mass
-# deletion take ext4 much longer to create, and gc deletes the loose
-# objects.)
-sync
+# the kernel write them back first, or their writeback is measured too,
+# and let the deletions of the benchmarks before settle (bench-settle.sh).
+# (No gc either: gc deletes the loose objects.)
+bench_settle
 # Today's release is the newest: it rewrites the front pages of its
 # listings, its feeds, indexes and sitemaps (about 25 files).  A release
 # dated years back also moves every listing page newer than it.

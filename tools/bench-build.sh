@@ -23,6 +23,7 @@
 set -eu
 n=${BENCH_N:-${1:-12500}}
 repo=$(cd "$(dirname "$0")/.." && pwd)
+. "$repo/tools/bench-settle.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cp "$repo/site.xml" "$tmp/"
@@ -45,18 +46,7 @@ run() {
 
 cd "$tmp"
 echo "build: $files release files ($(du -sh "$tmp/releases" | cut -f1)), $(nproc) cores"
-# On ext4 without a journal (this VM's root), a file created within a
-# minute of mass deletions gets its inode only after the allocator has
-# skipped every recently deleted one, each looked up in the buffer cache
-# (ext4's recently_deleted()): a full build right after an earlier bench
-# removed its folders took 9.5-14 s instead of 3.  The writes are flushed
-# and the timed builds wait that minute out (BENCH_SETTLE=0 does not).
-settle=${BENCH_SETTLE:-65}
-if [ "$settle" -gt 0 ]; then
-	sync
-	echo "  (waiting ${settle}s for the file system to settle after earlier deletions)"
-	sleep "$settle"
-fi
+bench_settle
 run full
 run noop
 for k in 10 20 30 40 50; do
