@@ -975,18 +975,44 @@ static void check_correction(struct archive *a, struct draft *dr, const git_tree
 	free(buf);
 }
 
+/* The folder of the language versions of a release (releases/YYYY) in
+ * tree, or NULL. */
+static git_tree *versions_folder(struct archive *a, const git_tree *tree, const char *id)
+{
+	char *dir = xasprintf("releases/%.4s", id);
+	git_tree_entry *entry = NULL;
+	git_tree *folder = NULL;
+
+	if (git_tree_entry_bypath(&entry, tree, dir) == 0 &&
+	    git_tree_entry_type(entry) == GIT_OBJECT_TREE &&
+	    git_tree_lookup(&folder, a->repo, git_tree_entry_id(entry)) < 0)
+		folder = NULL;
+	git_error_clear();
+	git_tree_entry_free(entry);
+	free(dir);
+	return folder;
+}
+
+/* The other language versions of rel as published, for the rules across
+ * files.  Their folder is read once: a year of a large archive is a tree
+ * of a thousand entries, which libgit2 does not keep (a path looked up
+ * from the top read it again for each language). */
 static void add_context(struct archive *a, struct checker *c, const struct site *site,
 			const git_tree *tip_tree, const struct draft *drafts, size_t nr,
 			const struct release *rel)
 {
+	git_tree *folder = versions_folder(a, tip_tree, rel->id);
+	FILE *null = folder ? fopen("/dev/null", "w") : NULL;
+	struct diag quiet;
 	size_t i, j;
 
-	for (i = 0; i < site->nr_languages; i++) {
+	diag_init(&quiet, DIAG_FORMAT_TEXT);
+	quiet.text_out = quiet.json_out = null;
+	for (i = 0; null && i < site->nr_languages; i++) {
 		struct release *other = NULL;
-		struct diag quiet;
+		const git_tree_entry *entry;
 		char *path, *buf = NULL;
 		size_t len;
-		FILE *null;
 		int is_draft = 0;
 
 		if (!strcmp(site->languages[i].code, rel->lang))
@@ -995,18 +1021,20 @@ static void add_context(struct archive *a, struct checker *c, const struct site 
 		for (j = 0; j < nr; j++)
 			if (!strcmp(drafts[j].canonical, path))
 				is_draft = 1;
-		null = is_draft ? NULL : fopen("/dev/null", "w");
-		diag_init(&quiet, DIAG_FORMAT_TEXT);
-		quiet.text_out = quiet.json_out = null;
-		if (null && archive_read_blob(a, tip_tree, path, XMLDOC_MAX_SIZE, &buf, &len, &quiet) == 0 &&
+		entry = is_draft ? NULL : git_tree_entry_byname(folder, strrchr(path, '/') + 1);
+		if (entry &&
+		    archive_read_blob_id(a, git_tree_entry_id(entry),
+					 (unsigned)git_tree_entry_filemode(entry), path, XMLDOC_MAX_SIZE,
+					 &buf, &len, &quiet) == 0 &&
 		    release_parse_memory(&other, path, buf, len, &quiet) == 0)
 			checker_context(c, other);
-		if (null)
-			fclose(null);
 		release_free(other);
 		free(buf);
 		free(path);
 	}
+	if (null)
+		fclose(null);
+	git_tree_free(folder);
 }
 
 static char *headline_of(const struct release *rel)
