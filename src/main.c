@@ -147,16 +147,6 @@ int main(int argc, char **argv)
 	const char **args = (const char **)argv;
 	int ret;
 
-#ifdef PR_PUBLISH_MIMALLOC
-	/*
-	 * Memory in 2 MiB pages where the kernel has them (transparent huge
-	 * pages): the short runs (a publication, a build after one change)
-	 * fill some 25 MB of fresh memory, and a page fault for every 4 KiB
-	 * of it cost them 10 ms of the 100.  Before the first large
-	 * allocation; what mimalloc took at its start keeps small pages.
-	 */
-	mi_option_enable(mi_option_large_os_pages);
-#endif
 	if (argc < 2) {
 		print_overview(stderr);
 		return EXIT_USAGE;
