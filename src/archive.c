@@ -668,21 +668,6 @@ out:
 	return ret;
 }
 
-static int write_whole(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* The new index written at spare from the bytes read (gitindex.h): 0, 1
  * when they are not an index gitindex_splice() rewrites, -2 (errno). */
 static int splice_write(const struct index_open *o, const char *spare,
@@ -690,21 +675,15 @@ static int splice_write(const struct index_open *o, const char *spare,
 {
 	struct strbuf out = STRBUF_INIT;
 	const char *why;
-	int fd, ret = 1, saved;
+	int ret = 1, saved;
 
-	if (!o->bytes || gitindex_splice(o->bytes, o->len, c, nr, &out, &why))
-		goto done;
-	unlink(spare);
-	fd = open(spare, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-	ret = fd < 0 || write_whole(fd, out.buf, out.len) < 0 ? -2 : 0;
-	saved = errno;
-	if (fd >= 0 && close(fd) < 0 && !ret) {
-		ret = -2;
-		saved = errno;
+	if (o->bytes && !gitindex_splice(o->bytes, o->len, c, nr, &out, &why)) {
+		unlink(spare);
+		ret = write_new_file(spare, out.buf, out.len) < 0 ? -2 : 0;
 	}
-	errno = saved;
-done:
+	saved = errno;
 	strbuf_release(&out);
+	errno = saved;
 	return ret;
 }
 

@@ -470,28 +470,6 @@ static int make_parents(struct output_tree *t, const char *root, const char *pat
 	return 0;
 }
 
-static int write_all(const char *full, const char *buf, size_t len)
-{
-	int fd = open(full, O_WRONLY | O_CREAT | O_EXCL, 0666), ret = 0;
-
-	if (fd < 0)
-		return -1;
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			ret = -1;
-			break;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	if (close(fd) < 0)
-		ret = -1;
-	return ret;
-}
-
 /* ---- the journal: an incremental build's renames, rolled forward -------- */
 
 /*
@@ -925,7 +903,7 @@ static void scan_state_write(const char *path, const struct scan_folder *f, size
 				    f[i].path);
 	strbuf_addstr(&sb, "end\n");
 	unlink(tmp);
-	if (write_all(tmp, sb.buf, sb.len) < 0 || rename(tmp, path) < 0)
+	if (write_new_file(tmp, sb.buf, sb.len) < 0 || rename(tmp, path) < 0)
 		unlink(tmp);
 	free(tmp);
 	strbuf_release(&sb);
@@ -1217,7 +1195,7 @@ int output_tree_write(struct output_tree *t, const char *path, const char *hash,
 		full = xasprintf("%s/%s", t->tmp, path);
 	}
 	pthread_mutex_unlock(&t->lock);
-	if (!ret && write_all(full, buf, len) < 0) {
+	if (!ret && write_new_file(full, buf, len) < 0) {
 		pthread_mutex_lock(&t->lock);
 		diag_system_error(t->d, "cannot write '%s': %s", full, strerror(errno));
 		pthread_mutex_unlock(&t->lock);
@@ -1310,7 +1288,7 @@ static int write_stamp(struct output_tree *t, const char *full)
 	if (!t->stamp)
 		return unlink(full) < 0 && errno != ENOENT ? -1 : 0;
 	unlink(full);
-	return write_all(full, t->stamp, strlen(t->stamp));
+	return write_new_file(full, t->stamp, strlen(t->stamp));
 }
 
 /* Incremental: write the journal (its staged files are ready), commit,
@@ -1354,7 +1332,7 @@ static int update_in_place(struct output_tree *t)
 	 * the end of applying the journal (a SIGKILL cannot be held off; the
 	 * next build then finishes the journal). */
 	unlink(tmp_journal);
-	if (write_all(tmp_journal, sb.buf, sb.len) < 0 ||
+	if (write_new_file(tmp_journal, sb.buf, sb.len) < 0 ||
 	    (fd = open(tmp_journal, O_RDONLY)) < 0 || (fsync(fd), close(fd)) < 0 ||
 	    rename(tmp_journal, t->journal) < 0) {
 		diag_system_error(t->d, "cannot write '%s': %s", t->journal, strerror(errno));
@@ -1410,7 +1388,7 @@ int output_tree_prepare(struct output_tree *t, struct output_stats *stats)
 		manifest_text(t, &man);
 		full = t->mode == MODE_UPDATE ? xasprintf("%s/manifest", t->tmp)
 					      : xasprintf("%s/%s", t->tmp, OUTPUT_MANIFEST);
-		ret = write_all(full, man.buf, man.len);
+		ret = write_new_file(full, man.buf, man.len);
 		if (ret < 0)
 			diag_system_error(t->d, "cannot write '%s': %s", full, strerror(errno));
 		free(full);

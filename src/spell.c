@@ -937,7 +937,6 @@ static void verdicts_save(struct speller *sp, struct dict *dict)
 	char key[OUTPUT_HASH_HEX + 1], *path, *tmp;
 	struct strbuf sb = STRBUF_INIT;
 	size_t i;
-	int fd;
 
 	if (!sp->verdicts_dir || !dict->h || !dict->clean_load ||
 	    dict->cache.nr <= dict->verdicts_nr || verdicts_key(sp, dict, key) < 0)
@@ -959,16 +958,9 @@ static void verdicts_save(struct speller *sp, struct dict *dict)
 	}
 	path = verdicts_path(sp, dict);
 	tmp = xasprintf("%s.tmp-%ld", path, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	if (fd >= 0) {
-		size_t done = 0;
-		ssize_t n = 0;
-
-		while (done < sb.len && (n = write(fd, sb.buf + done, sb.len - done)) > 0)
-			done += (size_t)n;
-		if (close(fd) < 0 || done != sb.len || rename(tmp, path) < 0)
-			unlink(tmp);
-	}
+	unlink(tmp);   /* left by a killed process of the same number */
+	if (write_new_file(tmp, sb.buf, sb.len) < 0 || rename(tmp, path) < 0)
+		unlink(tmp);
 	free(tmp);
 	free(path);
 	strbuf_release(&sb);

@@ -318,6 +318,36 @@ out:
 	return buf;
 }
 
+int write_new_file(const char *path, const void *buf, size_t len)
+{
+	const char *p = buf;
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666), ret = 0, saved;
+
+	if (fd < 0)
+		return -1;
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (!n)
+				errno = EIO;
+			ret = -1;
+			break;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	saved = errno;
+	if (close(fd) < 0 && !ret) {
+		ret = -1;
+		saved = errno;
+	}
+	errno = saved;
+	return ret;
+}
+
 int cpu_has_sha_ni(void)
 {
 #if defined(__x86_64__) && defined(__GNUC__)

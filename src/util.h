@@ -78,6 +78,11 @@ void run_on_threads(size_t n, void (*fn)(void *data, size_t i), void *data);
  * it was read (EIO). */
 char *read_regular_file(const char *path, size_t max, size_t *len);
 
+/* Creates the file at path (which must not exist: O_EXCL, mode 0666 less
+ * the umask) with len bytes of buf.  0, or -1 with errno set; a file
+ * that could not be written whole is left for the caller to remove. */
+int write_new_file(const char *path, const void *buf, size_t len);
+
 /* Whether the processor has the SHA extensions of x86 (SHA-NI) and the
  * SSE they need, and PR_PUBLISH_NO_SHA_NI=1 does not turn them off (for
  * comparing with the portable code). */
