@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "spell.h"
 #include "files.h"
 #include "util.h"
 
@@ -115,7 +116,7 @@ char *common_verdicts_dir(const char *root)
 	struct stat st;
 
 	if (!lstat(git, &st) && S_ISDIR(st.st_mode))
-		dir = xasprintf("%s/pr-publish-spell", git);
+		dir = xasprintf("%s/" SPELL_VERDICTS_FOLDER, git);
 	free(git);
 	return dir;
 }

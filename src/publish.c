@@ -21,6 +21,7 @@
 #include "release.h"
 #include "render.h"
 #include "site_output.h"
+#include "spell.h"
 #include "util.h"
 #include "xmldoc.h"
 #include "xmlutil.h"
@@ -1270,7 +1271,7 @@ int publish_drafts(struct archive *a, const struct site *site, const char *root,
 	if (o->exiting)
 		checker_leave_to_exit(c);
 	{
-		char *verdicts = xasprintf("%spr-publish-spell", git_repository_commondir(a->repo));
+		char *verdicts = xasprintf("%s" SPELL_VERDICTS_FOLDER, git_repository_commondir(a->repo));
 		checker_set_verdicts(c, verdicts);
 		free(verdicts);
 	}

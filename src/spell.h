@@ -117,6 +117,9 @@ void spell_prefetch_end(void);
  * dir NULL: nothing kept (the default).
  */
 void speller_set_verdicts(struct speller *sp, const char *dir);
+/* The verdicts' folder, in an archive's git folder (its common one). */
+#define SPELL_VERDICTS_FOLDER "pr-publish-spell"
+
 /* 1 when checking rel would ask the dictionaries nothing that the kept
  * verdicts do not answer, and find nothing to report: then no dictionary
  * needs loading for it (a caller preloads only when this is 0).  Says
