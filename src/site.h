@@ -10,6 +10,7 @@
 #define PR_SITE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "diag.h"
 #include "xmldoc.h"
@@ -51,6 +52,9 @@ struct site {
 	size_t nr_languages;
 	struct site_term *terms[TAXONOMY_NR];
 	size_t nr_terms[TAXONOMY_NR];
+	/* terms[t] by key, open addressing, index + 1 (site_term()) */
+	uint32_t *term_slots[TAXONOMY_NR];
+	size_t term_mask[TAXONOMY_NR];
 	long page_size;
 	long feed_items;
 	int spelling_is_error;
