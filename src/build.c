@@ -108,6 +108,7 @@ struct job {
 	char hash[2][OUTPUT_HASH_HEX + 1];
 	int written[2];         /* 1 rendered, 0 carried over (phase two) */
 	int fresh[2];           /* the previous build made it from this hash */
+	size_t known[2];        /* where its manifest has it (output_tree_is_fresh()) */
 	int kept[2];            /* carried over before phase two (keep_fresh()) */
 };
 
@@ -1510,7 +1511,7 @@ static void hash_job(struct plan *p, struct job *j)
 	/* Whether the previous build made them from the same: here, on the
 	 * hashing threads too. */
 	for (k = 0; k < n; k++)
-		j->fresh[k] = output_tree_is_fresh(p->tree, j->paths[k], j->hash[k]);
+		j->fresh[k] = output_tree_is_fresh(p->tree, j->paths[k], j->hash[k], &j->known[k]);
 }
 
 /* ---- shared releases (struct shared_releases) ------------------------------ */
@@ -1647,7 +1648,7 @@ static int keep_fresh(struct plan *p)
 		int n = job_outputs(j, kinds, &as);
 
 		for (k = 0; k < n; k++) {
-			r = j->fresh[k] ? output_tree_keep(p->tree, j->paths[k], j->hash[k]) : 0;
+			r = j->fresh[k] ? output_tree_keep(p->tree, j->paths[k], j->hash[k], j->known[k]) : 0;
 			if (r < 0)
 				return -1;
 			j->kept[k] = r;

@@ -78,8 +78,11 @@ struct output_tree;
  * (the caller's, output_tree_free), or -1 with a system error reported. */
 int output_tree_open(struct output_tree **out, const char *dir, int force, struct diag *d);
 
-/* Did the previous build make path from this hash? */
-int output_tree_is_fresh(const struct output_tree *t, const char *path, const char *hash);
+/* Did the previous build make path from this hash?  *known (unless NULL):
+ * where its manifest has path, for output_tree_keep(), else OUTPUT_UNKNOWN. */
+#define OUTPUT_UNKNOWN ((size_t)-1)
+int output_tree_is_fresh(const struct output_tree *t, const char *path, const char *hash,
+			 size_t *known);
 /* How many outputs the previous build made (0 without a manifest).  When
  * every output is fresh and there are as many, nothing needs doing. */
 size_t output_tree_previous(const struct output_tree *t);
@@ -93,8 +96,8 @@ int output_tree_begin(struct output_tree *t);
  * (reported). */
 int output_tree_reuse(struct output_tree *t, const char *path, const char *hash);
 /* output_tree_reuse() for an output that output_tree_is_fresh() found
- * fresh in this build: not looked at again. */
-int output_tree_keep(struct output_tree *t, const char *path, const char *hash);
+ * fresh in this build, with the known it gave: not looked up again. */
+int output_tree_keep(struct output_tree *t, const char *path, const char *hash, size_t known);
 /* Writes len bytes at path (relative, '/'-separated, no "..") in the new
  * tree.  0 or -1 (reported). */
 int output_tree_write(struct output_tree *t, const char *path, const char *hash,
