@@ -1,8 +1,10 @@
 /* cmd_build.c - pr-publish build: the archive as a website with feeds. */
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -16,17 +18,20 @@
 #include "schema.h"
 #include "util.h"
 #include "validate.h"
+#include "watch.h"
 
 static struct common_options common;
 static const char *out_dir;
 static int force;
 static int commit;
+static int watch;
 
 const struct option build_options[] = {
 	COMMON_OPTIONS(&common),
 	OPT_STRING('o', "out", &out_dir, "DIR", "where the site goes (default: public/ beside site.xml)"),
 	OPT_FLAG('f', "force", &force, "render every output, not only those whose input changed"),
 	OPT_FLAG(0, "commit", &commit, "render the git archive's branch and commit it on branch 'site'"),
+	OPT_FLAG('w', "watch", &watch, "build again whenever a release, the site file or a stylesheet changes"),
 	OPT_END(),
 };
 
@@ -46,7 +51,13 @@ const struct command_help build_help = {
 	"Releases under embargo are left out until it lifts (the clock is\n"
 	"$PR_PUBLISH_NOW when set); the next lifting is printed on stdout as\n"
 	"'next embargo: INSTANT ID'.  Exit status: 0 built, 1 invalid releases\n"
-	"(nothing written), 2 usage error, 3 system error.",
+	"(nothing written), 2 usage error, 3 system error.\n"
+	"With --watch, build stays and builds again when a release, the site\n"
+	"file or a stylesheet changes, and when an embargo lifts; an invalid\n"
+	"release is reported and the site left as it was until it is mended.\n"
+	"It keeps what it validated in memory and looks only at the files that\n"
+	"changed.  Ctrl-C (or SIGTERM) stops it, after the build under way;\n"
+	"the exit status is then 0.",
 };
 
 struct progress {
@@ -72,6 +83,18 @@ static double seconds_since(const struct timespec *start)
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+/* "43 ms" under a second (a rebuild), else "3.31 s". */
+static const char *elapsed(const struct timespec *start, char buf[32])
+{
+	double s = seconds_since(start);
+
+	if (s < 1)
+		snprintf(buf, 32, "%.0f ms", s * 1000);
+	else
+		snprintf(buf, 32, "%.2f s", s);
+	return buf;
 }
 
 /* The summary cache of out_dir: ".<name>.cache" beside it, like the
@@ -245,10 +268,14 @@ static void run_loading(struct loading *l, size_t threads, struct validator *v,
 	free(tids);
 }
 
-/* The items of files: a summary from the cache where it has a current one,
- * else to be loaded (with a held diag like d). */
+/* The items of files: a summary from the last build (prev, a watch's:
+ * by file, taken out when used) or else from the cache where either has a
+ * current one, else to be loaded (with a held diag like d).  Only a clean
+ * summary is current: a file with findings is read again, so they are
+ * said again. */
 static void plan_loading(struct loading *l, const struct file_list *files, const char *today,
-			 struct summary_cache *cache, const struct diag *d)
+			 struct summary_cache *cache, struct release_summary **prev,
+			 const struct diag *d)
 {
 	size_t i;
 
@@ -258,13 +285,17 @@ static void plan_loading(struct loading *l, const struct file_list *files, const
 	for (i = 0; i < files->nr; i++) {
 		struct load_item *it = &l->items[i];
 		const struct file_stat *fs = &files->stats[i];
-		struct release_summary *s = NULL;
+		struct release_summary *s = NULL, *p = prev ? prev[i] : NULL;
 
 		it->path = files->paths[i];
 		it->key = (struct summary_key){ fs->size, fs->mtime_ns, fs->ino, fs->dev };
 		it->have_key = fs->ok;
-		if (it->have_key && cache)
+		if (it->have_key && p && p->clean && !memcmp(&p->key, &it->key, sizeof(it->key))) {
+			s = p;
+			prev[i] = NULL;
+		} else if (it->have_key && cache) {
 			s = summary_cache_take(cache, it->path, &it->key);
+		}
 		if (s && dated_ahead(s, today)) {
 			summary_free(s);
 			s = NULL;
@@ -278,56 +309,130 @@ static void plan_loading(struct loading *l, const struct file_list *files, const
 	}
 }
 
-/* Validates every release, reading again only those whose file changed
- * since the cache was written; their summaries go to *sums (owned, or
- * borrowed from cache, which must outlive them). */
-static int load_summaries(struct site *site, time_t now, struct summary_cache *cache,
-			  struct diag *d, struct release_summary ***sums, size_t *nr, int *changed)
+/* What a build reads, and what a watch keeps from one build to the next. */
+struct build_state {
+	struct site *site;
+	char *root;
+	char site_hash[OUTPUT_HASH_HEX + 1];
+	char *cache_path;
+	struct summary_cache *cache;   /* lends summaries: freed after them */
+	struct file_list files;        /* the releases as last walked, with their stat */
+	struct release_summary **by_file;   /* [files.nr]: each file's summary, or NULL */
+	struct release_summary **sums;      /* the valid ones, in file order */
+	size_t nr;
+	size_t reread;                 /* files read again since the cache was written */
+	char *sheets;
+	struct renderer *r;
+};
+
+static int path_ptr_cmp(const void *a, const void *b)
 {
-	struct file_list files = { NULL, 0, 0 };
+	return strcmp(**(char **const *)a, **(char **const *)b);
+}
+
+/* The summaries of old (a list of files and their summaries) at the
+ * places of the same paths in files; the others are freed. */
+static struct release_summary **move_by_path(const struct file_list *old,
+					     struct release_summary **old_by,
+					     const struct file_list *files)
+{
+	struct release_summary **out = xcalloc(files->nr + 1, sizeof(*out));
+	char ***sorted = xcalloc(old->nr + 1, sizeof(*sorted));
+	size_t i;
+
+	for (i = 0; i < old->nr; i++)
+		sorted[i] = &old->paths[i];
+	qsort(sorted, old->nr, sizeof(*sorted), path_ptr_cmp);
+	for (i = 0; i < files->nr; i++) {
+		char **key = &files->paths[i], ***hit;
+
+		hit = bsearch(&key, sorted, old->nr, sizeof(*sorted), path_ptr_cmp);
+		if (hit) {
+			size_t at = (size_t)(*hit - old->paths);
+			out[i] = old_by[at];
+			old_by[at] = NULL;
+		}
+	}
+	for (i = 0; i < old->nr; i++)
+		summary_free(old_by[i]);
+	free(sorted);
+	return out;
+}
+
+/* Validates every release, reading again only those whose file changed
+ * since the cache was written (or, watching, since the last build); their
+ * summaries go to st->sums.  walk: look at the folder again, else at
+ * st->files as they are (their stats updated by the caller). */
+static int load_summaries(struct build_state *st, time_t now, int walk, struct diag *d,
+			  int *changed)
+{
 	struct loading l;
 	struct loaded out;
 	struct validator *v;
-	char *root = common_archive_root(site);
-	char *dir = strcmp(root, ".") ? xasprintf("%s/releases", root) : xstrdup("releases");
+	struct release_summary **prev = st->by_file;
+	int first = !prev;   /* else a watch's: the summaries are the last build's */
+	char *dir = strcmp(st->root, ".") ? xasprintf("%s/releases", st->root)
+					  : xstrdup("releases");
 	char today[16];
 	struct date t;
-	size_t stale;
+	size_t stale, i;
 
 	memset(&l, 0, sizeof(l));
 	memset(&out, 0, sizeof(out));
 	out.today = today;
 	date_from_time(now, &t);
 	snprintf(today, sizeof(today), "%04d-%02d-%02d", t.year, t.month, t.day);
-	/* The keys come from the walk: an fstatat per file in its folder. */
-	if (files_collect_stat(&files, dir, d) < 0)
-		out.system_error = 1;
-	l.site = site;
+	if (walk) {
+		struct file_list old = st->files;
+
+		memset(&st->files, 0, sizeof(st->files));
+		/* The keys come from the walk: an fstatat per file in its folder. */
+		if (files_collect_stat(&st->files, dir, d) < 0)
+			out.system_error = 1;
+		if (prev) {
+			struct release_summary **moved = move_by_path(&old, prev, &st->files);
+			free(prev);
+			prev = moved;
+		}
+		files_release(&old);
+	}
+	st->by_file = NULL;
+	l.site = st->site;
 	l.now = now;
 	pthread_mutex_init(&l.lock, NULL);
-	plan_loading(&l, &files, today, cache, d);
-	out.sums = xcalloc(files.nr + 1, sizeof(*out.sums));
-	v = validator_new(site, d, now);
-	validator_reserve(v, files.nr);
+	plan_loading(&l, &st->files, today, st->cache, prev, d);
+	free(st->sums);
+	out.sums = xcalloc(st->files.nr + 1, sizeof(*out.sums));
+	v = validator_new(st->site, d, now);
+	validator_reserve(v, st->files.nr);
 	run_loading(&l, l.nr_to_load >= LOAD_PARALLEL_MIN ? thread_count() : 1, v, d, &out);
-	*sums = out.sums;
-	*nr = out.nr;
+	st->sums = out.sums;
+	st->nr = out.nr;
+	st->by_file = xcalloc(st->files.nr + 1, sizeof(*st->by_file));
+	for (i = 0; i < l.nr_items; i++)
+		st->by_file[i] = l.items[i].ret ? NULL : l.items[i].s;
+	/* What the last build had and this one did not take: files changed. */
+	if (prev)
+		for (i = 0; i < st->files.nr; i++)
+			summary_free(prev[i]);
+	free(prev);
+	st->reread += out.cacheable;
 	/* The cache is written again when there is none, or when it lacks or
 	 * holds stale CACHE_WRITE_AFTER entries (a changed file is one of
 	 * each): rewriting the summaries of a large archive (12 MB at 12,500
 	 * releases) costs more than reading a few changed files again (~85 us
-	 * each) on the next builds. */
-	stale = summary_cache_size(cache) - out.from_cache;
-	*changed = out.nr && (!summary_cache_size(cache) || out.cacheable >= CACHE_WRITE_AFTER ||
-			      stale >= CACHE_WRITE_AFTER);
+	 * each) on the next builds.  A watch counts what it read again since
+	 * it last wrote the cache. */
+	stale = summary_cache_size(st->cache) > out.from_cache
+			? summary_cache_size(st->cache) - out.from_cache : 0;
+	*changed = out.nr && (!summary_cache_size(st->cache) || st->reread >= CACHE_WRITE_AFTER ||
+			      (first && stale >= CACHE_WRITE_AFTER));
 	validator_finish(v);
 	validator_free(v);
 	pthread_mutex_destroy(&l.lock);
 	free(l.to_load);
 	free(l.items);
-	files_release(&files);
 	free(dir);
-	free(root);
 	if (out.system_error)
 		return EXIT_SYSTEM;
 	return diag_failed(d) ? EXIT_FINDINGS : 0;
@@ -410,32 +515,335 @@ static void file_unload(void *data, size_t i, struct release *rel)
 	release_free(rel);
 }
 
-int cmd_build(int argc, const char **argv)
+/* When the next embargo lifts (build --watch builds again then), or 0. */
+static time_t embargo_lifts;
+
+static void watch_embargo_at(const char *instant)
+{
+	struct date local;
+	const char *why;
+	time_t t;
+
+	if (!datetime_parse(instant, &t, &local, &why))
+		embargo_lifts = t;
+}
+
+/* Loads the site file (again, for a watch) and what depends on it: its
+ * hash and the summary cache made for it.  0, or an exit code. */
+static int state_load_site(struct build_state *st, struct diag *d)
+{
+	struct output_sha256 sha;
+	int ret = common_load_site(&common, d, &st->site);
+
+	if (ret)
+		return ret;
+	free(st->root);
+	st->root = common_archive_root(st->site);
+	output_sha256_init(&sha);
+	output_sha256_add(&sha, st->site->xml->buf, st->site->xml->len);
+	output_sha256_hex(&sha, st->site_hash);
+	return 0;
+}
+
+/* Drops what a build keeps; the stylesheets too when sheets is set. */
+static void state_reset(struct build_state *st, int sheets)
+{
+	size_t i;
+
+	/* The summaries borrow from the cache: they go first. */
+	for (i = 0; st->by_file && i < st->files.nr; i++)
+		summary_free(st->by_file[i]);
+	free(st->by_file);
+	st->by_file = NULL;
+	free(st->sums);
+	st->sums = NULL;
+	st->nr = 0;
+	files_release(&st->files);
+	summary_cache_free(st->cache);
+	st->cache = NULL;
+	free(st->cache_path);
+	st->cache_path = NULL;
+	site_free(st->site);
+	st->site = NULL;
+	st->reread = 0;
+	if (sheets) {
+		render_free(st->r);
+		st->r = NULL;
+		free(st->sheets);
+		st->sheets = NULL;
+	}
+}
+
+static void state_free(struct build_state *st)
+{
+	state_reset(st, 1);
+	free(st->root);
+	st->root = NULL;
+}
+
+/*
+ * One build of st into out_dir: validates (reading only what changed),
+ * renders what changed, commits, and says what it did.  walk: look at
+ * the releases folder again (else st->files as updated by the caller).
+ * An exit code.
+ */
+static int build_once(struct build_state *st, int walk, struct diag *d)
 {
 	struct build_options opts;
 	struct build_result res;
 	struct progress progress = { 0, 0 };
-	struct release_summary **sums = NULL;
-	struct summary_cache *cache = NULL;
 	struct cache_writer writer = { .running = 0 };
 	struct build_loader loader;
-	struct renderer *r = NULL;
-	char site_hash[OUTPUT_HASH_HEX + 1], *cache_path = NULL;
-	int cache_changed = 1;
-	struct site *site = NULL;
 	struct timespec start;
-	char *root = NULL, *sheets = NULL, *default_out = NULL;
+	const char *why;
+	int cache_changed = 1, ret;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	memset(&res, 0, sizeof(res));
+	memset(&opts, 0, sizeof(opts));
+	if (clock_now(&opts.now, &why) < 0) {
+		diag_system_error(d, "%s", why);
+		return EXIT_USAGE;
+	}
+	if (!st->cache_path) {
+		st->cache_path = cache_path_of(out_dir);
+		/* --force reads every file again, and writes the cache anew. */
+		if (!force)
+			st->cache = summary_cache_load(st->cache_path, st->site_hash);
+	}
+	/* The summaries taken from the cache are borrowed from it: it is
+	 * freed last, after them (summary.h). */
+	ret = load_summaries(st, opts.now, walk, d, &cache_changed);
+	if (ret) {
+		diag_summary(d, "build");
+		if (ret == EXIT_FINDINGS)
+			fprintf(stderr, "pr-publish build: invalid releases; nothing was written\n");
+		return ret;
+	}
+
+	if (cache_changed) {
+		writer.path = st->cache_path;
+		writer.site_hash = st->site_hash;
+		writer.sums = st->sums;
+		writer.nr = st->nr;
+		cache_write_start(&writer);
+		st->reread = 0;
+	}
+
+	if (!st->r) {
+		st->sheets = render_find_stylesheets(st->root, d);
+		if (!st->sheets || render_new(&st->r, st->sheets, d) < 0) {
+			ret = EXIT_SYSTEM;
+			goto out;
+		}
+	}
+	opts.out_dir = out_dir;
+	opts.force = force;
+	progress.on = !common.quiet && isatty(STDERR_FILENO);
+	opts.progress = show_progress;
+	opts.progress_data = &progress;
+	loader.load = file_load;
+	loader.unload = file_unload;
+	loader.data = st->sums;
+	if (build_site_summaries(&res, &opts, st->site, st->sums, st->nr, &loader, st->r, d) < 0) {
+		if (progress.shown)
+			fputc('\n', stderr);
+		fprintf(stderr, "pr-publish build: failed; '%s' was left as it was\n", out_dir);
+		ret = EXIT_SYSTEM;
+		goto out;
+	}
+	if (progress.shown)
+		fprintf(stderr, "\r\033[K");
+	cache_write_finish(&writer);
+	if (d->warnings)
+		diag_summary(d, "build");
+	if (!common.quiet) {
+		size_t unchanged = res.out.reused;
+		char took[32];
+
+		if (res.out.unchanged)
+			fprintf(stderr, "build: '%s' is up to date: %zu pages, %zu feeds, %zu other "
+				"files unchanged (%s)\n", out_dir, res.pages, res.feeds,
+				res.other, elapsed(&start, took));
+		else
+			fprintf(stderr, "build: %zu pages, %zu feeds, %zu other files rewritten; "
+				"%zu unchanged; %zu removed; %zu releases published, %zu under "
+				"embargo -> '%s' (%s)\n", res.pages_written, res.feeds_written,
+				res.other_written, unchanged, res.out.removed, res.releases,
+				res.embargoed, out_dir, elapsed(&start, took));
+	}
+	if (res.next_embargo) {
+		printf("next embargo: %s %s\n", res.next_embargo, res.next_embargo_id);
+		fflush(stdout);
+		if (watch)
+			watch_embargo_at(res.next_embargo);
+	}
+	ret = diag_failed(d) ? EXIT_FINDINGS : EXIT_CLEAN;
+out:
+	cache_write_finish(&writer);
+	build_result_release(&res);
+	return ret;
+}
+
+/* ---- --watch ---------------------------------------------------------------- */
+
+/* An editor's save is a few events within a few milliseconds. */
+#define WATCH_QUIET_MS 15
+/* More files written at once than this: walking the folder is cheaper. */
+#define WATCH_MAX_TOUCHED 64
+
+/* What the changes do to st->files: their stats taken again.  1 when the
+ * folder must be walked again (a file came or went). */
+static int apply_touched(struct build_state *st, const struct watch_changes *c)
+{
+	size_t i, k;
+
+	if (c->rescan || c->nr_touched > WATCH_MAX_TOUCHED)
+		return 1;
+	for (k = 0; k < c->nr_touched; k++) {
+		struct stat sb;
+		int there = !lstat(c->touched[k], &sb) && S_ISREG(sb.st_mode);
+
+		for (i = 0; i < st->files.nr; i++)
+			if (!strcmp(st->files.paths[i], c->touched[k]))
+				break;
+		if (i == st->files.nr) {
+			if (there)
+				return 1;   /* a new release */
+			continue;       /* came and went */
+		}
+		if (!there || files_restat(&st->files, i) < 0)
+			return 1;       /* gone */
+	}
+	return 0;
+}
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static char *releases_dir(const struct build_state *st)
+{
+	return strcmp(st->root, ".") ? xasprintf("%s/releases", st->root) : xstrdup("releases");
+}
+
+/*
+ * build --watch: builds, then again after each change, with st kept in
+ * between (the site, the compiled stylesheets, the validated summaries and
+ * the files' stats), so that a build after a file was saved looks at that
+ * file only.  The site file or a stylesheet changed: those are loaded
+ * again.  Stops at SIGINT or SIGTERM: EXIT_CLEAN, else EXIT_SYSTEM.
+ */
+static int build_watching(struct build_state *st, struct diag *d)
+{
+	struct sigaction sa;
+	sigset_t stop, orig, wait_mask;
+	struct watch *w = NULL;
+	struct watch_changes c;
+	const char *fixed_clock = getenv("PR_PUBLISH_NOW");
+	int walk = 1, ret = EXIT_SYSTEM, r;
+
+	memset(&c, 0, sizeof(c));
+	/* SIGINT and SIGTERM stop the watch, but only while it waits: they
+	 * are blocked everywhere else, so a build under way ends first. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop, &orig);
+	wait_mask = orig;
+	sigdelset(&wait_mask, SIGINT);
+	sigdelset(&wait_mask, SIGTERM);
+	stop_requested = 0;
+
+	if (watch_open(&w, d) < 0 || watch_site_file(w, st->site->path, d) < 0)
+		goto out;
+	for (;;) {
+		int timeout = -1;
+
+		if (st->site) {
+			char *dir = releases_dir(st);
+
+			/* Before the build reads them: a change while it runs
+			 * is seen after it.  A folder made since is watched. */
+			r = walk ? watch_releases(w, dir, d) : 0;
+			free(dir);
+			if (r < 0)
+				goto out;
+			d->errors = d->warnings = d->files = 0;
+			build_once(st, walk, d);
+			force = 0;   /* --force: the first build only */
+			/* Known once the build looked for them. */
+			if (st->sheets && watch_stylesheets(w, st->sheets, d) < 0)
+				goto out;
+		}
+		if (!common.quiet)
+			fprintf(stderr, "build: watching for changes (Ctrl-C stops)\n");
+		if (embargo_lifts && !(fixed_clock && *fixed_clock)) {
+			double ms = difftime(embargo_lifts, time(NULL)) * 1000 + 1000;
+
+			timeout = ms < 0 ? 0 : ms > 3600e3 ? 3600000 : (int)ms;
+		}
+		embargo_lifts = 0;
+		r = watch_wait(w, timeout, WATCH_QUIET_MS, &wait_mask, &c, d);
+		if (r < 0) {
+			if (stop_requested)
+				ret = EXIT_CLEAN;
+			break;
+		}
+		walk = !r;   /* an embargo lifted: everything is looked at again */
+		if (c.site || c.sheets || !st->site) {
+			/* The site file decides what is valid: everything is
+			 * read again against it, as a first build would. */
+			state_reset(st, c.sheets || !st->site);
+			d->errors = d->warnings = d->files = 0;
+			if (state_load_site(st, d)) {
+				diag_summary(d, "build");
+				continue;
+			}
+			if (watch_site_file(w, st->site->path, d) < 0)
+				goto out;
+			walk = 1;
+		}
+		if (!walk)
+			walk = apply_touched(st, &c);
+	}
+	/* Summaries read again since the cache was written are in memory
+	 * only: written for the next build. */
+	if (st->site && st->cache_path && st->reread)
+		summary_cache_write(st->cache_path, st->site_hash, st->sums, st->nr, NULL, 0);
+	if (ret == EXIT_CLEAN && !common.quiet)
+		fprintf(stderr, "build: stopped watching\n");
+out:
+	watch_changes_release(&c);
+	watch_free(w);
+	pthread_sigmask(SIG_SETMASK, &orig, NULL);
+	return ret;
+}
+
+int cmd_build(int argc, const char **argv)
+{
+	struct build_state st;
+	char *default_out = NULL;
 	const char *why;
 	struct diag d;
-	size_t nr = 0, i;
+	time_t now;
 	int nr_args, ret;
 
 	memset(&common, 0, sizeof(common));
-	memset(&res, 0, sizeof(res));
+	memset(&st, 0, sizeof(st));
 	out_dir = NULL;
 	force = 0;
 	commit = 0;
-	clock_gettime(CLOCK_MONOTONIC, &start);
+	watch = 0;
 	nr_args = options_parse(argc, argv, build_options, &build_help);
 	if (nr_args == OPTIONS_HELP)
 		return EXIT_CLEAN;
@@ -447,22 +855,25 @@ int cmd_build(int argc, const char **argv)
 			argv[0]);
 		return EXIT_USAGE;
 	}
+	if (watch && commit) {
+		fprintf(stderr, "pr-publish build: --watch and --commit do not go together\n"
+			"hint: --commit renders the git archive's branch once; --watch the "
+			"working folder, again and again\n");
+		return EXIT_USAGE;
+	}
 	ret = common_setup_diag(&common, "build", &d);
 	if (ret)
 		return ret;
-	memset(&opts, 0, sizeof(opts));
-	if (clock_now(&opts.now, &why) < 0) {
+	if (clock_now(&now, &why) < 0) {
 		diag_system_error(&d, "%s", why);
 		return EXIT_USAGE;
 	}
-	ret = common_load_site(&common, &d, &site);
+	ret = state_load_site(&st, &d);
 	if (ret)
 		goto out;
-
-	root = common_archive_root(site);
 	if (!out_dir)
-		out_dir = default_out = strcmp(root, ".") ? xasprintf("%s/public", root)
-							   : xstrdup("public");
+		out_dir = default_out = strcmp(st.root, ".") ? xasprintf("%s/public", st.root)
+							     : xstrdup("public");
 	if (commit) {
 		/* What publishing does with the site, without publishing: for
 		 * cron, when an embargo lifts. */
@@ -470,103 +881,23 @@ int cmd_build(int argc, const char **argv)
 		struct archive *a = NULL;
 
 		memset(&po, 0, sizeof(po));
-		po.now = opts.now;
+		po.now = now;
 		po.quiet = common.quiet;
 		po.out_dir = out_dir;
-		if (archive_open(&a, root, ARCHIVE_OPEN_DISCOVER, &d)) {
+		if (archive_open(&a, st.root, ARCHIVE_OPEN_DISCOVER, &d)) {
 			ret = EXIT_SYSTEM;
 			goto out;
 		}
-		ret = publish_site(a, site, root, &po, &d);
+		ret = publish_site(a, st.site, st.root, &po, &d);
 		archive_free(a);
 		if (!ret && !common.quiet)
 			fprintf(stderr, "build: the site of the archive's branch is in '%s' and on "
 				"branch 'site'\n", out_dir);
 		goto out;
 	}
-	{
-		struct output_sha256 sha;
-
-		output_sha256_init(&sha);
-		output_sha256_add(&sha, site->xml->buf, site->xml->len);
-		output_sha256_hex(&sha, site_hash);
-	}
-	cache_path = cache_path_of(out_dir);
-	/* --force reads every file again, and writes the cache anew. */
-	if (!force)
-		cache = summary_cache_load(cache_path, site_hash);
-	/* The summaries taken from the cache are borrowed from it: it is
-	 * freed last, after them (summary.h). */
-	ret = load_summaries(site, opts.now, cache, &d, &sums, &nr, &cache_changed);
-	if (ret) {
-		diag_summary(&d, "build");
-		if (ret == EXIT_FINDINGS)
-			fprintf(stderr, "pr-publish build: invalid releases; nothing was written\n");
-		goto out;
-	}
-
-	if (cache_changed) {
-		writer.path = cache_path;
-		writer.site_hash = site_hash;
-		writer.sums = sums;
-		writer.nr = nr;
-		cache_write_start(&writer);
-	}
-
-	sheets = render_find_stylesheets(root, &d);
-	if (!sheets || render_new(&r, sheets, &d) < 0) {
-		ret = EXIT_SYSTEM;
-		goto out;
-	}
-	opts.out_dir = out_dir;
-	opts.force = force;
-	progress.on = !common.quiet && isatty(STDERR_FILENO);
-	opts.progress = show_progress;
-	opts.progress_data = &progress;
-	loader.load = file_load;
-	loader.unload = file_unload;
-	loader.data = sums;
-	if (build_site_summaries(&res, &opts, site, sums, nr, &loader, r, &d) < 0) {
-		if (progress.shown)
-			fputc('\n', stderr);
-		fprintf(stderr, "pr-publish build: failed; '%s' was left as it was\n", out_dir);
-		ret = EXIT_SYSTEM;
-		goto out;
-	}
-	if (progress.shown)
-		fprintf(stderr, "\r\033[K");
-	cache_write_finish(&writer);
-	if (d.warnings)
-		diag_summary(&d, "build");
-	if (!common.quiet) {
-		size_t unchanged = res.out.reused;
-
-		if (res.out.unchanged)
-			fprintf(stderr, "build: '%s' is up to date: %zu pages, %zu feeds, %zu other "
-				"files unchanged (%.2fs)\n", out_dir, res.pages, res.feeds,
-				res.other, seconds_since(&start));
-		else
-			fprintf(stderr, "build: %zu pages, %zu feeds, %zu other files rewritten; "
-				"%zu unchanged; %zu removed; %zu releases published, %zu under "
-				"embargo -> '%s' (%.2fs)\n", res.pages_written, res.feeds_written,
-				res.other_written, unchanged, res.out.removed, res.releases,
-				res.embargoed, out_dir, seconds_since(&start));
-	}
-	if (res.next_embargo)
-		printf("next embargo: %s %s\n", res.next_embargo, res.next_embargo_id);
-	ret = diag_failed(&d) ? EXIT_FINDINGS : EXIT_CLEAN;
+	ret = watch ? build_watching(&st, &d) : build_once(&st, 1, &d);
 out:
-	cache_write_finish(&writer);
-	build_result_release(&res);
-	render_free(r);
-	for (i = 0; i < nr; i++)
-		summary_free(sums[i]);
-	free(sums);
-	summary_cache_free(cache);
-	free(cache_path);
+	state_free(&st);
 	free(default_out);
-	free(sheets);
-	free(root);
-	site_free(site);
 	return ret;
 }

@@ -49,7 +49,7 @@ static void setlen(struct strbuf *sb, size_t len)
 	sb->buf[len] = '\0';
 }
 
-static int is_release_name(const char *name)
+int files_is_release_name(const char *name)
 {
 	return ends_with(name, ".xml") && strcmp(name, "site.xml") && name[0] != '.';
 }
@@ -102,7 +102,7 @@ static char entry_type(int fd, const char *entry, int want, struct stat *st, int
 	const char *name = entry + 1;
 
 	*have_st = 0;
-	if (type == '?' || (type == 'f' && want && is_release_name(name))) {
+	if (type == '?' || (type == 'f' && want && files_is_release_name(name))) {
 		if (fstatat(fd, name, st, AT_SYMLINK_NOFOLLOW) < 0)
 			return type == '?' ? 0 : type;
 		*have_st = 1;
@@ -155,7 +155,7 @@ static int walk(struct file_list *list, int fd, struct strbuf *dir, struct diag 
 			} else if (walk(list, sub, dir, d, depth + 1, want) < 0) {
 				ret = -1;
 			}
-		} else if (type == 'f' && is_release_name(name)) {
+		} else if (type == 'f' && files_is_release_name(name)) {
 			add(list, xstrndup(dir->buf, dir->len), have_st ? &st : NULL, want);
 		}
 	}
@@ -261,7 +261,7 @@ static int walk_top(struct file_list *list, const char *path, struct diag *d, in
 		if (type == 'd') {
 			t->name = names[i] + 1;
 			diag_hold(&t->held, d);
-		} else if (type == 'f' && is_release_name(names[i] + 1)) {
+		} else if (type == 'f' && files_is_release_name(names[i] + 1)) {
 			char *file = xasprintf("%s%s%s", path, ends_with(path, "/") ? "" : "/",
 					       names[i] + 1);
 			add(&t->list, file, have_st ? &st : NULL, want);
@@ -307,6 +307,20 @@ int files_collect(struct file_list *list, const char *path, struct diag *d)
 int files_collect_stat(struct file_list *list, const char *path, struct diag *d)
 {
 	return collect(list, path, d, 1);
+}
+
+int files_restat(struct file_list *list, size_t i)
+{
+	struct stat st;
+
+	if (lstat(list->paths[i], &st) < 0)
+		return -1;
+	if (!S_ISREG(st.st_mode)) {
+		errno = EINVAL;
+		return -1;
+	}
+	set_stat(&list->stats[i], &st);
+	return 0;
 }
 
 void files_release(struct file_list *list)

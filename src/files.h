@@ -32,6 +32,11 @@ int files_collect(struct file_list *list, const char *path, struct diag *d);
 /* The same, with each file's stat in list->stats, taken while walking
  * (fstatat relative to its folder: no path resolved per file). */
 int files_collect_stat(struct file_list *list, const char *path, struct diag *d);
+/* Takes the stat of list->paths[i] again (a list with stats).  0, or -1
+ * when it is no longer a regular file (errno). */
+int files_restat(struct file_list *list, size_t i);
 void files_release(struct file_list *list);
+/* Whether a walk takes a file of this name (not a path) as a release. */
+int files_is_release_name(const char *name);
 
 #endif

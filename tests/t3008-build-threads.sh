@@ -14,7 +14,7 @@ same_on_threads() {
 		PR_PUBLISH_THREADS=$n pr-publish build --out "$name-$n" "$@" \
 			>"$name.out.$n" 2>"$name.err.$n"
 		echo $? >"$name.code.$n" &&
-		sed -e "s/ ([0-9.]*s)\$//" -e "s/ -> '$name-$n'\$/ -> 'OUT'/" \
+		sed -e "s/ ([0-9.]* m\\?s)\$//" -e "s/ -> '$name-$n'\$/ -> 'OUT'/" \
 			"$name.err.$n" >"$name.err.$n.tmp" &&
 		mv "$name.err.$n.tmp" "$name.err.$n" || return 1
 	done &&
