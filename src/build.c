@@ -39,6 +39,11 @@ struct entry {
 	struct entry **versions;   /* every language version, self included (in p->by_id) */
 	size_t nr_versions;
 	int withdrawn;          /* a notice at its address, in no listing or feed */
+	/* The site's terms of its fields, then of its sources (indexes in
+	 * site->terms[], in p->term_refs): looked up once, in the summaries'
+	 * order, not in each language's listings' pass over them. */
+	const uint32_t *terms;
+	unsigned nr_terms[2];
 	xmlDocPtr texts;        /* headline, subtitle, summary parsed; made when first needed */
 	int texts_done;
 };
@@ -157,6 +162,7 @@ struct plan {
 	struct entry *entries;  /* sorted: date desc, id, lang */
 	size_t nr_entries;
 	char *paths;               /* the entries' paths, one after another */
+	uint32_t *term_refs;       /* the entries' terms, one after another */
 	struct entry **by_id;      /* the entries by id and language */
 	struct entry ***by_lang;   /* per language, the entries in order */
 	size_t *nr_by_lang;
@@ -372,8 +378,9 @@ static void collect_entries(struct plan *p, struct release_summary *const *rels,
 	unsigned *keys_date = xcalloc(nr + 1, sizeof(*keys_date));
 	size_t *sorted_at = xcalloc(nr + 1, sizeof(*sorted_at));
 	time_t next = 0;
-	size_t i, j, nr_keys = 0, paths_len = 0;
+	size_t i, j, nr_keys = 0, paths_len = 0, nr_refs = 0;
 	int id_by_date = 1;
+	uint32_t *ref;
 	char *path;
 
 	for (i = 0; i < nr; i++) {
@@ -404,6 +411,7 @@ static void collect_entries(struct plan *p, struct release_summary *const *rels,
 		nr_keys++;
 		/* "en/2020/2020-10-15-x.html" */
 		paths_len += strlen(rel->lang) + 6 + strlen(rel->id) + 6;
+		nr_refs += rel->nr_fields + rel->nr_sources;
 	}
 	if (nr_keys)
 		qsort(keys, nr_keys, sizeof(*keys), entry_key_cmp);
@@ -419,10 +427,12 @@ static void collect_entries(struct plan *p, struct release_summary *const *rels,
 	p->entries = xcalloc(nr_keys + 1, sizeof(*p->entries));
 	p->nr_entries = nr_keys;
 	p->paths = path = xmalloc(paths_len + 1);
+	p->term_refs = ref = xmalloc((nr_refs + 1) * sizeof(*ref));
 	for (j = 0; j < nr; j++) {
 		const struct release_summary *rel;
 		struct entry *e;
 		size_t ll, il, dl;
+		int t;
 
 		if (sorted_at[j] == SIZE_MAX)
 			continue;   /* under embargo */
@@ -455,6 +465,20 @@ static void collect_entries(struct plan *p, struct release_summary *const *rels,
 		memcpy(e->updated, e->published, sizeof(e->updated));
 		if (rel->updated && strcmp(rel->updated, rel->date) > 0)
 			day_instant(rel->updated, e->updated);
+		e->terms = ref;
+		for (t = 0; t < 2; t++) {
+			enum taxonomy tax = t ? TAXONOMY_SOURCES : TAXONOMY_FIELDS;
+			char *const *refs = t ? rel->sources : rel->fields;
+			size_t n = t ? rel->nr_sources : rel->nr_fields, r;
+
+			for (r = 0; r < n; r++) {
+				const struct site_term *term = site_term(p->site, tax, refs[r]);
+				if (term) {
+					*ref++ = (uint32_t)(term - p->site->terms[tax]);
+					e->nr_terms[t]++;
+				}
+			}
+		}
 	}
 	for (i = 0; i < nr_keys; i++)
 		keys_date[i] = keys[i].date;
@@ -594,15 +618,11 @@ static void make_groups(struct plan *p)
 			size_t *nrs = xcalloc(nt + 1, sizeof(*nrs)), *allocs = xcalloc(nt + 1, sizeof(*allocs));
 
 			for (i = 0; i < n; i++) {
-				const struct release_summary *rel = es[i]->rel;
-				char *const *refs = t ? rel->sources : rel->fields;
-				size_t nr_refs = t ? rel->nr_sources : rel->nr_fields, r;
+				const uint32_t *refs = es[i]->terms + (t ? es[i]->nr_terms[0] : 0);
+				size_t r;
 
-				for (r = 0; r < nr_refs; r++) {
-					const struct site_term *term = site_term(site, tax, refs[r]);
-					if (!term)
-						continue;
-					k = (size_t)(term - site->terms[tax]);
+				for (r = 0; r < es[i]->nr_terms[t]; r++) {
+					k = refs[r];
 					if (nrs[k] && lists[k][nrs[k] - 1] == es[i])
 						continue;
 					ALLOC_GROW(lists[k], nrs[k] + 1, allocs[k]);
@@ -1983,6 +2003,7 @@ static void plan_release(struct plan *p)
 	free(p->group_index);
 	free(p->entries);
 	free(p->paths);
+	free(p->term_refs);
 	free(p->by_id);
 	for (i = 0; p->by_lang && i < p->site->nr_languages; i++)
 		free(p->by_lang[i]);
