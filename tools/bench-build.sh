@@ -10,6 +10,10 @@
 #   one       a rebuild after one release's headline changed (the median
 #             of five, each after another release changed: one run alone
 #             moves by +-20% on a shared VM)
+#   watch     the same in `build --watch`, which keeps what it validated in
+#             memory: the build's own time (its summary line) and from the
+#             save to the end of that build (the watch waits 15 ms of quiet
+#             first), the median of 15 saves of different releases
 # with the wall time and the peak memory (maximum resident set) of each,
 # checks that one thread (PR_PUBLISH_THREADS=1) gives the same bytes as
 # the default (one thread per core), and compares with xsltproc: the same
@@ -57,6 +61,28 @@ done
 sort -k2 -n "$tmp/ones" | sed -n 3p
 echo "        (the median of 5: $(sort -k2 -n "$tmp/ones" | awk '{printf "%s ", $2}'))"
 echo "  outputs: $(find "$tmp/public" -type f | wc -l) files, $(du -sh "$tmp/public" | cut -f1)"
+
+# rounds: how many builds the watch has ended.
+rounds() { grep -c '^build: watching for changes' "$tmp/watch.err" || true; }
+"$repo/pr-publish" build --watch </dev/null >/dev/null 2>"$tmp/watch.err" &
+watcher=$!
+while [ "$(rounds)" -lt 1 ]; do sleep 0.05; done
+: >"$tmp/latency"
+for k in $(seq 60 4 116); do
+	f=$(find "$tmp/releases" -name '*.en.xml' | sort | sed -n ${k}p)
+	sed 's|<headline>|<headline>Watched: |' "$f" >"$tmp/x"
+	before=$(rounds)
+	t0=$(date +%s%N)
+	mv "$tmp/x" "$f"
+	while [ "$(rounds)" -le "$before" ]; do sleep 0.002; done
+	t1=$(date +%s%N)
+	echo $(((t1 - t0) / 1000000)) >>"$tmp/latency"
+done
+kill -INT $watcher && wait $watcher
+grep -o '([0-9]* ms)$' "$tmp/watch.err" | tail -n 15 | tr -d '(ms) ' | sort -n >"$tmp/took"
+printf '  watch  %s ms a build, %s ms from the save (medians of %d saves; builds %s-%s ms)\n' \
+	"$(sed -n 8p "$tmp/took")" "$(sort -n "$tmp/latency" | sed -n 8p)" "$(wc -l <"$tmp/took")" \
+	"$(head -1 "$tmp/took")" "$(tail -1 "$tmp/took")"
 
 PR_PUBLISH_THREADS=1 run full1 --out "$tmp/one-thread"
 diff -r "$tmp/one-thread" "$tmp/public" >/dev/null && echo "  1 thread == $(nproc) threads, incremental == full: byte-identical"
