@@ -44,6 +44,10 @@ struct xmldoc {
 	xmlDocPtr doc;
 	struct xmldoc_pos *pos;   /* element start offsets, sorted by node */
 	size_t nr_pos;
+	/* Where lines start, made when a position is first asked for
+	 * (xmldoc_loc_offset()): most documents never have a finding. */
+	int indexed;          /* atomic */
+	unsigned direct_lookups;   /* atomic: positions found without it */
 	size_t *line_starts;  /* byte offset of each line */
 	size_t nr_lines;
 	struct xmldoc_mark *marks;  /* columns every few KiB, for long lines */
