@@ -86,15 +86,28 @@ static double seconds_since(const struct timespec *start)
 }
 
 /* "43 ms" under a second (a rebuild), else "3.31 s". */
-static const char *elapsed(const struct timespec *start, char buf[32])
+static void put_elapsed(struct strbuf *sb, const struct timespec *start)
 {
 	double s = seconds_since(start);
 
 	if (s < 1)
-		snprintf(buf, 32, "%.0f ms", s * 1000);
+		strbuf_addf(sb, "%.0f ms", s * 1000);
 	else
-		snprintf(buf, 32, "%.2f s", s);
-	return buf;
+		strbuf_addf(sb, "%.2f s", s);
+}
+
+/* How long the build took, and for a watch how long since the change it
+ * saw (what an officer waits for after saving). */
+static const char *elapsed(const struct timespec *start, const struct timespec *change,
+			   struct strbuf *sb)
+{
+	put_elapsed(sb, start);
+	if (change) {
+		strbuf_addstr(sb, "; ");
+		put_elapsed(sb, change);
+		strbuf_addstr(sb, " since the change");
+	}
+	return sb->buf;
 }
 
 /* The summary cache of out_dir: ".<name>.cache" beside it, like the
@@ -545,6 +558,15 @@ static int state_load_site(struct build_state *st, struct diag *d)
 	return 0;
 }
 
+/* The next build compiles the stylesheets again. */
+static void state_drop_sheets(struct build_state *st)
+{
+	render_free(st->r);
+	st->r = NULL;
+	free(st->sheets);
+	st->sheets = NULL;
+}
+
 /* Drops what a build keeps; the stylesheets too when sheets is set. */
 static void state_reset(struct build_state *st, int sheets)
 {
@@ -566,12 +588,8 @@ static void state_reset(struct build_state *st, int sheets)
 	site_free(st->site);
 	st->site = NULL;
 	st->reread = 0;
-	if (sheets) {
-		render_free(st->r);
-		st->r = NULL;
-		free(st->sheets);
-		st->sheets = NULL;
-	}
+	if (sheets)
+		state_drop_sheets(st);
 }
 
 static void state_free(struct build_state *st)
@@ -584,10 +602,11 @@ static void state_free(struct build_state *st)
 /*
  * One build of st into out_dir: validates (reading only what changed),
  * renders what changed, commits, and says what it did.  walk: look at
- * the releases folder again (else st->files as updated by the caller).
- * An exit code.
+ * the releases folder again (else st->files as updated by the caller);
+ * change: when a watch saw what it builds for, or NULL.  An exit code.
  */
-static int build_once(struct build_state *st, int walk, struct diag *d)
+static int build_once(struct build_state *st, int walk, const struct timespec *change,
+		      struct diag *d)
 {
 	struct build_options opts;
 	struct build_result res;
@@ -659,18 +678,19 @@ static int build_once(struct build_state *st, int walk, struct diag *d)
 		diag_summary(d, "build");
 	if (!common.quiet) {
 		size_t unchanged = res.out.reused;
-		char took[32];
+		struct strbuf took = STRBUF_INIT;
 
 		if (res.out.unchanged)
 			fprintf(stderr, "build: '%s' is up to date: %zu pages, %zu feeds, %zu other "
 				"files unchanged (%s)\n", out_dir, res.pages, res.feeds,
-				res.other, elapsed(&start, took));
+				res.other, elapsed(&start, change, &took));
 		else
 			fprintf(stderr, "build: %zu pages, %zu feeds, %zu other files rewritten; "
 				"%zu unchanged; %zu removed; %zu releases published, %zu under "
 				"embargo -> '%s' (%s)\n", res.pages_written, res.feeds_written,
 				res.other_written, unchanged, res.out.removed, res.releases,
-				res.embargoed, out_dir, elapsed(&start, took));
+				res.embargoed, out_dir, elapsed(&start, change, &took));
+		strbuf_release(&took);
 	}
 	if (res.next_embargo) {
 		printf("next embargo: %s %s\n", res.next_embargo, res.next_embargo_id);
@@ -745,7 +765,7 @@ static int build_watching(struct build_state *st, struct diag *d)
 	struct watch *w = NULL;
 	struct watch_changes c;
 	const char *fixed_clock = getenv("PR_PUBLISH_NOW");
-	int walk = 1, ret = EXIT_SYSTEM, r;
+	int walk = 1, ret = EXIT_SYSTEM, got = 0, r;
 
 	memset(&c, 0, sizeof(c));
 	/* SIGINT and SIGTERM stop the watch, but only while it waits: they
@@ -779,7 +799,7 @@ static int build_watching(struct build_state *st, struct diag *d)
 			if (r < 0)
 				goto out;
 			d->errors = d->warnings = d->files = 0;
-			build_once(st, walk, d);
+			build_once(st, walk, got > 0 ? &c.first : NULL, d);
 			force = 0;   /* --force: the first build only */
 			/* Known once the build looked for them. */
 			if (st->sheets && watch_stylesheets(w, st->sheets, d) < 0)
@@ -793,14 +813,14 @@ static int build_watching(struct build_state *st, struct diag *d)
 			timeout = ms < 0 ? 0 : ms > 3600e3 ? 3600000 : (int)ms;
 		}
 		embargo_lifts = 0;
-		r = watch_wait(w, timeout, WATCH_QUIET_MS, &wait_mask, &c, d);
-		if (r < 0) {
+		got = watch_wait(w, timeout, WATCH_QUIET_MS, &wait_mask, &c, d);
+		if (got < 0) {
 			if (stop_requested)
 				ret = EXIT_CLEAN;
 			break;
 		}
-		walk = !r;   /* an embargo lifted: everything is looked at again */
-		if (c.site || c.sheets || !st->site) {
+		walk = !got;   /* an embargo lifted: everything is looked at again */
+		if (c.site || !st->site) {
 			/* The site file decides what is valid: everything is
 			 * read again against it, as a first build would. */
 			state_reset(st, c.sheets || !st->site);
@@ -812,6 +832,8 @@ static int build_watching(struct build_state *st, struct diag *d)
 			if (watch_site_file(w, st->site->path, d) < 0)
 				goto out;
 			walk = 1;
+		} else if (c.sheets) {
+			state_drop_sheets(st);   /* the summaries stand */
 		}
 		if (!walk)
 			walk = apply_touched(st, &c);
@@ -895,7 +917,7 @@ int cmd_build(int argc, const char **argv)
 				"branch 'site'\n", out_dir);
 		goto out;
 	}
-	ret = watch ? build_watching(&st, &d) : build_once(&st, 1, &d);
+	ret = watch ? build_watching(&st, &d) : build_once(&st, 1, NULL, &d);
 out:
 	state_free(&st);
 	free(default_out);

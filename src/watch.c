@@ -190,6 +190,8 @@ static void take_event(struct watch *w, const struct inotify_event *ev, struct w
 	}
 	if (!ev->len || !ev->name[0] || ev->name[0] == '.')
 		return;
+	if (!(ev->mask & IN_ISDIR))
+		c->writing = (ev->mask & (IN_MODIFY | IN_CREATE)) != 0;
 	if ((e->kinds & WATCHED_SITE) && !strcmp(ev->name, e->site_name))
 		c->site = 1;
 	if (e->kinds & WATCHED_SHEETS)
@@ -265,16 +267,16 @@ static int wait_failed(struct diag *d)
 int watch_wait(struct watch *w, int timeout_ms, int quiet_ms, const sigset_t *sigmask,
 	       struct watch_changes *out, struct diag *d)
 {
-	struct timespec first;
+	struct timespec start;
 	int r;
 
 	watch_changes_release(out);
-	clock_gettime(CLOCK_MONOTONIC, &first);
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	/* Until something we care about happened (a swap file is not). */
 	do {
 		long left = -1;
 
-		if (timeout_ms >= 0 && (left = timeout_ms - ms_since(&first)) < 0)
+		if (timeout_ms >= 0 && (left = timeout_ms - ms_since(&start)) < 0)
 			left = 0;
 		r = wait_ready(w, (int)left, sigmask);
 		if (r < 0)
@@ -284,10 +286,10 @@ int watch_wait(struct watch *w, int timeout_ms, int quiet_ms, const sigset_t *si
 		if (drain(w, out, d) < 0)
 			return -1;
 	} while (!changed(out));
-	/* Then until it has been quiet for quiet_ms. */
-	clock_gettime(CLOCK_MONOTONIC, &first);
-	while (ms_since(&first) < WATCH_MAX_SETTLE_MS) {
-		r = wait_ready(w, quiet_ms, sigmask);
+	/* Then until it has been quiet for a while. */
+	clock_gettime(CLOCK_MONOTONIC, &out->first);
+	while (ms_since(&out->first) < WATCH_MAX_SETTLE_MS) {
+		r = wait_ready(w, out->writing ? quiet_ms : WATCH_SETTLED_MS, sigmask);
 		if (r < 0)
 			return wait_failed(d);
 		if (!r)

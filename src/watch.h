@@ -14,10 +14,14 @@
 
 #include <signal.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "diag.h"
 
 struct watch;
+
+/* After a file was closed or renamed into place: more of the same save? */
+#define WATCH_SETTLED_MS 2
 
 /* What changed since the last watch_wait(). */
 struct watch_changes {
@@ -26,6 +30,8 @@ struct watch_changes {
 	int rescan;         /* folders came or went, or events were lost: walk again */
 	int site;           /* the site file changed */
 	int sheets;         /* a stylesheet changed */
+	int writing;        /* the last event was a write to a file still open */
+	struct timespec first;   /* when the first of them was seen (CLOCK_MONOTONIC) */
 };
 
 /* 0 and *out (the caller's, watch_free()), or -1 with a system error
@@ -41,7 +47,9 @@ int watch_stylesheets(struct watch *w, const char *dir, struct diag *d);
 
 /*
  * Waits for a change, then until nothing more has changed for quiet_ms
- * (an editor's save is several events), and fills *out (emptied first).
+ * while a file is being written (an editor's save is several events), or
+ * for WATCH_SETTLED_MS once the last file was closed or renamed into
+ * place, and fills *out (emptied first).
  * timeout_ms: give up after that long (-1: never).  The signal mask is
  * sigmask while waiting (ppoll()), so a caller may block the signals that
  * stop it everywhere else.  1 when something changed, 0 on the timeout,

@@ -57,6 +57,7 @@ test_expect_success 'a release saved by renaming: its page and the listings that
 		korea.orig >new && mv new $KOREA &&
 	wait_rounds 2 &&
 	round 2 | grep "^build: 9 pages, 12 feeds, 0 other files rewritten; 136 unchanged" &&
+	round 2 | grep " ms since the change)$" &&
 	grep -F "<h1>Watched headline one" $PAGE
 '
 
