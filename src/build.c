@@ -44,6 +44,7 @@ struct entry {
 	 * order, not in each language's listings' pass over them. */
 	const uint32_t *terms;
 	unsigned nr_terms[2];
+	int dirty;              /* changed since the memo's build (use_memo()) */
 	xmlDocPtr texts;        /* headline, subtitle, summary parsed; made when first needed */
 	int texts_done;
 };
@@ -187,6 +188,9 @@ struct plan {
 	size_t nr_inline_rels;
 	char key[OUTPUT_HASH_HEX + 1];   /* the renderer's key and the site file's bytes */
 	struct output_sha256 key_sha;    /* a hash begun with key (one block): every job's start */
+	const struct build_memo *memo;   /* holds for the jobs that show no dirty entry */
+	int check_memo;            /* PR_PUBLISH_CHECK_MEMO: hash those too, and compare */
+	int hashed;                /* every job's hash is known: worth a memo */
 	/* Phase two runs on several threads; the first failure stops them. */
 	pthread_mutex_t lock;
 	int failed;
@@ -1503,30 +1507,211 @@ static void job_paths(const struct plan *p, struct job *j)
 	}
 }
 
-/* Phase one: every output's path and the hash of what it is made from. */
-static void hash_job(struct plan *p, struct job *j)
+/* ---- the memo (build --watch) ------------------------------------------ */
+
+struct build_memo {
+	char key[OUTPUT_HASH_HEX + 1];
+	struct entry *entries;     /* the plan's, their pointers to summaries dropped */
+	size_t nr_entries;
+	char *paths;               /* what their path points into */
+	uint32_t *term_refs;       /* and their terms */
+	struct job *jobs;          /* their hashes; the rest is stale */
+	size_t nr_jobs;
+};
+
+void build_memo_free(struct build_memo *m)
+{
+	if (!m)
+		return;
+	free(m->entries);
+	free(m->paths);
+	free(m->term_refs);
+	free(m->jobs);
+	free(m);
+}
+
+/* The same in everything the listings, the sitemap and the indexes are
+ * made of (the rest: the summary's digest, which is only in the pages and
+ * feeds that show it). */
+static int same_shape(const struct entry *e, const struct entry *o)
+{
+	return e->lang == o->lang && e->withdrawn == o->withdrawn &&
+	       e->nr_versions == o->nr_versions && !strcmp(e->path, o->path) &&
+	       !strcmp(e->published, o->published) && !strcmp(e->updated, o->updated) &&
+	       e->nr_terms[0] == o->nr_terms[0] && e->nr_terms[1] == o->nr_terms[1] &&
+	       !memcmp(e->terms, o->terms, (e->nr_terms[0] + e->nr_terms[1]) * sizeof(*e->terms));
+}
+
+/* Whether the memo's hashes hold for this plan, where it shows no dirty
+ * entry: the same key (renderer, site file), the same entries in the same
+ * order, each with the digests it had or only those changed; then the
+ * groups, pages and jobs are the same, in the same order.  Marks the
+ * entries that changed. */
+static void use_memo(struct plan *p)
+{
+	const struct build_memo *m = p->opts->memo ? *p->opts->memo : NULL;
+	const char *check = getenv("PR_PUBLISH_CHECK_MEMO");
+	size_t i;
+
+	p->check_memo = check && *check;
+	if (!m || strcmp(m->key, p->key) || m->nr_entries != p->nr_entries ||
+	    m->nr_jobs != p->nr_jobs)
+		return;
+	for (i = 0; i < p->nr_jobs; i++)
+		if (m->jobs[i].type != p->jobs[i].type || m->jobs[i].lang != p->jobs[i].lang ||
+		    m->jobs[i].page != p->jobs[i].page)
+			return;
+	for (i = 0; i < p->nr_entries; i++) {
+		struct entry *e = &p->entries[i];
+		const struct entry *o = &m->entries[i];
+
+		if (!memcmp(e->digests, o->digests, sizeof(e->digests)))
+			continue;
+		if (!same_shape(e, o)) {
+			for (; i > 0; i--)
+				p->entries[i - 1].dirty = 0;
+			return;
+		}
+		e->dirty = 1;
+	}
+	p->memo = m;
+}
+
+/* Whether job j shows a dirty entry (use_memo()): only its hash may have
+ * changed. */
+static int job_is_dirty(const struct plan *p, const struct job *j)
+{
+	size_t limit = p->site->feed_items > 0 ? (size_t)p->site->feed_items : 30;
+	size_t i, n, first;
+
+	switch (j->type) {
+	case JOB_LIST:
+		n = list_span(p, j->group, j->page, &first);
+		for (i = first; i < first + n; i++)
+			if (j->group->items[i]->dirty)
+				return 1;
+		return 0;
+	case JOB_FEED:
+		for (i = 0; i < j->group->nr && i < limit; i++)
+			if (j->group->items[i]->dirty)
+				return 1;
+		return 0;
+	case JOB_RELEASE:
+		/* Its own and the other versions (self included). */
+		for (i = 0; i < j->entry->nr_versions; i++)
+			if (j->entry->versions[i]->dirty)
+				return 1;
+		return 0;
+	case JOB_ROOT:
+	case JOB_CSS:
+	case JOB_SITEMAP:
+	case JOB_SITEMAP_PART:
+	case JOB_INDEX:
+		break;
+	}
+	return 0;
+}
+
+/* Hands this plan's entries and hashes to *opts->memo, for the next. */
+static void keep_memo(struct plan *p)
+{
+	struct build_memo *m;
+	size_t i;
+
+	if (!p->opts->memo)
+		return;
+	build_memo_free(*p->opts->memo);
+	*p->opts->memo = NULL;
+	if (!p->hashed)
+		return;
+	m = xcalloc(1, sizeof(*m));
+	memcpy(m->key, p->key, sizeof(m->key));
+	for (i = 0; i < p->nr_entries; i++) {
+		struct entry *e = &p->entries[i];
+
+		if (e->texts)
+			xmlFreeDoc(e->texts);
+		e->texts = NULL;
+		e->rel = NULL;
+		e->versions = NULL;
+		e->dirty = 0;
+	}
+	m->entries = p->entries;
+	m->nr_entries = p->nr_entries;
+	m->paths = p->paths;
+	m->term_refs = p->term_refs;
+	for (i = 0; i < p->nr_jobs; i++) {
+		struct job *j = &p->jobs[i];
+
+		free(j->owned[0]);
+		free(j->owned[1]);
+		memset(j->owned, 0, sizeof(j->owned));
+		memset(j->paths, 0, sizeof(j->paths));
+		j->group = NULL;
+		j->entry = NULL;
+		j->part = NULL;
+	}
+	m->jobs = p->jobs;
+	m->nr_jobs = p->nr_jobs;
+	p->entries = NULL;
+	p->nr_entries = 0;
+	p->paths = NULL;
+	p->term_refs = NULL;
+	p->jobs = NULL;
+	p->nr_jobs = 0;
+	*p->opts->memo = m;
+}
+
+/* The hashes of j's outputs (job_outputs()), made from its description. */
+static void job_hashes(const struct plan *p, const struct job *j,
+		       char hash[2][OUTPUT_HASH_HEX + 1])
 {
 	enum render_kind kinds[2];
 	enum count_as as;
 	int n = job_outputs(j, kinds, &as), k;
 	struct job_hasher base;
 
-	job_paths(p, j);
 	base.sha = p->key_sha;
 	if (j->type == JOB_CSS) {
 		size_t len;
 		const char *css = render_css(p->r, &len);
 		output_sha256_add(&base.sha, "css", 4);
 		output_sha256_add(&base.sha, css, len);
-		output_sha256_hex(&base.sha, j->hash[0]);
-	} else {
-		describe_job(p, j, &base);
-		for (k = 0; k < n; k++) {
-			struct job_hasher h = base;
-			output_sha256_add(&h.sha, kind_names[kinds[k]],
-					  strlen(kind_names[kinds[k]]) + 1);
-			output_sha256_hex(&h.sha, j->hash[k]);
+		output_sha256_hex(&base.sha, hash[0]);
+		return;
+	}
+	describe_job(p, j, &base);
+	for (k = 0; k < n; k++) {
+		struct job_hasher h = base;
+		output_sha256_add(&h.sha, kind_names[kinds[k]], strlen(kind_names[kinds[k]]) + 1);
+		output_sha256_hex(&h.sha, hash[k]);
+	}
+}
+
+static void fail_job(struct plan *p, const char *msg);
+
+/* Phase one: every output's path and the hash of what it is made from
+ * (the memo's, when it holds for it). */
+static void hash_job(struct plan *p, struct job *j)
+{
+	enum render_kind kinds[2];
+	enum count_as as;
+	int n = job_outputs(j, kinds, &as), k;
+
+	job_paths(p, j);
+	if (p->memo && !job_is_dirty(p, j)) {
+		memcpy(j->hash, p->memo->jobs[j - p->jobs].hash, sizeof(j->hash));
+		if (p->check_memo) {
+			char check[2][OUTPUT_HASH_HEX + 1];
+
+			job_hashes(p, j, check);
+			for (k = 0; k < n; k++)
+				if (strcmp(check[k], j->hash[k]))
+					fail_job(p, "internal error: a kept hash does not hold "
+						 "(PR_PUBLISH_CHECK_MEMO)");
 		}
+	} else {
+		job_hashes(p, j, j->hash);
 	}
 	/* Whether the previous build made them from the same: here, on the
 	 * hashing threads too. */
@@ -1996,6 +2181,7 @@ static void plan_release(struct plan *p)
 	size_t i;
 
 	shared_free(p);
+	keep_memo(p);
 	for (i = 0; i < p->nr_entries; i++) {
 		if (p->entries[i].texts)
 			xmlFreeDoc(p->entries[i].texts);
@@ -2086,7 +2272,13 @@ int build_site_summaries(struct build_result *out, const struct build_options *o
 	if (dump && *dump)
 		dump_inputs(&p, dump);
 
+	use_memo(&p);
 	run_parallel(&p, PHASE_HASH, p.nr_jobs, threads);
+	if (p.failed) {
+		diag_system_error(d, "%s", p.error);
+		goto out;
+	}
+	p.hashed = 1;
 	for (i = 0; i < p.nr_jobs; i++) {
 		struct job *j = &p.jobs[i];
 		enum render_kind kinds[2];

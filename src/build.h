@@ -54,6 +54,9 @@ struct build_options {
 	 * on out_dir) and only prepares it (output_tree_prepare()): the
 	 * caller commits it or drops it. */
 	struct output_tree *tree;
+	/* build --watch: where the last build in this process left what its
+	 * plan was (NULL: none yet), replaced by this one's; NULL for none. */
+	struct build_memo **memo;
 };
 
 struct build_result {
@@ -72,6 +75,17 @@ int build_site(struct build_result *out, const struct build_options *opts,
 	       const struct site *site, struct release *const *rels, size_t nr,
 	       struct renderer *r, struct diag *d);
 void build_result_release(struct build_result *res);
+
+/*
+ * What a build's plan leaves for the next build in the same process (build
+ * --watch): its entries and each output's hash.  When the next build has
+ * the same renderer, site file and entries in the same order, and the
+ * releases that changed changed nothing its listings are made of (the
+ * usual save of a headline or a paragraph), only the outputs that show one
+ * of those are hashed again; the others keep their hash.
+ */
+struct build_memo;
+void build_memo_free(struct build_memo *m);
 
 /* Where the full text of a release comes from when an output that shows
  * it in full is rendered (its page, a feed it is in); nothing else needs

@@ -336,6 +336,7 @@ struct build_state {
 	size_t reread;                 /* files read again since the cache was written */
 	char *sheets;
 	struct renderer *r;
+	struct build_memo *memo;       /* a watch's: the last build's plan (build.h) */
 };
 
 static int path_ptr_cmp(const void *a, const void *b)
@@ -588,6 +589,8 @@ static void state_reset(struct build_state *st, int sheets)
 	site_free(st->site);
 	st->site = NULL;
 	st->reread = 0;
+	build_memo_free(st->memo);
+	st->memo = NULL;
 	if (sheets)
 		state_drop_sheets(st);
 }
@@ -658,6 +661,7 @@ static int build_once(struct build_state *st, int walk, const struct timespec *c
 	}
 	opts.out_dir = out_dir;
 	opts.force = force;
+	opts.memo = watch ? &st->memo : NULL;
 	progress.on = !common.quiet && isatty(STDERR_FILENO);
 	opts.progress = show_progress;
 	opts.progress_data = &progress;

@@ -4,6 +4,11 @@ test_description='build --watch: builds again when a release, the site file or a
 
 KOREA=releases/2020/2020-10-15-korea-conference.en.xml
 PAGE=public/en/2020/2020-10-15-korea-conference.html
+# A watch keeps its last build's hashes (build.h, struct build_memo): every
+# one it keeps is checked against the hash made again, and a build with
+# one that does not hold fails.
+PR_PUBLISH_CHECK_MEMO=1
+export PR_PUBLISH_CHECK_MEMO
 # valgrind makes every build slow; a watch waits for them.
 if test -n "$PR_PUBLISH_SLOW"; then WAIT_TENTHS=3000; else WAIT_TENTHS=300; fi
 
@@ -132,6 +137,15 @@ test_expect_success 'a stylesheet changed: everything is rendered again with it'
 	mv new stylesheets/html.xsl &&
 	wait_rounds 13 &&
 	round 13 | grep "^build: [1-9][0-9]* pages, .* releases published"
+'
+
+test_expect_success 'what the watch built is what a whole new build makes' '
+	sed "s|<headline>OSCE and Republic of Korea conference|<headline>Watched headline three|" \
+		korea.orig >new && mv new $KOREA &&
+	wait_rounds 14 &&
+	round 14 | grep "^build: 9 pages, 12 feeds" &&
+	pr-publish build -q --force --out fresh &&
+	diff -r public fresh
 '
 
 test_expect_success 'SIGINT stops it with status 0, leaving no staging folder behind' '
