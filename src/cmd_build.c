@@ -711,7 +711,8 @@ out:
 
 /* ---- --watch ---------------------------------------------------------------- */
 
-/* An editor's save is a few events within a few milliseconds. */
+/* While a file is still open for writing, its save is not over: the next
+ * write may come a few milliseconds later (watch.h, WATCH_SETTLED_MS). */
 #define WATCH_QUIET_MS 15
 /* More files written at once than this: walking the folder is cheaper. */
 #define WATCH_MAX_TOUCHED 64
