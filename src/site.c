@@ -33,26 +33,14 @@ static int term_cmp(const void *a, const void *b)
 	return strcmp(((const struct site_term *)a)->key, ((const struct site_term *)b)->key);
 }
 
-/* Eight bytes at a time: a byte-wise hash of keys of ~30 bytes cost as
- * much as the bsearch it replaced. */
-static uint32_t key_hash(const char *key)
-{
-	size_t len = strlen(key);
-	uint64_t h = 0x9e3779b97f4a7c15ull ^ len, w;
-
-	for (; len >= 8; key += 8, len -= 8) {
-		memcpy(&w, key, 8);
-		h = (h ^ w) * 0xff51afd7ed558ccdull;
-		h ^= h >> 32;
-	}
-	w = 0;
-	memcpy(&w, key, len);
-	h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
-	return (uint32_t)(h ^ (h >> 29));
-}
 
 /* A build looks a term up for every field and source of every release
  * (~75,000 at 12,500 releases): by hash, not by bsearch's ~7 strcmp()s. */
+static size_t key_slot(const char *key, size_t mask)
+{
+	return (size_t)hash_bytes(key, strlen(key)) & mask;
+}
+
 static void index_terms(struct site *site)
 {
 	int t;
@@ -66,7 +54,7 @@ static void index_terms(struct site *site)
 		for (i = 0; i < site->nr_terms[t]; i++) {
 			if (!site->terms[t][i].key)
 				continue;
-			for (k = key_hash(site->terms[t][i].key) & mask; site->term_slots[t][k];
+			for (k = key_slot(site->terms[t][i].key, mask); site->term_slots[t][k];
 			     k = (k + 1) & mask)
 				;
 			site->term_slots[t][k] = (uint32_t)(i + 1);
@@ -324,7 +312,7 @@ const struct site_term *site_term(const struct site *site, enum taxonomy t, cons
 
 	if (!slots)
 		return NULL;
-	for (k = key_hash(key) & site->term_mask[t]; slots[k]; k = (k + 1) & site->term_mask[t])
+	for (k = key_slot(key, site->term_mask[t]); slots[k]; k = (k + 1) & site->term_mask[t])
 		if (!strcmp(site->terms[t][slots[k] - 1].key, key))
 			return &site->terms[t][slots[k] - 1];
 	return NULL;

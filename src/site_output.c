@@ -304,21 +304,6 @@ static int manifest_read(struct output_tree *t)
 	return 1;
 }
 
-/* A hash of a path, eight bytes at a time. */
-static uint64_t path_hash(const char *path, size_t len)
-{
-	uint64_t h = 0x9e3779b97f4a7c15ull ^ len, w;
-
-	for (; len >= 8; path += 8, len -= 8) {
-		memcpy(&w, path, 8);
-		h = (h ^ w) * 0xff51afd7ed558ccdull;
-		h ^= h >> 32;
-	}
-	w = 0;
-	memcpy(&w, path, len);
-	h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
-	return h ^ (h >> 29);
-}
 
 /* The index of old[] by path: open addressing, slots hold index + 1 in
  * their low half and the path's hash's high half above it, so that a
@@ -337,7 +322,7 @@ static void manifest_index(struct output_tree *t)
 	/* Paths are unique (manifest_read()). */
 	for (i = 0; i < t->nr_old; i++) {
 		const char *path = t->old[i].path;
-		uint64_t h = path_hash(path, strlen(path));
+		uint64_t h = hash_bytes(path, strlen(path));
 		size_t k = (size_t)h & t->mask;
 
 		while (t->slots[k])
@@ -353,7 +338,7 @@ static struct manifest_entry *manifest_find(const struct output_tree *t, const c
 
 	if (!t->nr_old || !t->slots)
 		return NULL;
-	h = path_hash(path, strlen(path));
+	h = hash_bytes(path, strlen(path));
 	tag = h & 0xffffffff00000000ull;
 	for (k = (size_t)h & t->mask; (slot = t->slots[k]); k = (k + 1) & t->mask) {
 		struct manifest_entry *e = &t->old[(uint32_t)slot - 1];

@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -87,6 +88,10 @@ int write_new_file(const char *path, const void *buf, size_t len);
  * SSE they need, and PR_PUBLISH_NO_SHA_NI=1 does not turn them off (for
  * comparing with the portable code). */
 int cpu_has_sha_ni(void);
+
+/* A fast hash of len bytes, eight at a time, for tables in memory (not
+ * kept, not a defence against chosen keys). */
+uint64_t hash_bytes(const void *data, size_t len);
 
 int starts_with(const char *s, const char *prefix);
 int ends_with(const char *s, const char *suffix);
