@@ -186,6 +186,8 @@ static void take_event(struct watch *w, const struct inotify_event *ev, struct w
 			c->site = 1;
 		if (e->kinds & WATCHED_SHEETS)
 			c->sheets = 1;
+		if (ev->mask & IN_IGNORED)
+			e->wd = -1;   /* the kernel dropped it; a new one gets a new wd */
 		return;
 	}
 	if (!ev->len || !ev->name[0] || ev->name[0] == '.')
