@@ -1567,11 +1567,8 @@ static void use_memo(struct plan *p)
 
 		if (!memcmp(e->digests, o->digests, sizeof(e->digests)))
 			continue;
-		if (!same_shape(e, o)) {
-			for (; i > 0; i--)
-				p->entries[i - 1].dirty = 0;
-			return;
-		}
+		if (!same_shape(e, o))
+			return;   /* the dirty flags set are then never read */
 		e->dirty = 1;
 	}
 	p->memo = m;
@@ -1634,7 +1631,6 @@ static void keep_memo(struct plan *p)
 		e->texts = NULL;
 		e->rel = NULL;
 		e->versions = NULL;
-		e->dirty = 0;
 	}
 	m->entries = p->entries;
 	m->nr_entries = p->nr_entries;

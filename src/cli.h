@@ -53,6 +53,9 @@ int common_setup_diag(const struct common_options *c, const char *cmd, struct di
 int common_load_site(const struct common_options *c, struct diag *d, struct site **out);
 /* The folder of the site file: the archive's root ("." for "site.xml"). */
 char *common_archive_root(const struct site *site);
+/* root's releases/ folder, as the walk names it ("releases" for "."); the
+ * caller's. */
+char *common_releases_dir(const char *root);
 /* Where spelling verdicts are kept for the archive at root
  * (speller_set_verdicts()): root/.git/pr-publish-spell when root is a git
  * work tree's top, else NULL (nothing kept).  The caller's. */

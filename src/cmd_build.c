@@ -337,6 +337,7 @@ struct build_state {
 	char *sheets;
 	struct renderer *r;
 	struct build_memo *memo;       /* a watch's: the last build's plan (build.h) */
+	time_t embargo_lifts;          /* the next embargo's instant, else 0 */
 };
 
 static int path_ptr_cmp(const void *a, const void *b)
@@ -385,8 +386,7 @@ static int load_summaries(struct build_state *st, time_t now, int walk, struct d
 	struct validator *v;
 	struct release_summary **prev = st->by_file;
 	int first = !prev;   /* else a watch's: the summaries are the last build's */
-	char *dir = strcmp(st->root, ".") ? xasprintf("%s/releases", st->root)
-					  : xstrdup("releases");
+	char *dir = common_releases_dir(st->root);
 	char today[16];
 	struct date t;
 	size_t stale, i;
@@ -529,19 +529,6 @@ static void file_unload(void *data, size_t i, struct release *rel)
 	release_free(rel);
 }
 
-/* When the next embargo lifts (build --watch builds again then), or 0. */
-static time_t embargo_lifts;
-
-static void watch_embargo_at(const char *instant)
-{
-	struct date local;
-	const char *why;
-	time_t t;
-
-	if (!datetime_parse(instant, &t, &local, &why))
-		embargo_lifts = t;
-}
-
 /* Loads the site file (again, for a watch) and what depends on it: its
  * hash and the summary cache made for it.  0, or an exit code. */
 static int state_load_site(struct build_state *st, struct diag *d)
@@ -621,6 +608,7 @@ static int build_once(struct build_state *st, int walk, const struct timespec *c
 	int cache_changed = 1, ret;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
+	st->embargo_lifts = 0;
 	memset(&res, 0, sizeof(res));
 	memset(&opts, 0, sizeof(opts));
 	if (clock_now(&opts.now, &why) < 0) {
@@ -697,10 +685,13 @@ static int build_once(struct build_state *st, int walk, const struct timespec *c
 		strbuf_release(&took);
 	}
 	if (res.next_embargo) {
+		struct date local;
+
 		printf("next embargo: %s %s\n", res.next_embargo, res.next_embargo_id);
 		fflush(stdout);
-		if (watch)
-			watch_embargo_at(res.next_embargo);
+		/* A watch builds again then. */
+		if (datetime_parse(res.next_embargo, &st->embargo_lifts, &local, &why))
+			st->embargo_lifts = 0;
 	}
 	ret = diag_failed(d) ? EXIT_FINDINGS : EXIT_CLEAN;
 out:
@@ -751,11 +742,6 @@ static void on_stop(int sig)
 	stop_requested = 1;
 }
 
-static char *releases_dir(const struct build_state *st)
-{
-	return strcmp(st->root, ".") ? xasprintf("%s/releases", st->root) : xstrdup("releases");
-}
-
 /*
  * build --watch: builds, then again after each change, with st kept in
  * between (the site, the compiled stylesheets, the validated summaries and
@@ -795,7 +781,7 @@ static int build_watching(struct build_state *st, struct diag *d)
 		int timeout = -1;
 
 		if (st->site) {
-			char *dir = releases_dir(st);
+			char *dir = common_releases_dir(st->root);
 
 			/* Before the build reads them: a change while it runs
 			 * is seen after it.  A folder made since is watched. */
@@ -812,12 +798,11 @@ static int build_watching(struct build_state *st, struct diag *d)
 		}
 		if (!common.quiet)
 			fprintf(stderr, "build: watching for changes (Ctrl-C stops)\n");
-		if (embargo_lifts && !(fixed_clock && *fixed_clock)) {
-			double ms = difftime(embargo_lifts, time(NULL)) * 1000 + 1000;
+		if (st->site && st->embargo_lifts && !(fixed_clock && *fixed_clock)) {
+			double ms = difftime(st->embargo_lifts, time(NULL)) * 1000 + 1000;
 
 			timeout = ms < 0 ? 0 : ms > 3600e3 ? 3600000 : (int)ms;
 		}
-		embargo_lifts = 0;
 		got = watch_wait(w, timeout, WATCH_QUIET_MS, &wait_mask, &c, d);
 		if (got < 0) {
 			if (stop_requested)

@@ -121,6 +121,11 @@ char *common_verdicts_dir(const char *root)
 	return dir;
 }
 
+char *common_releases_dir(const char *root)
+{
+	return strcmp(root, ".") ? xasprintf("%s/releases", root) : xstrdup("releases");
+}
+
 int common_collect_releases(const struct site *site, const char *const *paths, size_t nr,
 			    struct file_list *files, struct diag *d)
 {
@@ -129,7 +134,7 @@ int common_collect_releases(const struct site *site, const char *const *paths, s
 
 	if (!nr) {
 		char *root = common_archive_root(site);
-		char *dir = strcmp(root, ".") ? xasprintf("%s/releases", root) : xstrdup("releases");
+		char *dir = common_releases_dir(root);
 
 		ret = files_collect(files, dir, d);
 		free(dir);

@@ -33,14 +33,14 @@ static int term_cmp(const void *a, const void *b)
 	return strcmp(((const struct site_term *)a)->key, ((const struct site_term *)b)->key);
 }
 
-
-/* A build looks a term up for every field and source of every release
- * (~75,000 at 12,500 releases): by hash, not by bsearch's ~7 strcmp()s. */
 static size_t key_slot(const char *key, size_t mask)
 {
 	return (size_t)hash_bytes(key, strlen(key)) & mask;
 }
 
+/* A build looks a term up for every field and source of every release
+ * (~75,000 at 12,500 releases): by hash (site_term()), not by bsearch's
+ * ~7 strcmp()s. */
 static void index_terms(struct site *site)
 {
 	int t;

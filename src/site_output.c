@@ -304,7 +304,6 @@ static int manifest_read(struct output_tree *t)
 	return 1;
 }
 
-
 /* The index of old[] by path: open addressing, slots hold index + 1 in
  * their low half and the path's hash's high half above it, so that a
  * probe reads old[] and the path (two cache misses, at 18,000 outputs)
