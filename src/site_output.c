@@ -223,6 +223,10 @@ struct output_tree {
 	int prepared;       /* output_tree_prepare() done: cur sorted, stats known */
 	struct output_stats stats;    /* what output_tree_prepare() found */
 	char *stamp;        /* output_tree_set_stamp(), or NULL */
+	char *record;       /* output_tree_set_record(), or NULL */
+	size_t record_len;
+	char *prev_record;  /* the folder's, read by output_tree_open() */
+	size_t prev_record_len;
 	size_t nr_written, nr_staged;
 	struct manifest_entry *old;   /* sorted by path */
 	size_t nr_old;
@@ -770,6 +774,12 @@ int output_tree_open(struct output_tree **out, const char *dir, int force, struc
 		size_t i;
 		for (i = 0; i < t->nr_old; i++)
 			t->old[i].hash[0] = '\0';
+	} else if (t->had_manifest) {
+		/* Absent or unreadable: the caller does without. */
+		char *path = xasprintf("%s/%s", t->dir, OUTPUT_RECORD);
+
+		t->prev_record = read_regular_file(path, (size_t)1 << 28, &t->prev_record_len);
+		free(path);
 	}
 	t->mode = t->had_manifest && !force ? MODE_UPDATE : MODE_WHOLE;
 	/* Which outputs are still there is read now, beside the caller's
@@ -1083,6 +1093,20 @@ int output_tree_is_fresh(const struct output_tree *t, const char *path, const ch
 	return e->exists;
 }
 
+int output_tree_made_from(const struct output_tree *t, const char *path,
+			  char hash[OUTPUT_HASH_HEX + 1], size_t *known)
+{
+	const struct manifest_entry *e = manifest_find(t, path);
+
+	*known = e ? (size_t)(e - t->old) : OUTPUT_UNKNOWN;
+	if (!e || !e->hash[0])
+		return -1;
+	memcpy(hash, e->hash, OUTPUT_HASH_HEX + 1);
+	if (!__atomic_load_n(&t->scanned, __ATOMIC_ACQUIRE))
+		scan_outputs((struct output_tree *)t);
+	return e->exists;
+}
+
 size_t output_tree_previous(const struct output_tree *t)
 {
 	return t->had_manifest ? t->nr_old : 0;
@@ -1312,6 +1336,15 @@ static int update_in_place(struct output_tree *t)
 		}
 		free(full);
 	}
+	if (t->record) {
+		full = xasprintf("%s/record", t->tmp);
+		if (write_new_file(full, t->record, t->record_len) < 0) {
+			diag_system_error(t->d, "cannot write '%s': %s", full, strerror(errno));
+			free(full);
+			goto out;
+		}
+		free(full);
+	}
 	strbuf_addstr(&sb, "pr-publish-journal 1\n");
 	strbuf_addf(&sb, "S %s\n", t->tmp);
 	for (i = 0; i < t->nr_cur; i++)
@@ -1329,6 +1362,11 @@ static int update_in_place(struct output_tree *t)
 		strbuf_addf(&sb, "R stamp %s\n", OUTPUT_STAMP);
 	else
 		strbuf_addf(&sb, "D %s\n", OUTPUT_STAMP);
+	/* And so does the record of how it was made. */
+	if (t->record)
+		strbuf_addf(&sb, "R record %s\n", OUTPUT_RECORD);
+	else
+		strbuf_addf(&sb, "D %s\n", OUTPUT_RECORD);
 	strbuf_addstr(&sb, "end\n");
 	/* Termination signals are held by output_tree_commit() from here to
 	 * the end of applying the journal (a SIGKILL cannot be held off; the
@@ -1447,6 +1485,14 @@ int output_tree_commit(struct output_tree *t, struct output_stats *stats)
 		if (ret < 0)
 			diag_system_error(t->d, "cannot write '%s': %s", full, strerror(errno));
 		free(full);
+		if (!ret && t->record) {
+			full = xasprintf("%s/%s", t->tmp, OUTPUT_RECORD);
+			ret = write_new_file(full, t->record, t->record_len);
+			if (ret < 0)
+				diag_system_error(t->d, "cannot write '%s': %s", full,
+						  strerror(errno));
+			free(full);
+		}
 		if (!ret)
 			ret = swap_in(t);
 	}
@@ -1461,6 +1507,19 @@ void output_tree_set_stamp(struct output_tree *t, const char *text)
 {
 	free(t->stamp);
 	t->stamp = text ? xstrdup(text) : NULL;
+}
+
+void output_tree_set_record(struct output_tree *t, char *buf, size_t len)
+{
+	free(t->record);
+	t->record = buf;
+	t->record_len = buf ? len : 0;
+}
+
+const char *output_tree_record(const struct output_tree *t, size_t *len)
+{
+	*len = t->prev_record_len;
+	return t->prev_record;
 }
 
 char *output_tree_read_stamp(const struct output_tree *t)
@@ -1523,6 +1582,7 @@ void output_tree_reset(struct output_tree *t)
 	t->prepared = t->committed = 0;
 	memset(&t->stats, 0, sizeof(t->stats));
 	output_tree_set_stamp(t, NULL);
+	output_tree_set_record(t, NULL, 0);
 }
 
 void output_tree_free(struct output_tree *t)
@@ -1546,6 +1606,8 @@ void output_tree_free(struct output_tree *t)
 	pthread_mutex_destroy(&t->lock);
 	free(t->dirs);
 	free(t->stamp);
+	free(t->record);
+	free(t->prev_record);
 	free(t->old);
 	free(t->cur);
 	free(t->tmp);

@@ -49,6 +49,7 @@
 
 #define OUTPUT_MANIFEST ".pr-publish-manifest"
 #define OUTPUT_STAMP ".pr-publish-stamp"
+#define OUTPUT_RECORD ".pr-publish-plan"
 #define OUTPUT_HASH_HEX 64
 
 /* Incremental SHA-256 over bytes; output_sha256_hex() finishes it. */
@@ -83,6 +84,13 @@ int output_tree_open(struct output_tree **out, const char *dir, int force, struc
 #define OUTPUT_UNKNOWN ((size_t)-1)
 int output_tree_is_fresh(const struct output_tree *t, const char *path, const char *hash,
 			 size_t *known);
+/* The hash the previous build made path from, copied to hash: 1 when the
+ * file is still there, 0 when it was deleted since (both as
+ * output_tree_is_fresh() of that hash would say), -1 when the manifest
+ * does not list it (or the tree was opened with force).  *known as
+ * output_tree_is_fresh() gives it. */
+int output_tree_made_from(const struct output_tree *t, const char *path,
+			  char hash[OUTPUT_HASH_HEX + 1], size_t *known);
 /* How many outputs the previous build made (0 without a manifest).  When
  * every output is fresh and there are as many, nothing needs doing. */
 size_t output_tree_previous(const struct output_tree *t);
@@ -139,6 +147,19 @@ void output_tree_reset(struct output_tree *t);
  */
 void output_tree_set_stamp(struct output_tree *t, const char *text);
 char *output_tree_read_stamp(const struct output_tree *t);
+
+/*
+ * The record (.pr-publish-plan in the output) is the caller's description
+ * of how it made the outputs (build.c: the plan whose hashes the manifest
+ * lists), so that the next build may go by it.  It is committed with the
+ * manifest: set before output_tree_commit() (buf is then t's), it is
+ * written with it; a commit that writes the manifest without one removes
+ * it; a commit that changes nothing leaves the folder's, which still
+ * describes it.  output_tree_record(): the folder's as output_tree_open()
+ * found it (NULL when there is none, or with force).
+ */
+void output_tree_set_record(struct output_tree *t, char *buf, size_t len);
+const char *output_tree_record(const struct output_tree *t, size_t *len);
 /* Frees t, removing the temporary folder if it was not committed. */
 void output_tree_free(struct output_tree *t);
 

@@ -4,10 +4,15 @@ test_description='build: after one release changes, only its outputs are rewritt
 
 KOREA=releases/2020/2020-10-15-korea-conference.en.xml
 
+# Every build here hashes again what the record says it may keep, and
+# fails if a kept hash does not hold.
+PR_PUBLISH_CHECK_MEMO=1
+export PR_PUBLISH_CHECK_MEMO
+
 # "inode path" of every file: a rewritten file gets a new inode, a carried
 # over one keeps it (hard link from the previous build).
 inodes() {
-	(cd public && find . -type f ! -name .pr-publish-manifest -printf "%i %P\n" | LC_ALL=C sort -k2)
+	(cd public && find . -type f ! -name .pr-publish-manifest ! -name .pr-publish-plan -printf "%i %P\n" | LC_ALL=C sort -k2)
 }
 
 test_expect_success 'a site built from the samples' '
@@ -150,6 +155,52 @@ test_expect_success 'a manifest out of order, with a line twice and a stray outp
 	test_cmp expect listed &&
 	run_expect 0 pr-publish build &&
 	grep "is up to date" err
+'
+
+# .pr-publish-plan records the last plan: its key, its shape and each
+# entry's digests.  While this build's plan has the same key and shape,
+# an output that shows no changed release keeps the manifest's hash
+# without being hashed again.
+test_expect_success 'the plan is recorded with the manifest' '
+	run_expect 0 pr-publish build &&
+	head -4 public/.pr-publish-plan >head &&
+	sed -n 1p head >magic && echo "pr-publish-plan 1" >expect && test_cmp expect magic &&
+	grep -c "^[0-9a-f]* [a-z][a-z]/20[0-9][0-9]/[^/]*\.html$" public/.pr-publish-manifest >pages &&
+	sed -n 4p head >count && test_cmp pages count &&
+	test $(($(wc -c <public/.pr-publish-plan) - $(wc -c <head))) = $((16 * $(cat count)))
+'
+
+test_expect_success 'an output that shows no changed release keeps its manifest hash' '
+	man=public/.pr-publish-manifest &&
+	cp $man man.saved &&
+	sed "s|^[0-9a-f]* fr/index.html$|$(printf "%064d" 0) fr/index.html|" man.saved >$man &&
+	grep -q "^0* fr/index.html$" $man &&
+	sed "s|<headline>OSCE and Korea conference|<headline>OSCE and Korea conference on security|" \
+		$KOREA >new && mv new $KOREA &&
+	run_expect 3 pr-publish build &&
+	grep "internal error: a kept hash does not hold (PR_PUBLISH_CHECK_MEMO)" err &&
+	PR_PUBLISH_CHECK_MEMO= run_expect 0 pr-publish build &&
+	grep "^build: 9 pages, 12 feeds, 0 other files rewritten" err &&
+	grep -q "^0* fr/index.html$" $man &&
+	run_expect 0 pr-publish build --force &&
+	! grep -q "^0* fr/index.html$" $man
+'
+
+test_expect_success 'a damaged or foreign record is not gone by' '
+	rm -rf full &&
+	cp public/.pr-publish-plan plan.saved &&
+	head -c 150 plan.saved >public/.pr-publish-plan &&
+	sed "s|conference on security|conference on cooperation|" $KOREA >new && mv new $KOREA &&
+	run_expect 0 pr-publish build &&
+	grep "^build: 9 pages, 12 feeds, 0 other files rewritten" err &&
+	run_expect 0 pr-publish build --out full &&
+	diff -r full public &&
+	sed "4s/^16$/15/" public/.pr-publish-plan >plan && mv plan public/.pr-publish-plan &&
+	sed "s|conference on cooperation|conference|" $KOREA >new && mv new $KOREA &&
+	run_expect 0 pr-publish build &&
+	grep "^build: 9 pages, 12 feeds, 0 other files rewritten" err &&
+	rm -rf full && run_expect 0 pr-publish build --out full &&
+	diff -r full public && rm -rf full
 '
 
 test_expect_success 'one thread or several: the same bytes' '

@@ -7,7 +7,7 @@ COURT=releases/2024/2024-12-05-court-of-conciliation-and-arbitration-30-years.en
 # "inode path" of every file: a rewritten file gets a new inode, a carried
 # over one keeps it (hard link from the previous build).
 inodes() {
-	(cd public && find . -type f ! -name .pr-publish-manifest -printf "%i %P\n" | LC_ALL=C sort -k2)
+	(cd public && find . -type f ! -name .pr-publish-manifest ! -name .pr-publish-plan -printf "%i %P\n" | LC_ALL=C sort -k2)
 }
 
 # The files of after that are new or have another inode than in before.
