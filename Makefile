@@ -18,6 +18,11 @@ DESTDIR ?=
 CC ?= cc
 BUILD ?= build
 PKGS = libxml-2.0 libxslt libexslt hunspell libgit2
+# The program is not linked with libgit2, which it loads when a command
+# first needs it (src/gitlib.h): by the soname of the one it compiles with.
+PROGRAM_PKGS = $(filter-out libgit2,$(PKGS))
+GITLIB_SONAME = $(shell objdump -p "$$(pkg-config --variable=libdir libgit2)/libgit2.so" | \
+		  sed -n 's/^ *SONAME *//p')
 
 # Debian packages: to build, to run the sample job, to test.
 BUILD_DEBS = pkg-config libxml2-dev libxslt1-dev libhunspell-dev libgit2-dev libmimalloc-dev
@@ -82,9 +87,10 @@ pr-publish: $(PROGRAM)
 	@if [ "$(BUILD)" = build ]; then cp $(PROGRAM) $@.tmp && mv -f $@.tmp $@; fi
 
 $(PROGRAM): $(MAIN_OBJ) $(OBJS)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(if $(SAN_FLAGS),,$(ALLOCATOR)) $(shell pkg-config --libs $(PKGS))
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(if $(SAN_FLAGS),,$(ALLOCATOR)) $(shell pkg-config --libs $(PROGRAM_PKGS))
 
 $(MAIN_OBJ): ALL_CFLAGS += $(MALLOC_DEFS)
+$(BUILD)/gitlib.o: ALL_CFLAGS += -DPR_GITLIB_SONAME='"$(GITLIB_SONAME)"'
 
 $(BUILD)/%.o: src/%.c $(DEPS_STAMP) | $(BUILD)
 	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags $(PKGS)) -MMD -MP -c -o $@ $<

@@ -17,7 +17,7 @@
 #define PR_ARCHIVE_H
 
 #include <stddef.h>
-#include <git2.h>
+#include "gitlib.h"
 
 #include "diag.h"
 

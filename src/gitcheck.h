@@ -14,7 +14,7 @@
 #define PR_GITCHECK_H
 
 #include <time.h>
-#include <git2.h>
+#include "gitlib.h"
 
 #include "archive.h"
 #include "diag.h"

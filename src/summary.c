@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <git2.h>
+#include "gitlib.h"
 #include <libxml/tree.h>
 
 #include "util.h"

@@ -71,6 +71,17 @@ test_expect_success 'control characters in names are escaped in messages' '
 	grep "x\\\\x1B\[31my" err
 '
 
+# libgit2 and the fourteen libraries it needs are loaded (src/gitlib.h) by
+# the commands that open a git archive, not at every start.
+test_expect_success 'libgit2 is loaded by the commands that open an archive only' '
+	bulk_archive arch 1 2 &&
+	(cd arch && LD_DEBUG=files pr-publish validate releases >../out 2>../debug) &&
+	grep "file=libxml2" debug >/dev/null &&
+	! grep "file=libgit2" debug &&
+	(cd arch && LD_DEBUG=files pr-publish hook pre-commit >../out 2>../debug) &&
+	grep "file=libgit2.* dynamically loaded by" debug
+'
+
 test_expect_success 'the man page documents every option --help shows' '
 	for cmd in $(pr-publish help | sed -n "s/^  \([a-z][a-z-]*\)  .*/\1/p"); do
 		grep -q "^\\.SS $cmd\$" "$REPO/pr-publish.1" || { echo "man: no section for $cmd"; return 1; }
