@@ -189,7 +189,7 @@ struct plan {
 	char key[OUTPUT_HASH_HEX + 1];   /* the renderer's key and the site file's bytes */
 	struct output_sha256 key_sha;    /* a hash begun with key (one block): every job's start */
 	const struct build_memo *memo;   /* holds for the jobs that show no dirty entry */
-	unsigned char shape[OUTPUT_HASH_BYTES];   /* plan_shape() */
+	char shape[OUTPUT_HASH_HEX + 1];   /* plan_shape() */
 	int record_holds;          /* else the folder's record does, for the same jobs */
 	int check_memo;            /* PR_PUBLISH_CHECK_MEMO: hash those too, and compare */
 	int hashed;                /* every job's hash is known: worth a memo */
@@ -1681,7 +1681,7 @@ static void keep_memo(struct plan *p)
 #define RECORD_DIGEST 8
 
 /* What the listings, sitemap and indexes are made of (same_shape()), for
- * every entry in order, and every job's place: a SHA-256 of it in
+ * every entry in order, and every job's place: a SHA-256 of it, in hex, in
  * p->shape. */
 static void plan_shape(struct plan *p)
 {
@@ -1712,12 +1712,7 @@ static void plan_shape(struct plan *p)
 		jh_num(&h, j->lang);
 		jh_num(&h, j->page);
 	}
-	{
-		char hex[OUTPUT_HASH_HEX + 1];
-
-		output_sha256_hex(&h.sha, hex);
-		unhex(p->shape, hex);
-	}
+	output_sha256_hex(&h.sha, p->shape);
 }
 
 static void record_digests(const struct entry *e, unsigned char out[2 * RECORD_DIGEST])
@@ -1730,12 +1725,9 @@ static void record_digests(const struct entry *e, unsigned char out[2 * RECORD_D
 static void make_record(struct plan *p, char **out, size_t *len)
 {
 	struct strbuf sb = STRBUF_INIT;
-	char shape[2 * OUTPUT_HASH_BYTES + 1];
 	size_t i;
 
-	for (i = 0; i < OUTPUT_HASH_BYTES; i++)
-		snprintf(shape + 2 * i, 3, "%02x", p->shape[i]);
-	strbuf_addf(&sb, RECORD_MAGIC "%s\n%s\n%zu\n", p->key, shape, p->nr_entries);
+	strbuf_addf(&sb, RECORD_MAGIC "%s\n%s\n%zu\n", p->key, p->shape, p->nr_entries);
 	strbuf_grow(&sb, p->nr_entries * 2 * RECORD_DIGEST);
 	for (i = 0; i < p->nr_entries; i++) {
 		unsigned char d[2 * RECORD_DIGEST];
@@ -1753,16 +1745,14 @@ static void use_record(struct plan *p)
 {
 	size_t len, i, nr, head;
 	const char *rec = output_tree_record(p->tree, &len), *at;
-	char shape[2 * OUTPUT_HASH_BYTES + 1], *end;
+	char *end;
 
 	if (p->memo || !rec)
 		return;
-	for (i = 0; i < OUTPUT_HASH_BYTES; i++)
-		snprintf(shape + 2 * i, 3, "%02x", p->shape[i]);
 	head = sizeof(RECORD_MAGIC) - 1;
 	if (len < head + 2 * (OUTPUT_HASH_HEX + 1) || memcmp(rec, RECORD_MAGIC, head) ||
 	    memcmp(rec + head, p->key, OUTPUT_HASH_HEX) || rec[head + OUTPUT_HASH_HEX] != '\n' ||
-	    memcmp(rec + head + OUTPUT_HASH_HEX + 1, shape, OUTPUT_HASH_HEX) ||
+	    memcmp(rec + head + OUTPUT_HASH_HEX + 1, p->shape, OUTPUT_HASH_HEX) ||
 	    rec[head + 2 * OUTPUT_HASH_HEX + 1] != '\n')
 		return;
 	at = rec + head + 2 * (OUTPUT_HASH_HEX + 1);
