@@ -15,6 +15,7 @@
 #include <libxml/xpath.h>
 #include <libxml/xpathInternals.h>
 #include <libxslt/extensions.h>
+#include <libxslt/imports.h>
 #include <libxslt/security.h>
 #include <libxslt/transform.h>
 #include <libxslt/xslt.h>
@@ -23,6 +24,7 @@
 
 #include "datadir.h"
 #include "datetime.h"
+#include "html_out.h"
 #include "site_output.h"
 #include "utf8.h"
 #include "util.h"
@@ -62,6 +64,7 @@ struct renderer {
 	const struct render_release *releases;   /* for pr:release(); lent */
 	size_t nr_releases;
 	int marks_releases;        /* see render_releases_read_only() */
+	int own_html[RENDER_NR];   /* its results written by html_out_page() */
 };
 
 /* Where libxslt's and libxml2's messages go in this thread: libxslt's
@@ -962,6 +965,25 @@ static int compute_key(struct renderer *r)
 	return ret;
 }
 
+/* Whether what style makes is written by html_out_page(), not by libxslt:
+ * xsl:output method="html", indent="no", encoding UTF-8 (as html.xsl
+ * has it), unless PR_PUBLISH_LIBXML2_HTML is set (to compare the two:
+ * tests/t3001, tools/bench-build.sh). */
+static int html_out_fits(xsltStylesheetPtr style)
+{
+	const xmlChar *method, *encoding;
+	const char *env = getenv("PR_PUBLISH_LIBXML2_HTML");
+	int indent;
+
+	if (env && *env)
+		return 0;
+	XSLT_GET_IMPORT_PTR(method, style, method)
+	XSLT_GET_IMPORT_PTR(encoding, style, encoding)
+	XSLT_GET_IMPORT_INT(indent, style, indent)
+	return method && xmlStrEqual(method, (const xmlChar *)"html") && indent == 0 &&
+	       encoding && !xmlStrcasecmp(encoding, (const xmlChar *)"UTF-8");
+}
+
 int render_new(struct renderer **out, const char *dir, struct diag *d)
 {
 	struct renderer *r = xcalloc(1, sizeof(*r));
@@ -1018,6 +1040,7 @@ int render_new(struct renderer **out, const char *dir, struct diag *d)
 		}
 		free(path);
 		r->marks_releases |= style_names(r->styles[k], "generate-id");
+		r->own_html[k] = html_out_fits(r->styles[k]);
 	}
 
 	r->sec = xsltNewSecurityPrefs();
@@ -1102,6 +1125,17 @@ int render_apply_quiet(const struct renderer *r, enum render_kind kind, xmlDocPt
 	res = xsltApplyStylesheetUser(style, input, NULL, NULL, NULL, ctxt);
 	if (!res || ctxt->state != XSLT_STATE_OK)
 		goto out;
+	if (r->own_html[kind]) {
+		struct strbuf sb = STRBUF_INIT;
+
+		if (!html_out_page(res, &sb)) {
+			*len = sb.len;
+			*out = sb.len ? strbuf_detach(&sb) : xstrdup("");
+			ret = 0;
+			goto out;
+		}
+		strbuf_release(&sb);
+	}
 	if (xsltSaveResultToString(&text, &text_len, res, style) < 0 || text_len < 0)
 		goto out;
 	*out = xmalloc((size_t)text_len + 1);

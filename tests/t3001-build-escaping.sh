@@ -76,6 +76,15 @@ test_expect_success 'links keep their query strings, escaped once' '
 	grep -F "<a href=\"https://example.org/?a=1&amp;b=2\" rel=\"external noopener\">link</a>" $PAGE
 '
 
+# The pages are written by src/html_out.c, not by libxml2's serialiser;
+# its bytes are libxml2's, hostile text and links included
+# (tests/unit/test-html-out.c tries every character).
+test_expect_success 'the pages are byte for byte what libxml2 would write' '
+	PR_PUBLISH_LIBXML2_HTML=1 run_expect 0 pr-publish build --out by-libxml2 &&
+	diff -r by-libxml2 public &&
+	rm -rf by-libxml2
+'
+
 # Our own stylesheets, made hostile: the sandbox must stop them.
 write_sheet() {
 	mkdir -p stylesheets &&

@@ -1,0 +1,34 @@
+/*
+ * html_out.h - a rendered page to bytes: the HTML serialiser.
+ *
+ * A page's result tree, as html.xsl makes it (xsl:output method="html",
+ * indent="no", encoding UTF-8), written as libxml2's HTML serialiser
+ * (htmlDocContentDumpFormatOutput(), which xsltSaveResultToString() calls)
+ * writes it, byte for byte: the same doctype, the same end tags left out or
+ * written (libxml2's own table of elements, looked up once per name), the
+ * same escaping of text and attributes (URI attributes %-escaped as
+ * xmlURIEscapeStr() does, the others with entities).  It takes half the
+ * time: libxml2 looks every element and attribute up in its tables by name
+ * with strcasecmp() (here: once per name and thread) and escapes text a
+ * character at a time through its output buffers.  At 12,500 releases the
+ * pages' serialisation went from ~0.7 s to ~0.37 s of a full build's ~6 s
+ * of CPU.
+ *
+ * Only what our stylesheets make is written here: elements and attributes
+ * without namespaces, text, comments.  A tree with anything else
+ * (namespaces, CDATA, processing instructions, text marked for output
+ * without escaping) is refused (-1) and the caller serialises it with
+ * libxslt, so that the bytes are always libxml2's.
+ */
+#ifndef PR_HTML_OUT_H
+#define PR_HTML_OUT_H
+
+#include <libxml/tree.h>
+
+#include "util.h"
+
+/* Appends the page doc to out: 0, or -1 (out as it was) when doc holds
+ * what only libxml2 writes. */
+int html_out_page(xmlDocPtr doc, struct strbuf *out);
+
+#endif
