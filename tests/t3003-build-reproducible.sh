@@ -24,6 +24,23 @@ test_expect_success 'the same releases copied in reverse order, with other times
 	diff -r a/public b/deeper/path/public
 '
 
+# Listings go by date (newest first), then id, then language.  The files
+# come by path, which is that order but where an id is another's prefix:
+# "osce-2.en.xml" comes before "osce.en.xml", and "osce" before "osce-2".
+test_expect_success 'listings are by date, then id, whatever the order of the paths' '
+	mkdir c && (cd c && make_archive && cp -R "$REPO/releases/." releases/ &&
+		korea_release 2020-10-15-osce >releases/2020/2020-10-15-osce.en.xml &&
+		korea_release 2020-10-15-osce-2 >releases/2020/2020-10-15-osce-2.en.xml &&
+		pr-publish build -q) &&
+	grep -o "2020/2020-10-15-[a-z0-9-]*\.html" c/public/en/index.html | uniq >order &&
+	printf "%s\n" 2020/2020-10-15-korea-conference.html 2020/2020-10-15-osce.html \
+		2020/2020-10-15-osce-2.html >expect &&
+	test_cmp expect order &&
+	grep -o "[0-9]*/20[0-9][0-9]-[0-9][0-9]-[0-9][0-9]" c/public/en/index.html |
+		sed "s|.*/||" >dates &&
+	test $(wc -l <dates) -gt 3 && sort -r dates >newest-first && test_cmp newest-first dates
+'
+
 test_expect_success 'a second build changes nothing and says so' '
 	(cd a && run_expect 0 pr-publish build) &&
 	grep "is up to date" a/err
