@@ -368,6 +368,56 @@ static int cur_cmp(const void *a, const void *b)
 	return strcmp(x->path, y->path);
 }
 
+/* cur[] in cur_cmp()'s order without a sort where it can: the entries
+ * the manifest had go to their place in it, and the few new ones, sorted,
+ * are merged in by path.  (A qsort() of 18,000 entries was ~1 ms of a
+ * rebuild after one change.)  A path recorded twice: the qsort(), after
+ * which the caller finds it. */
+static void sort_cur(struct output_tree *t)
+{
+	struct manifest_entry *out, *fresh;
+	size_t *at, i, o, n = 0, k = 0, nr_new = 0;
+
+	if (!t->nr_old || !t->nr_cur) {
+		qsort(t->cur, t->nr_cur, sizeof(*t->cur), cur_cmp);
+		return;
+	}
+	at = xmalloc(t->nr_old * sizeof(*at));
+	for (o = 0; o < t->nr_old; o++)
+		at[o] = SIZE_MAX;
+	for (i = 0; i < t->nr_cur; i++) {
+		o = t->cur[i].old;
+		if (o == NOT_OLD) {
+			nr_new++;
+		} else if (at[o] != SIZE_MAX) {
+			free(at);
+			qsort(t->cur, t->nr_cur, sizeof(*t->cur), cur_cmp);
+			return;
+		} else {
+			at[o] = i;
+		}
+	}
+	fresh = xmalloc((nr_new + 1) * sizeof(*fresh));
+	for (i = 0; i < t->nr_cur; i++)
+		if (t->cur[i].old == NOT_OLD)
+			fresh[k++] = t->cur[i];
+	qsort(fresh, nr_new, sizeof(*fresh), cur_cmp);
+	out = xmalloc(t->nr_cur * sizeof(*out));
+	for (k = 0, o = 0; o < t->nr_old; o++) {
+		if (at[o] == SIZE_MAX)
+			continue;
+		while (k < nr_new && strcmp(fresh[k].path, t->old[o].path) < 0)
+			out[n++] = fresh[k++];
+		out[n++] = t->cur[at[o]];
+	}
+	while (k < nr_new)
+		out[n++] = fresh[k++];
+	memcpy(t->cur, out, n * sizeof(*out));
+	free(out);
+	free(fresh);
+	free(at);
+}
+
 /* cur[] entry c against old[i]: <0, 0 (the same path) or >0. */
 static int cur_vs_old(const struct output_tree *t, const struct manifest_entry *c, size_t i)
 {
@@ -1243,17 +1293,25 @@ int output_tree_write(struct output_tree *t, const char *path, const char *hash,
 static void manifest_text(const struct output_tree *t, struct strbuf *sb)
 {
 	size_t i, len = 0;
+	char *p;
 
 	for (i = 0; i < t->nr_cur; i++)
 		len += OUTPUT_HASH_HEX + strlen(t->cur[i].path) + 2;
 	strbuf_grow(sb, len + 32);
 	strbuf_addstr(sb, "pr-publish-manifest 1\n");
+	/* Written in place, the room made above: 18,000 lines. */
+	p = sb->buf + sb->len;
 	for (i = 0; i < t->nr_cur; i++) {
-		strbuf_add(sb, t->cur[i].hash, OUTPUT_HASH_HEX);
-		strbuf_addch(sb, ' ');
-		strbuf_addstr(sb, t->cur[i].path);
-		strbuf_addch(sb, '\n');
+		size_t n = strlen(t->cur[i].path);
+
+		memcpy(p, t->cur[i].hash, OUTPUT_HASH_HEX);
+		p[OUTPUT_HASH_HEX] = ' ';
+		memcpy(p + OUTPUT_HASH_HEX + 1, t->cur[i].path, n);
+		p[OUTPUT_HASH_HEX + 1 + n] = '\n';
+		p += OUTPUT_HASH_HEX + 2 + n;
 	}
+	*p = '\0';
+	sb->len = (size_t)(p - sb->buf);
 }
 
 /* Moves tmp into dir's place. */
@@ -1405,7 +1463,7 @@ int output_tree_prepare(struct output_tree *t, struct output_stats *stats)
 	}
 	memset(&t->stats, 0, sizeof(t->stats));
 	/* The manifest lists outputs by path: the same build, the same bytes. */
-	qsort(t->cur, t->nr_cur, sizeof(*t->cur), cur_cmp);
+	sort_cur(t);
 	for (i = 1; i < t->nr_cur; i++)
 		if (!cur_cmp(&t->cur[i], &t->cur[i - 1])) {
 			diag_system_error(t->d, "internal error: '%s' was produced twice",
