@@ -227,6 +227,7 @@ struct output_tree {
 	size_t record_len;
 	char *prev_record;  /* the folder's, read by output_tree_open() */
 	size_t prev_record_len;
+	char named_record[OUTPUT_HASH_HEX + 1];   /* the SHA-256 the manifest gives it */
 	size_t nr_written, nr_staged;
 	struct manifest_entry *old;   /* sorted by path */
 	size_t nr_old;
@@ -281,7 +282,9 @@ static int manifest_read(struct output_tree *t)
 		if (!nl)
 			break;
 		*nl = '\0';
-		if (nl - p >= OUTPUT_HASH_HEX + 2 && p[OUTPUT_HASH_HEX] == ' ') {
+		if (!strncmp(p, "record ", 7) && nl - p == 7 + OUTPUT_HASH_HEX) {
+			memcpy(t->named_record, p + 7, OUTPUT_HASH_HEX + 1);
+		} else if (nl - p >= OUTPUT_HASH_HEX + 2 && p[OUTPUT_HASH_HEX] == ' ') {
 			e = &t->old[t->nr_old++];
 			memcpy(e->hash, p, OUTPUT_HASH_HEX);
 			e->hash[OUTPUT_HASH_HEX] = '\0';
@@ -828,8 +831,25 @@ int output_tree_open(struct output_tree **out, const char *dir, int force, struc
 		/* Absent or unreadable: the caller does without. */
 		char *path = xasprintf("%s/%s", t->dir, OUTPUT_RECORD);
 
-		t->prev_record = read_regular_file(path, (size_t)1 << 28, &t->prev_record_len);
+		t->prev_record = t->named_record[0]
+			? read_regular_file(path, (size_t)1 << 28, &t->prev_record_len) : NULL;
 		free(path);
+		/* One the manifest does not name (left by hand, or by a version
+		 * that did not know of it, while it wrote the manifest) does
+		 * not describe the outputs. */
+		if (t->prev_record) {
+			struct output_sha256 sha;
+			char hex[OUTPUT_HASH_HEX + 1];
+
+			output_sha256_init(&sha);
+			output_sha256_add(&sha, t->prev_record, t->prev_record_len);
+			output_sha256_hex(&sha, hex);
+			if (strcmp(hex, t->named_record)) {
+				free(t->prev_record);
+				t->prev_record = NULL;
+				t->prev_record_len = 0;
+			}
+		}
 	}
 	t->mode = t->had_manifest && !force ? MODE_UPDATE : MODE_WHOLE;
 	/* Which outputs are still there is read now, beside the caller's
@@ -1297,8 +1317,18 @@ static void manifest_text(const struct output_tree *t, struct strbuf *sb)
 
 	for (i = 0; i < t->nr_cur; i++)
 		len += OUTPUT_HASH_HEX + strlen(t->cur[i].path) + 2;
-	strbuf_grow(sb, len + 32);
+	strbuf_grow(sb, len + 32 + 8 + OUTPUT_HASH_HEX);
 	strbuf_addstr(sb, "pr-publish-manifest 1\n");
+	/* The record that goes with it, by its SHA-256 (output_tree_open()). */
+	if (t->record) {
+		struct output_sha256 sha;
+		char hex[OUTPUT_HASH_HEX + 1];
+
+		output_sha256_init(&sha);
+		output_sha256_add(&sha, t->record, t->record_len);
+		output_sha256_hex(&sha, hex);
+		strbuf_addf(sb, "record %s\n", hex);
+	}
 	/* Written in place, the room made above: 18,000 lines. */
 	p = sb->buf + sb->len;
 	for (i = 0; i < t->nr_cur; i++) {

@@ -152,11 +152,14 @@ char *output_tree_read_stamp(const struct output_tree *t);
  * The record (.pr-publish-plan in the output) is the caller's description
  * of how it made the outputs (build.c: the plan whose hashes the manifest
  * lists), so that the next build may go by it.  It is committed with the
- * manifest: set before output_tree_commit() (buf is then t's), it is
+ * manifest, which names it by its SHA-256 ("record <hex>", a line older
+ * versions skip): set before output_tree_commit() (buf is then t's), it is
  * written with it; a commit that writes the manifest without one removes
- * it; a commit that changes nothing leaves the folder's, which still
- * describes it.  output_tree_record(): the folder's as output_tree_open()
- * found it (NULL when there is none, or with force).
+ * it; a commit that changes nothing leaves both.  output_tree_record():
+ * the folder's as output_tree_open() found it, NULL when there is none,
+ * with force, or when the manifest does not name it (a manifest written
+ * meanwhile by a version that knew nothing of records, a file put there
+ * by hand): then it does not describe the outputs.
  */
 void output_tree_set_record(struct output_tree *t, char *buf, size_t len);
 const char *output_tree_record(const struct output_tree *t, size_t *len);

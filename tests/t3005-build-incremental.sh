@@ -186,6 +186,23 @@ test_expect_success 'an output that shows no changed release keeps its manifest 
 	! grep -q "^0* fr/index.html$" $man
 '
 
+# A version that knew nothing of the record wrote the manifest without
+# naming it, and left it: it describes an older build.
+test_expect_success 'a record the manifest does not name is not gone by' '
+	man=public/.pr-publish-manifest &&
+	grep -q "^record [0-9a-f]*$" $man &&
+	sed "/^record /d; s|^[0-9a-f]* fr/index.html$|$(printf "%064d" 0) fr/index.html|" \
+		$man >m && mv m $man &&
+	sed "s|<headline>OSCE and Korea conference|<headline>OSCE and Korea conference on security|" \
+		$KOREA >new && mv new $KOREA &&
+	run_expect 0 pr-publish build &&
+	grep "^build: 10 pages, 12 feeds, 0 other files rewritten" err &&
+	! grep -q "^0* fr/index.html$" $man &&
+	grep -q "^record [0-9a-f]*$" $man &&
+	sed "s|conference on security|conference|" $KOREA >new && mv new $KOREA &&
+	run_expect 0 pr-publish build
+'
+
 test_expect_success 'a damaged or foreign record is not gone by' '
 	rm -rf full &&
 	cp public/.pr-publish-plan plan.saved &&
