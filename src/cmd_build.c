@@ -497,7 +497,6 @@ static int file_load(void *data, size_t i, struct release **out, struct strbuf *
 {
 	struct release_summary *const *sums = data;
 	const struct release_summary *s = sums[i];
-	struct output_sha256 sha;
 	char hex[OUTPUT_HASH_HEX + 1];
 	struct diag quiet;
 
@@ -509,9 +508,7 @@ static int file_load(void *data, size_t i, struct release **out, struct strbuf *
 		strbuf_addf(err, "cannot read '%s' again", s->path);
 		return -1;
 	}
-	output_sha256_init(&sha);
-	output_sha256_add(&sha, (*out)->xml->buf, (*out)->xml->len);
-	output_sha256_hex(&sha, hex);
+	output_sha256_of((*out)->xml->buf, (*out)->xml->len, hex);
 	if (strcmp(hex, s->content)) {
 		release_free(*out);
 		*out = NULL;
@@ -533,16 +530,13 @@ static void file_unload(void *data, size_t i, struct release *rel)
  * hash and the summary cache made for it.  0, or an exit code. */
 static int state_load_site(struct build_state *st, struct diag *d)
 {
-	struct output_sha256 sha;
 	int ret = common_load_site(&common, d, &st->site);
 
 	if (ret)
 		return ret;
 	free(st->root);
 	st->root = common_archive_root(st->site);
-	output_sha256_init(&sha);
-	output_sha256_add(&sha, st->site->xml->buf, st->site->xml->len);
-	output_sha256_hex(&sha, st->site_hash);
+	output_sha256_of(st->site->xml->buf, st->site->xml->len, st->site_hash);
 	return 0;
 }
 

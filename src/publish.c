@@ -232,15 +232,12 @@ static int tree_summaries_load(struct tree_summaries *ts, struct archive *a,
 	git_tree_entry *entry = NULL;
 	git_tree *rels_tree = NULL;
 	char site_hash[OUTPUT_HASH_HEX + 1], *cache_path = summaries_cache_path(a);
-	struct output_sha256 sha;
 	size_t cached;
 	int flat;
 
 	ts->a = a;
 	ts->d = d;
-	output_sha256_init(&sha);
-	output_sha256_add(&sha, site->xml->buf, site->xml->len);
-	output_sha256_hex(&sha, site_hash);
+	output_sha256_of(site->xml->buf, site->xml->len, site_hash);
 	ts->cache = summary_cache_load(cache_path, site_hash);
 	strbuf_addstr(&ts->path, "releases/");
 	/* A folder that cannot be read (a damaged repository) fails the
@@ -291,7 +288,6 @@ static int blob_load(void *data, size_t i, struct release **out, struct strbuf *
 {
 	struct tree_summaries *ts = data;
 	const struct release_summary *s = ts->sums[i];
-	struct output_sha256 sha;
 	char hex[OUTPUT_HASH_HEX + 1], *buf = NULL;
 	struct diag quiet;
 	size_t len = 0;
@@ -309,9 +305,7 @@ static int blob_load(void *data, size_t i, struct release **out, struct strbuf *
 		strbuf_addf(err, "cannot read '%s' from the archive", s->path);
 		return -1;
 	}
-	output_sha256_init(&sha);
-	output_sha256_add(&sha, buf, len);
-	output_sha256_hex(&sha, hex);
+	output_sha256_of(buf, len, hex);
 	if (strcmp(hex, s->content) ||
 	    release_parse_memory_unchecked(out, s->path, buf, len, &quiet) < 0) {
 		free(buf);

@@ -191,6 +191,15 @@ void output_sha256_hex(struct output_sha256 *s, char hex[OUTPUT_HASH_HEX + 1])
 	hex[OUTPUT_HASH_HEX] = '\0';
 }
 
+void output_sha256_of(const void *data, size_t len, char hex[OUTPUT_HASH_HEX + 1])
+{
+	struct output_sha256 sha;
+
+	output_sha256_init(&sha);
+	output_sha256_add(&sha, data, len);
+	output_sha256_hex(&sha, hex);
+}
+
 /* ---- the manifest ------------------------------------------------------- */
 
 #define NOT_OLD SIZE_MAX
@@ -764,7 +773,6 @@ int output_tree_open(struct output_tree **out, const char *dir, int force, struc
 	{
 		char real[PATH_MAX], hex[OUTPUT_HASH_HEX + 1];
 		const char *tmpdir = getenv("TMPDIR");
-		struct output_sha256 sha;
 		char *key;
 
 		if (!realpath(t->parent, real)) {
@@ -772,9 +780,7 @@ int output_tree_open(struct output_tree **out, const char *dir, int force, struc
 			goto fail;
 		}
 		key = xasprintf("%s/%s", real, t->base);
-		output_sha256_init(&sha);
-		output_sha256_add(&sha, key, strlen(key));
-		output_sha256_hex(&sha, hex);
+		output_sha256_of(key, strlen(key), hex);
 		free(key);
 		lock_path = xasprintf("%s/pr-publish-build-%.16s.lock",
 				      tmpdir && *tmpdir ? tmpdir : "/tmp", hex);
@@ -838,12 +844,9 @@ int output_tree_open(struct output_tree **out, const char *dir, int force, struc
 		 * that did not know of it, while it wrote the manifest) does
 		 * not describe the outputs. */
 		if (t->prev_record) {
-			struct output_sha256 sha;
 			char hex[OUTPUT_HASH_HEX + 1];
 
-			output_sha256_init(&sha);
-			output_sha256_add(&sha, t->prev_record, t->prev_record_len);
-			output_sha256_hex(&sha, hex);
+			output_sha256_of(t->prev_record, t->prev_record_len, hex);
 			if (strcmp(hex, t->named_record)) {
 				free(t->prev_record);
 				t->prev_record = NULL;
@@ -1147,6 +1150,16 @@ out:
 	free(state_buf);
 }
 
+/* Whether e's file is still in the folder (deleted by hand since: made
+ * again).  The folder is read once (output_tree_open() started it; this
+ * waits for it). */
+static int still_there(const struct output_tree *t, const struct manifest_entry *e)
+{
+	if (!__atomic_load_n(&t->scanned, __ATOMIC_ACQUIRE))
+		scan_outputs((struct output_tree *)t);
+	return e->exists;
+}
+
 int output_tree_is_fresh(const struct output_tree *t, const char *path, const char *hash,
 			 size_t *known)
 {
@@ -1156,11 +1169,7 @@ int output_tree_is_fresh(const struct output_tree *t, const char *path, const ch
 		*known = e ? (size_t)(e - t->old) : OUTPUT_UNKNOWN;
 	if (!e || strcmp(e->hash, hash))
 		return 0;
-	/* Deleted by hand since: make it again.  The folder is read once
-	 * (output_tree_open() started it; this waits for it). */
-	if (!__atomic_load_n(&t->scanned, __ATOMIC_ACQUIRE))
-		scan_outputs((struct output_tree *)t);
-	return e->exists;
+	return still_there(t, e);
 }
 
 int output_tree_made_from(const struct output_tree *t, const char *path,
@@ -1172,9 +1181,7 @@ int output_tree_made_from(const struct output_tree *t, const char *path,
 	if (!e || !e->hash[0])
 		return -1;
 	memcpy(hash, e->hash, OUTPUT_HASH_HEX + 1);
-	if (!__atomic_load_n(&t->scanned, __ATOMIC_ACQUIRE))
-		scan_outputs((struct output_tree *)t);
-	return e->exists;
+	return still_there(t, e);
 }
 
 size_t output_tree_previous(const struct output_tree *t)
@@ -1321,12 +1328,9 @@ static void manifest_text(const struct output_tree *t, struct strbuf *sb)
 	strbuf_addstr(sb, "pr-publish-manifest 1\n");
 	/* The record that goes with it, by its SHA-256 (output_tree_open()). */
 	if (t->record) {
-		struct output_sha256 sha;
 		char hex[OUTPUT_HASH_HEX + 1];
 
-		output_sha256_init(&sha);
-		output_sha256_add(&sha, t->record, t->record_len);
-		output_sha256_hex(&sha, hex);
+		output_sha256_of(t->record, t->record_len, hex);
 		strbuf_addf(sb, "record %s\n", hex);
 	}
 	/* Written in place, the room made above: 18,000 lines. */

@@ -64,6 +64,8 @@ void output_sha256_init(struct output_sha256 *s);
 void output_sha256_add(struct output_sha256 *s, const void *data, size_t len);
 /* Writes 64 hex digits and a NUL to hex. */
 void output_sha256_hex(struct output_sha256 *s, char hex[OUTPUT_HASH_HEX + 1]);
+/* The SHA-256 of len bytes at data, in hex, at once. */
+void output_sha256_of(const void *data, size_t len, char hex[OUTPUT_HASH_HEX + 1]);
 
 struct output_stats {
 	size_t written;    /* rendered and written */

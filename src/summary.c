@@ -130,12 +130,9 @@ static void put_item(struct strbuf *sb, const struct release_summary *s)
 static void item_hash(struct release_summary *s)
 {
 	struct strbuf sb = STRBUF_INIT;
-	struct output_sha256 sha;
 
 	put_item(&sb, s);
-	output_sha256_init(&sha);
-	output_sha256_add(&sha, sb.buf, sb.len);
-	output_sha256_hex(&sha, s->item);
+	output_sha256_of(sb.buf, sb.len, s->item);
 	strbuf_release(&sb);
 }
 
@@ -143,7 +140,6 @@ struct release_summary *summary_from_release(const struct release *rel)
 {
 	struct release_summary *s = xcalloc(1, sizeof(*s));
 	const xmlNode *where[SUMMARY_NR_FACTS];
-	struct output_sha256 sha;
 	struct diag_loc loc;
 	size_t i;
 
@@ -180,9 +176,7 @@ struct release_summary *summary_from_release(const struct release *rel)
 		s->fact_line[i] = loc.line;
 		s->fact_column[i] = loc.column;
 	}
-	output_sha256_init(&sha);
-	output_sha256_add(&sha, rel->xml->buf, rel->xml->len);
-	output_sha256_hex(&sha, s->content);
+	output_sha256_of(rel->xml->buf, rel->xml->len, s->content);
 	item_hash(s);
 	return s;
 }
