@@ -51,8 +51,13 @@ int common_setup_diag(const struct common_options *c, const char *cmd, struct di
 /* Finds and loads the site file: --site, $PR_PUBLISH_SITE, or site.xml in
  * the current directory or the nearest one above.  Returns 0 or an exit code. */
 int common_load_site(const struct common_options *c, struct diag *d, struct site **out);
+/* The path common_load_site() loads (the caller's), or NULL when there is
+ * no site file to find. */
+char *common_site_path(const struct common_options *c);
 /* The folder of the site file: the archive's root ("." for "site.xml"). */
 char *common_archive_root(const struct site *site);
+/* The same from the site file's path. */
+char *common_root_of(const char *site_path);
 /* root's releases/ folder, as the walk names it ("releases" for "."); the
  * caller's. */
 char *common_releases_dir(const char *root);

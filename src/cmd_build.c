@@ -337,6 +337,7 @@ struct build_state {
 	char *sheets;
 	struct renderer *r;
 	struct build_memo *memo;       /* a watch's: the last build's plan (build.h) */
+	struct files_walk *walk;       /* begun before the site was loaded, for the first build */
 	time_t embargo_lifts;          /* the next embargo's instant, else 0 */
 };
 
@@ -396,13 +397,23 @@ static int load_summaries(struct build_state *st, time_t now, int walk, struct d
 	out.today = today;
 	date_from_time(now, &t);
 	snprintf(today, sizeof(today), "%04d-%02d-%02d", t.year, t.month, t.day);
+	/* A walk begun early is of the same folder, unless the site moved. */
+	if (st->walk && (!walk || strcmp(files_walk_path(st->walk), dir))) {
+		files_walk_finish(st->walk, NULL, NULL);
+		st->walk = NULL;
+	}
 	if (walk) {
 		struct file_list old = st->files;
 
 		memset(&st->files, 0, sizeof(st->files));
 		/* The keys come from the walk: an fstatat per file in its folder. */
-		if (files_collect_stat(&st->files, dir, d) < 0)
+		if (st->walk) {
+			if (files_walk_finish(st->walk, &st->files, d) < 0)
+				out.system_error = 1;
+			st->walk = NULL;
+		} else if (files_collect_stat(&st->files, dir, d) < 0) {
 			out.system_error = 1;
+		}
 		if (prev) {
 			struct release_summary **moved = move_by_path(&old, prev, &st->files);
 			free(prev);
@@ -578,6 +589,9 @@ static void state_reset(struct build_state *st, int sheets)
 
 static void state_free(struct build_state *st)
 {
+	if (st->walk)
+		files_walk_finish(st->walk, NULL, NULL);
+	st->walk = NULL;
 	state_reset(st, 1);
 	free(st->root);
 	st->root = NULL;
@@ -615,6 +629,14 @@ static int build_once(struct build_state *st, int walk, const struct timespec *c
 		if (!force)
 			st->cache = summary_cache_load(st->cache_path, st->site_hash);
 	}
+	/* Compiled while the walk runs (cmd_build()). */
+	if (!st->r) {
+		st->sheets = render_find_stylesheets(st->root, d);
+		if (!st->sheets || render_new(&st->r, st->sheets, d) < 0) {
+			ret = EXIT_SYSTEM;
+			goto out;
+		}
+	}
 	/* The summaries taken from the cache are borrowed from it: it is
 	 * freed last, after them (summary.h). */
 	ret = load_summaries(st, opts.now, walk, d, &cache_changed);
@@ -634,13 +656,6 @@ static int build_once(struct build_state *st, int walk, const struct timespec *c
 		st->reread = 0;
 	}
 
-	if (!st->r) {
-		st->sheets = render_find_stylesheets(st->root, d);
-		if (!st->sheets || render_new(&st->r, st->sheets, d) < 0) {
-			ret = EXIT_SYSTEM;
-			goto out;
-		}
-	}
 	opts.out_dir = out_dir;
 	opts.force = force;
 	opts.memo = watch ? &st->memo : NULL;
@@ -873,6 +888,21 @@ int cmd_build(int argc, const char **argv)
 	if (clock_now(&now, &why) < 0) {
 		diag_system_error(&d, "%s", why);
 		return EXIT_USAGE;
+	}
+	/* The walk of the releases needs only the site file's place: it runs
+	 * on the other cores while the site, the cache and the stylesheets
+	 * are loaded, and this thread joins it when they are. */
+	if (!commit) {
+		char *site_path = common_site_path(&common);
+
+		if (site_path) {
+			char *root = common_root_of(site_path), *dir = common_releases_dir(root);
+
+			st.walk = files_walk_start(dir, &d);
+			free(dir);
+			free(root);
+			free(site_path);
+		}
 	}
 	ret = state_load_site(&st, &d);
 	if (ret)

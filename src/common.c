@@ -71,27 +71,30 @@ static char *find_site_upwards(void)
 	return NULL;
 }
 
-int common_load_site(const struct common_options *c, struct diag *d, struct site **out)
+char *common_site_path(const struct common_options *c)
 {
 	const char *env = getenv("PR_PUBLISH_SITE");
-	char *found = NULL;
-	const char *path;
+
+	if (c->site)
+		return xstrdup(c->site);
+	if (env && *env)
+		return xstrdup(env);
+	return find_site_upwards();
+}
+
+int common_load_site(const struct common_options *c, struct diag *d, struct site **out)
+{
+	char *path = common_site_path(c);
 	int ret;
 
 	*out = NULL;
-	if (c->site)
-		path = c->site;
-	else if (env && *env)
-		path = env;
-	else if ((found = find_site_upwards()))
-		path = found;
-	else {
+	if (!path) {
 		diag_system_error(d, "no site.xml in this directory or any above; "
 				  "run in an archive or pass --site FILE");
 		return EXIT_SYSTEM;
 	}
 	ret = site_load(out, path, d);
-	free(found);
+	free(path);
 	if (ret == XMLDOC_SYSTEM)
 		return EXIT_SYSTEM;
 	if (ret)
@@ -99,15 +102,20 @@ int common_load_site(const struct common_options *c, struct diag *d, struct site
 	return 0;
 }
 
-char *common_archive_root(const struct site *site)
+char *common_root_of(const char *site_path)
 {
-	const char *slash = strrchr(site->path, '/');
+	const char *slash = strrchr(site_path, '/');
 
 	if (!slash)
 		return xstrdup(".");
-	if (slash == site->path)
+	if (slash == site_path)
 		return xstrdup("/");
-	return xstrndup(site->path, (size_t)(slash - site->path));
+	return xstrndup(site_path, (size_t)(slash - site_path));
+}
+
+char *common_archive_root(const struct site *site)
+{
+	return common_root_of(site->path);
 }
 
 char *common_verdicts_dir(const char *root)

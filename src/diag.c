@@ -54,6 +54,15 @@ void diag_flush_held(struct diag *d, struct diag *held)
 	d->errors += held->errors;
 	d->warnings += held->warnings;
 	d->files += held->files;
+	diag_drop_held(held);
+}
+
+void diag_drop_held(struct diag *held)
+{
+	struct diag_held *h = held->held;
+
+	if (!h)
+		return;
 	strbuf_release(&h->bytes);
 	free(h->parts);
 	free(h);

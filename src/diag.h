@@ -72,6 +72,8 @@ void diag_init(struct diag *d, enum diag_format format);
  */
 void diag_hold(struct diag *held, const struct diag *like);
 void diag_flush_held(struct diag *d, struct diag *held);
+/* Frees what held kept, printing nothing (its counts are lost). */
+void diag_drop_held(struct diag *held);
 
 void diag_report(struct diag *d, const struct diag_loc *loc,
 		 enum diag_severity severity, const char *rule,

@@ -231,72 +231,137 @@ static void append_list(struct file_list *dst, struct file_list *src, int want)
 	memset(src, 0, sizeof(*src));
 }
 
-static int walk_top(struct file_list *list, const char *path, struct diag *d, int want)
-{
+/*
+ * A walk under way (files_walk_start()): the top folder was read on the
+ * caller's thread, its subfolders are being walked by the helpers, and
+ * files_walk_finish() has the caller's thread walk what is left.
+ */
+struct files_walk {
 	struct walk_top w;
+	char *path;
 	DIR *dh;
 	char **names;
-	size_t nr, i;
-	int ret = 0;
+	size_t nr;
+	struct thread_work *work;     /* NULL: nothing to walk */
+	struct file_list single;      /* path itself, a file */
+	struct diag held;             /* the top folder's own messages */
+	int ret;
+};
 
-	memset(&w, 0, sizeof(w));
-	w.top = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (w.top < 0 || !(dh = fdopendir(w.top))) {
-		diag_system_error(d, "cannot read directory '%s': %s", path, strerror(errno));
-		if (w.top >= 0)
-			close(w.top);
-		return -1;
+static struct files_walk *walk_start(const char *path, const struct diag *like, int want)
+{
+	struct files_walk *fw = xcalloc(1, sizeof(*fw));
+	struct walk_top *w = &fw->w;
+	struct stat st;
+	size_t i;
+
+	fw->path = xstrdup(path);
+	diag_hold(&fw->held, like);
+	w->top = -1;
+	w->top_path = fw->path;
+	w->want = want;
+	if (stat(path, &st) < 0) {
+		diag_system_error(&fw->held, "cannot open '%s': %s", path, strerror(errno));
+		fw->ret = -1;
+		return fw;
 	}
-	w.top_path = path;
-	w.want = want;
-	names = read_names(dh, &nr);
-	w.trees = xcalloc(nr + 1, sizeof(*w.trees));
+	if (!S_ISDIR(st.st_mode)) {
+		add(&fw->single, xstrdup(path), S_ISREG(st.st_mode) ? &st : NULL, want);
+		return fw;
+	}
+	w->top = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (w->top < 0 || !(fw->dh = fdopendir(w->top))) {
+		diag_system_error(&fw->held, "cannot read directory '%s': %s", path,
+				  strerror(errno));
+		if (w->top >= 0)
+			close(w->top);
+		w->top = -1;
+		fw->ret = -1;
+		return fw;
+	}
+	fw->names = read_names(fw->dh, &fw->nr);
+	w->trees = xcalloc(fw->nr + 1, sizeof(*w->trees));
 	/* The files here at once; the folders to the threads. */
-	for (i = 0; i < nr; i++) {
-		struct subtree *t = &w.trees[i];
-		struct stat st;
+	for (i = 0; i < fw->nr; i++) {
+		struct subtree *t = &w->trees[i];
 		int have_st;
-		char type = entry_type(w.top, names[i], want, &st, &have_st);
+		char type = entry_type(w->top, fw->names[i], want, &st, &have_st);
 
 		if (type == 'd') {
-			t->name = names[i] + 1;
-			diag_hold(&t->held, d);
-		} else if (type == 'f' && files_is_release_name(names[i] + 1)) {
+			t->name = fw->names[i] + 1;
+			diag_hold(&t->held, like);
+		} else if (type == 'f' && files_is_release_name(fw->names[i] + 1)) {
 			char *file = xasprintf("%s%s%s", path, ends_with(path, "/") ? "" : "/",
-					       names[i] + 1);
+					       fw->names[i] + 1);
 			add(&t->list, file, have_st ? &st : NULL, want);
 		}
 	}
-	run_on_threads(nr, walk_subtree, &w);
+	fw->work = threads_start(fw->nr, walk_subtree, w);
+	return fw;
+}
+
+/* Waits for the walk (helping it), then moves what it found to the end of
+ * list (NULL: drops it) and its messages to d (NULL: drops them). */
+static int walk_finish(struct files_walk *fw, struct file_list *list, struct diag *d)
+{
+	struct walk_top *w = &fw->w;
+	size_t i;
+	int ret = fw->ret;
+
+	if (fw->work)
+		threads_finish(fw->work);
+	if (d)
+		diag_flush_held(d, &fw->held);
+	else
+		diag_drop_held(&fw->held);
 	/* Joined in order: each folder's files and messages in their place. */
-	for (i = 0; i < nr; i++) {
-		struct subtree *t = &w.trees[i];
+	for (i = 0; w->trees && i < fw->nr; i++) {
+		struct subtree *t = &w->trees[i];
 
 		if (t->name) {
-			diag_flush_held(d, &t->held);
+			if (d)
+				diag_flush_held(d, &t->held);
+			else
+				diag_drop_held(&t->held);
 			if (t->ret < 0)
 				ret = -1;
 		}
-		append_list(list, &t->list, want);
+		if (list)
+			append_list(list, &t->list, w->want);
+		else
+			files_release(&t->list);
 	}
-	free(w.trees);
-	free_names(names, nr);
-	closedir(dh);
+	if (list)
+		append_list(list, &fw->single, w->want);
+	else
+		files_release(&fw->single);
+	free(w->trees);
+	free_names(fw->names, fw->nr);
+	if (fw->dh)
+		closedir(fw->dh);
+	free(fw->path);
+	free(fw);
 	return ret;
+}
+
+struct files_walk *files_walk_start(const char *path, const struct diag *like)
+{
+	return walk_start(path, like, 1);
+}
+
+const char *files_walk_path(const struct files_walk *fw)
+{
+	return fw->path;
+}
+
+int files_walk_finish(struct files_walk *fw, struct file_list *list, struct diag *d)
+{
+	return walk_finish(fw, list, d);
 }
 
 static int collect(struct file_list *list, const char *path, struct diag *d, int want)
 {
-	struct stat st;
-
-	if (stat(path, &st) < 0) {
-		diag_system_error(d, "cannot open '%s': %s", path, strerror(errno));
-		return -1;
-	}
-	if (S_ISDIR(st.st_mode))
-		return walk_top(list, path, d, want);
-	add(list, xstrdup(path), S_ISREG(st.st_mode) ? &st : NULL, want);
-	return 0;
+	return walk_finish(walk_start(path, d, want), list, d);
 }
 
 int files_collect(struct file_list *list, const char *path, struct diag *d)

@@ -32,6 +32,20 @@ int files_collect(struct file_list *list, const char *path, struct diag *d);
 /* The same, with each file's stat in list->stats, taken while walking
  * (fstatat relative to its folder: no path resolved per file). */
 int files_collect_stat(struct file_list *list, const char *path, struct diag *d);
+/*
+ * files_collect_stat() begun on helper threads (util.h, threads_start()):
+ * the caller does other work meanwhile, then files_walk_finish() has its
+ * thread help with what is left, appends the files to list (NULL: drops
+ * them) and reports to d what the walk found wrong (NULL: drops it), in
+ * the order files_collect_stat() would; it frees fw and returns what
+ * files_collect_stat() would.  like: how the messages will be reported
+ * (diag_hold()).
+ */
+struct files_walk;
+struct files_walk *files_walk_start(const char *path, const struct diag *like);
+/* The path it walks (lent). */
+const char *files_walk_path(const struct files_walk *fw);
+int files_walk_finish(struct files_walk *fw, struct file_list *list, struct diag *d);
 /* Takes the stat of list->paths[i] again (a list with stats).  0, or -1
  * when it is no longer a regular file (errno). */
 int files_restat(struct file_list *list, size_t i);

@@ -257,23 +257,45 @@ static void *pool_worker(void *arg)
 	}
 }
 
-void run_on_threads(size_t n, void (*fn)(void *data, size_t i), void *data)
-{
-	struct thread_pool pool = { fn, data, n, 0, PTHREAD_MUTEX_INITIALIZER };
-	size_t threads = thread_count(), started = 0, i;
+struct thread_work {
+	struct thread_pool pool;
 	pthread_t *tids;
+	size_t started;
+};
 
+struct thread_work *threads_start(size_t n, void (*fn)(void *data, size_t i), void *data)
+{
+	struct thread_work *w = xcalloc(1, sizeof(*w));
+	size_t threads = thread_count(), i;
+
+	w->pool.fn = fn;
+	w->pool.data = data;
+	w->pool.n = n;
+	pthread_mutex_init(&w->pool.lock, NULL);
 	if (threads > n)
 		threads = n;
-	tids = xcalloc(threads + 1, sizeof(*tids));
+	w->tids = xcalloc(threads + 1, sizeof(*w->tids));
 	for (i = 1; i < threads; i++)
-		if (!start_helper_thread(&tids[started], pool_worker, &pool))
-			started++;
-	pool_worker(&pool);
-	for (i = 0; i < started; i++)
-		pthread_join(tids[i], NULL);
-	pthread_mutex_destroy(&pool.lock);
-	free(tids);
+		if (!start_helper_thread(&w->tids[w->started], pool_worker, &w->pool))
+			w->started++;
+	return w;
+}
+
+void threads_finish(struct thread_work *w)
+{
+	size_t i;
+
+	pool_worker(&w->pool);
+	for (i = 0; i < w->started; i++)
+		pthread_join(w->tids[i], NULL);
+	pthread_mutex_destroy(&w->pool.lock);
+	free(w->tids);
+	free(w);
+}
+
+void run_on_threads(size_t n, void (*fn)(void *data, size_t i), void *data)
+{
+	threads_finish(threads_start(n, fn, data));
 }
 
 char *read_regular_file(const char *path, size_t max, size_t *len)

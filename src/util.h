@@ -71,6 +71,13 @@ size_t thread_count(void);
  * makes them; one thread if none can be started), and returns when every
  * call has.  Items are handed out in order, one at a time. */
 void run_on_threads(size_t n, void (*fn)(void *data, size_t i), void *data);
+/* run_on_threads() in two halves: threads_start() starts the helper
+ * threads (up to thread_count() - 1), which begin at once; the caller does
+ * something else meanwhile, then threads_finish() makes it work on what is
+ * left alongside them and returns when every call has (and frees w). */
+struct thread_work;
+struct thread_work *threads_start(size_t n, void (*fn)(void *data, size_t i), void *data);
+void threads_finish(struct thread_work *w);
 
 /* The bytes of the regular file at path in a buffer of the caller's
  * (malloc'd, so aligned for any type), NUL-terminated (not counted in

@@ -228,6 +228,27 @@ test_expect_success 'without stylesheets anywhere: a system error naming what to
 	! test -e none
 '
 
+# The releases are walked while the site file is read (cmd_build()): what
+# the walk finds is reported only when the site is good, once, in its place.
+test_expect_success 'the walk begun before the site file is read reports once, or not at all' '
+	mkdir -p early &&
+	cp site.xml early/ &&
+	(cd early && run_expect 3 pr-publish build -q) &&
+	test "$(grep -c "cannot open .releases.: No such file" early/err)" = 1 &&
+	test $(wc -l <early/err) = 1 &&
+	echo "<site" >early/site.xml &&
+	(cd early && run_expect 1 pr-publish build -q) &&
+	grep "site.xml:2:1: error: .*\[xml-syntax\]" early/err &&
+	! grep releases early/err &&
+	mkdir -p early/releases/2020 &&
+	cp releases/2020/2020-10-15-korea-conference.en.xml early/releases/2020/ &&
+	cp site.xml early/ &&
+	(cd early && run_expect 0 pr-publish build --out ../early-own) &&
+	grep " 1 releases published" early/err &&
+	(cd early && PR_PUBLISH_SITE=../site.xml run_expect 0 pr-publish build --out ../early-out) &&
+	grep " 8 releases published" early/err
+'
+
 test_expect_success 'build -h documents the command; a stray argument is a usage error' '
 	run_expect 0 pr-publish build -h &&
 	grep -e "--out=DIR" out &&
