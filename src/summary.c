@@ -22,7 +22,7 @@
 /* Bump when a summary's fields or their meaning change, when a rule of
  * validate.c changes what a clean file is, or when the layout below
  * changes: an older cache is then ignored. */
-#define SUMMARY_CACHE_MAGIC "pr-publish-summary-cache 6\n"
+#define SUMMARY_CACHE_MAGIC "pr-publish-summary-cache 7\n"
 
 /* ---- making one --------------------------------------------------------- */
 
@@ -319,33 +319,13 @@ struct summary_cache {
 	size_t next;                     /* where the next take looks first */
 };
 
-/* FNV-1a style, 64 bits, on four interleaved lanes of 8-byte words (a
- * byte at a time, the multiplications of a 10 MB cache were one chain):
- * catches damage, cheaply; the cache is not a defence against someone who
- * can write beside the output (they could write the output itself). */
+/* util.h: CRC-32C on four streams, 0.6 ms for a 12 MB cache where a
+ * multiply-and-shift hash took 2 ms; the cache is not a defence against
+ * someone who can write beside the output (they could write the output
+ * itself). */
 static uint64_t checksum(const char *p, size_t len)
 {
-	const uint64_t prime = 1099511628211ull;
-	uint64_t lane[4] = { 1469598103934665603ull, 0x9e3779b97f4a7c15ull,
-			     0xc2b2ae3d27d4eb4full, 0x165667b19e3779f9ull };
-	uint64_t h;
-	size_t i = 0, k;
-
-	for (; len - i >= 32; i += 32)
-		for (k = 0; k < 4; k++) {
-			uint64_t w;
-			memcpy(&w, p + i + 8 * k, 8);
-			lane[k] = (lane[k] ^ w) * prime;
-			lane[k] ^= lane[k] >> 29;
-		}
-	for (; i < len; i++)
-		lane[0] = (lane[0] ^ (unsigned char)p[i]) * prime;
-	h = (uint64_t)len * prime;
-	for (k = 0; k < 4; k++) {
-		h = (h ^ lane[k]) * prime;
-		h ^= h >> 32;
-	}
-	return h;
+	return checksum64(p, len);
 }
 
 #define CHECKSUMMED_FROM (offsetof(struct disk_header, checksum) + sizeof(uint64_t))

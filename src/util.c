@@ -386,6 +386,111 @@ uint64_t hash_bytes(const void *data, size_t len)
 	return h ^ (h >> 29);
 }
 
+/* CRC-32C (Castagnoli, reflected 0x82f63b78) of the eight bytes of w,
+ * lowest first, on c: what SSE4.2's crc32 instruction does. */
+static uint32_t crc32c_table[256];
+static pthread_once_t crc32c_once = PTHREAD_ONCE_INIT;
+
+static void crc32c_init(void)
+{
+	uint32_t i, c;
+	int k;
+
+	for (i = 0; i < 256; i++) {
+		for (c = i, k = 0; k < 8; k++)
+			c = c & 1 ? (c >> 1) ^ 0x82f63b78u : c >> 1;
+		crc32c_table[i] = c;
+	}
+}
+
+static uint32_t crc32c_byte_soft(uint32_t c, unsigned char b)
+{
+	return crc32c_table[(c ^ b) & 0xff] ^ (c >> 8);
+}
+
+static uint32_t crc32c_word_soft(uint32_t c, uint64_t w)
+{
+	int k;
+
+	for (k = 0; k < 8; k++, w >>= 8)
+		c = crc32c_byte_soft(c, (unsigned char)w);
+	return c;
+}
+
+static uint64_t checksum_join(const uint32_t c[4], size_t len)
+{
+	uint64_t h = ((uint64_t)c[0] << 32 | c[1]) ^ ((uint64_t)c[2] << 32 | c[3]) * 0x9e3779b97f4a7c15ull;
+
+	return (h ^ len) * 0xff51afd7ed558ccdull;
+}
+
+uint64_t checksum64_portable(const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	uint32_t c[4] = { 0, 1, 2, 3 };
+	size_t i = 0;
+	int k;
+
+	pthread_once(&crc32c_once, crc32c_init);
+	for (; len - i >= 32; i += 32)
+		for (k = 0; k < 4; k++) {
+			uint64_t w;
+			memcpy(&w, p + i + 8 * k, 8);
+			c[k] = crc32c_word_soft(c[k], w);
+		}
+	for (; i < len; i++)
+		c[0] = crc32c_byte_soft(c[0], p[i]);
+	return checksum_join(c, len);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target("sse4.2"))) static uint64_t checksum_sse42(const unsigned char *p,
+								  size_t len)
+{
+	uint64_t c0 = 0, c1 = 1, c2 = 2, c3 = 3;
+	uint32_t c[4];
+	size_t i = 0;
+
+	for (; len - i >= 32; i += 32) {
+		uint64_t w[4];
+		memcpy(w, p + i, sizeof(w));
+		c0 = __builtin_ia32_crc32di(c0, w[0]);
+		c1 = __builtin_ia32_crc32di(c1, w[1]);
+		c2 = __builtin_ia32_crc32di(c2, w[2]);
+		c3 = __builtin_ia32_crc32di(c3, w[3]);
+	}
+	for (; i < len; i++)
+		c0 = __builtin_ia32_crc32qi((uint32_t)c0, p[i]);
+	c[0] = (uint32_t)c0, c[1] = (uint32_t)c1, c[2] = (uint32_t)c2, c[3] = (uint32_t)c3;
+	return checksum_join(c, len);
+}
+
+static int cpu_has_sse42(void)
+{
+	static int known = -1;   /* the same answer on every thread */
+	int v = __atomic_load_n(&known, __ATOMIC_RELAXED);
+
+	if (v < 0) {
+		unsigned int a, b, c, d;
+		const char *off = getenv("PR_PUBLISH_NO_SHA_NI");
+
+		v = !(off && *off && strcmp(off, "0")) && __get_cpuid(1, &a, &b, &c, &d) &&
+		    (c & bit_SSE4_2);
+		__atomic_store_n(&known, v, __ATOMIC_RELAXED);
+	}
+	return v;
+}
+#endif
+
+uint64_t checksum64(const void *data, size_t len)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+	if (cpu_has_sse42())
+		return checksum_sse42(data, len);
+#endif
+	return checksum64_portable(data, len);
+}
+
 int cpu_has_sha_ni(void)
 {
 #if defined(__x86_64__) && defined(__GNUC__)

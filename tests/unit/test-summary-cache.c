@@ -348,6 +348,34 @@ static void test_cut_short(const char *dir)
 	free(path);
 }
 
+/* The checksum: the instruction and the tables agree at every length and
+ * alignment, and a flipped bit anywhere changes it. */
+static void checksum_cases(void)
+{
+	size_t n = 4096 + 67, len, off, bad = 0, same = 0, i;
+	unsigned char *buf = xmalloc(n + 8);
+	uint64_t seed = 88172645463325252ull;
+
+	for (i = 0; i < n + 8; i++) {
+		seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+		buf[i] = (unsigned char)seed;
+	}
+	for (off = 0; off < 8; off++)
+		for (len = 0; len <= n; len += len < 80 ? 1 : 97)
+			bad += checksum64(buf + off, len) != checksum64_portable(buf + off, len);
+	ok(!bad, "the checksum is the same by SSE4.2 and by tables");
+	for (i = 0; i < 8 * 200; i++) {
+		uint64_t before = checksum64(buf, 200);
+
+		buf[i / 8] ^= (unsigned char)(1u << (i % 8));
+		same += checksum64(buf, 200) == before;
+		buf[i / 8] ^= (unsigned char)(1u << (i % 8));
+	}
+	ok(!same, "each of 1,600 single-bit changes changes it");
+	ok(checksum64(buf, 64) != checksum64(buf, 63), "so does the length");
+	free(buf);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/test-summary-cache-XXXXXX", *path, *copy;
@@ -362,6 +390,7 @@ int main(void)
 
 	if (!mkdtemp(dir))
 		return 1;
+	checksum_cases();
 	path = xasprintf("%s/.public.cache", dir);
 	copy = xasprintf("%s/copy", dir);
 	/* Not sorted: the writer sorts. */
