@@ -220,6 +220,57 @@ test_expect_success 'a damaged or foreign record is not gone by' '
 	diff -r full public && rm -rf full
 '
 
+# The files a commit replaces go to .public.trash beside the output (as
+# links, so that the renames do not free them); the next build empties it
+# of them while it plans, and keeps only its own.
+trash_names() {
+	ls .public.trash | sed "s/[0-9]*$//" | sort -u
+}
+
+test_expect_success 'replaced files wait in the trash, and the next build empties it' '
+	sed "s|<headline>|<headline>Trash one: |" $KOREA >new && mv new $KOREA &&
+	run_expect 0 pr-publish build -q &&
+	test -d .public.trash &&
+	test $(trash_names | wc -l) = 1 &&
+	# the pages it replaced, the manifest and plan, the staging folder and
+	# the journal; none of them is still an output
+	test $(ls .public.trash | wc -l) -gt 20 &&
+	for f in .public.trash/*; do
+		test -d "$f" || test $(stat -c %h "$f") = 1 || return 1
+	done &&
+	test -z "$(find .public.trash -type f -exec grep -l "Trash one" {} +)" &&
+	first=$(trash_names) &&
+	sed "s|<headline>|<headline>Trash two: |" $KOREA >new && mv new $KOREA &&
+	run_expect 0 pr-publish build -q &&
+	test $(trash_names | wc -l) = 1 &&
+	test "$(trash_names)" != "$first" &&
+	test -n "$(find .public.trash -type f -exec grep -l "Trash one" {} +)"
+'
+
+test_expect_success 'a link to a live output left in the trash (a kill between link and rename)' '
+	ln public/en/index.html .public.trash/left-by-a-kill &&
+	ln public/.pr-publish-manifest .public.trash/left-by-a-kill-2 &&
+	cp public/en/index.html index.before &&
+	pr-publish build -q &&
+	! test -e .public.trash/left-by-a-kill &&
+	test_cmp index.before public/en/index.html &&
+	test $(stat -c %h public/en/index.html) = 1 &&
+	run_expect 0 pr-publish build &&
+	grep "is up to date" err
+'
+
+test_expect_success 'a trash that cannot be made: the build frees the files itself' '
+	rm -rf .public.trash &&
+	echo "not a folder" >.public.trash &&
+	sed "s|<headline>|<headline>No trash: |" $KOREA >new && mv new $KOREA &&
+	run_expect 0 pr-publish build &&
+	grep "^build: 9 pages, 12 feeds" err &&
+	test "$(cat .public.trash)" = "not a folder" &&
+	! ls -a | grep "^\.public\.new-" &&
+	! test -e .public.journal &&
+	rm .public.trash
+'
+
 test_expect_success 'one thread or several: the same bytes' '
 	PR_PUBLISH_THREADS=1 run_expect 0 pr-publish build --out one &&
 	PR_PUBLISH_THREADS=3 run_expect 0 pr-publish build --out three &&
