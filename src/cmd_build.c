@@ -338,6 +338,7 @@ struct build_state {
 	struct renderer *r;
 	struct build_memo *memo;       /* a watch's: the last build's plan (build.h) */
 	struct files_walk *walk;       /* begun before the site was loaded, for the first build */
+	struct compiling *compiling;   /* the stylesheets, being compiled (sheets_start()) */
 	time_t embargo_lifts;          /* the next embargo's instant, else 0 */
 };
 
@@ -379,6 +380,73 @@ static struct release_summary **move_by_path(const struct file_list *old,
  * since the cache was written (or, watching, since the last build); their
  * summaries go to st->sums.  walk: look at the folder again, else at
  * st->files as they are (their stats updated by the caller). */
+/*
+ * The stylesheets are compiled on a thread of their own, begun when the
+ * walk is over: the summaries are then taken on this thread alone, and
+ * the other core would wait (~2 ms of a rebuild after one change).  What
+ * it reports is held and printed when it is joined, before the build.
+ */
+struct compiling {
+	const char *root;
+	char *sheets;
+	struct renderer *r;
+	struct diag held;
+	int failed;
+	pthread_t thread;
+	int on;
+};
+
+static void *compile_main(void *data)
+{
+	struct compiling *c = data;
+
+	c->sheets = render_find_stylesheets(c->root, &c->held);
+	c->failed = !c->sheets || render_new(&c->r, c->sheets, &c->held) < 0;
+	return NULL;
+}
+
+static void sheets_start(struct build_state *st, const struct diag *d)
+{
+	struct compiling *c;
+
+	if (st->r || st->compiling)
+		return;
+	c = st->compiling = xcalloc(1, sizeof(*c));
+	c->root = st->root;
+	diag_hold(&c->held, d);
+	if (!start_helper_thread(&c->thread, compile_main, c))
+		c->on = 1;
+	else
+		compile_main(c);
+}
+
+/* Joins the compiling (when begun), reporting what it found to d (NULL:
+ * dropping it); 0 when st->r is ready. */
+static int sheets_finish(struct build_state *st, struct diag *d)
+{
+	struct compiling *c = st->compiling;
+
+	if (!c)
+		return st->r ? 0 : -1;
+	st->compiling = NULL;
+	if (c->on)
+		pthread_join(c->thread, NULL);
+	if (d)
+		diag_flush_held(d, &c->held);
+	else
+		diag_drop_held(&c->held);
+	if (c->failed) {
+		render_free(c->r);
+		free(c->sheets);
+	} else {
+		render_set_diag(c->r, d);
+		st->r = c->r;
+		st->sheets = c->sheets;
+	}
+	free(c);
+	return st->r ? 0 : -1;
+}
+
 static int load_summaries(struct build_state *st, time_t now, int walk, struct diag *d,
 			  int *changed)
 {
@@ -421,6 +489,8 @@ static int load_summaries(struct build_state *st, time_t now, int walk, struct d
 		}
 		files_release(&old);
 	}
+	/* The other core is free from here to the plan. */
+	sheets_start(st, d);
 	st->by_file = NULL;
 	l.site = st->site;
 	l.now = now;
@@ -589,6 +659,7 @@ static void state_reset(struct build_state *st, int sheets)
 
 static void state_free(struct build_state *st)
 {
+	sheets_finish(st, NULL);
 	if (st->walk)
 		files_walk_finish(st->walk, NULL, NULL);
 	st->walk = NULL;
@@ -629,18 +700,12 @@ static int build_once(struct build_state *st, int walk, const struct timespec *c
 		if (!force)
 			st->cache = summary_cache_load(st->cache_path, st->site_hash);
 	}
-	/* Compiled while the walk runs (cmd_build()). */
-	if (!st->r) {
-		st->sheets = render_find_stylesheets(st->root, d);
-		if (!st->sheets || render_new(&st->r, st->sheets, d) < 0) {
-			ret = EXIT_SYSTEM;
-			goto out;
-		}
-	}
 	/* The summaries taken from the cache are borrowed from it: it is
-	 * freed last, after them (summary.h). */
+	 * freed last, after them (summary.h).  The stylesheets are compiled
+	 * meanwhile (sheets_start()). */
 	ret = load_summaries(st, opts.now, walk, d, &cache_changed);
 	if (ret) {
+		sheets_finish(st, NULL);
 		diag_summary(d, "build");
 		if (ret == EXIT_FINDINGS)
 			fprintf(stderr, "pr-publish build: invalid releases; nothing was written\n");
@@ -655,7 +720,10 @@ static int build_once(struct build_state *st, int walk, const struct timespec *c
 		cache_write_start(&writer);
 		st->reread = 0;
 	}
-
+	if (sheets_finish(st, d) < 0) {
+		ret = EXIT_SYSTEM;
+		goto out;
+	}
 	opts.out_dir = out_dir;
 	opts.force = force;
 	opts.memo = watch ? &st->memo : NULL;

@@ -1056,6 +1056,11 @@ fail:
 	return -1;
 }
 
+void render_set_diag(struct renderer *r, struct diag *d)
+{
+	r->d = d;
+}
+
 void render_free(struct renderer *r)
 {
 	size_t i;

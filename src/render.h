@@ -65,6 +65,9 @@ char *render_find_stylesheets(const char *archive_root, struct diag *d);
 /* Compiles the stylesheets in dir.  0 and *out (the caller's, render_free),
  * or -1 with the problems reported. */
 int render_new(struct renderer **out, const char *dir, struct diag *d);
+/* Where r reports from now on (render_new()'s d may have been a held one,
+ * of the thread that compiled it). */
+void render_set_diag(struct renderer *r, struct diag *d);
 void render_free(struct renderer *r);
 
 /* 64 hex digits: a digest of everything besides an input document that

@@ -23,30 +23,40 @@ struct xmldoc_pos {
 	size_t offset;
 };
 
+/* Stylesheets may be compiled on one thread while releases are parsed on
+ * others (cmd_build.c): the list is read and grown under a lock. */
 static char **allowed_dirs;
 static size_t nr_allowed_dirs, alloc_allowed_dirs;
+static pthread_mutex_t allowed_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static xmlParserInputPtr refusing_loader(const char *url, const char *id,
 					 xmlParserCtxtPtr ctxt)
 {
 	size_t i;
+	int allowed = 0;
 
 	(void)id;
 	if (url && !strstr(url, "..") && !strstr(url, "://")) {
 		const char *path = starts_with(url, "file://") ? url + 7 : url;
-		for (i = 0; i < nr_allowed_dirs; i++) {
+
+		pthread_mutex_lock(&allowed_lock);
+		for (i = 0; i < nr_allowed_dirs && !allowed; i++) {
 			size_t n = strlen(allowed_dirs[i]);
-			if (!strncmp(path, allowed_dirs[i], n) && path[n] == '/')
-				return xmlNewInputFromFile(ctxt, path);
+			allowed = !strncmp(path, allowed_dirs[i], n) && path[n] == '/';
 		}
+		pthread_mutex_unlock(&allowed_lock);
+		if (allowed)
+			return xmlNewInputFromFile(ctxt, path);
 	}
 	return NULL;
 }
 
 void xmldoc_allow_dir(const char *dir)
 {
+	pthread_mutex_lock(&allowed_lock);
 	ALLOC_GROW(allowed_dirs, nr_allowed_dirs + 1, alloc_allowed_dirs);
 	allowed_dirs[nr_allowed_dirs++] = xstrdup(dir);
+	pthread_mutex_unlock(&allowed_lock);
 }
 
 void xmldoc_init(void)

@@ -128,6 +128,26 @@ test_expect_success 'a stylesheet may not include files from outside its folder'
 	! test -e sandbox
 '
 
+# The stylesheets are compiled on a thread of their own while the releases
+# are read (cmd_build.c): what it finds is printed once, after the
+# releases' findings; a build stopped by those drops it.
+test_expect_success 'a stylesheet that does not compile: once, and only when the releases are good' '
+	write_sheet <<-\EOF &&
+	<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+	  <xsl:template match="/"><xsl:value-of select="(("/></xsl:template>
+	</xsl:stylesheet>
+	EOF
+	run_expect 3 pr-publish build --out sandbox &&
+	test $(grep -c "does not compile" err) = 1 &&
+	! test -e sandbox &&
+	cp "$REPO/tests/fixtures/validate/2021-02-29-date-feb29.en.xml" releases/2020/ &&
+	run_expect 1 pr-publish build --out sandbox &&
+	grep "2021-02-29-date-feb29.en.xml:" err &&
+	! grep "does not compile" err &&
+	rm releases/2020/2021-02-29-date-feb29.en.xml &&
+	rm -rf stylesheets
+'
+
 test_expect_success 'runaway recursion stops at the template depth limit' '
 	write_sheet <<-\EOF &&
 	<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
