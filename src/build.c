@@ -120,6 +120,8 @@ struct job {
 	int fresh[2];           /* the previous build made it from this hash */
 	size_t known[2];        /* where its manifest has it (output_tree_is_fresh()) */
 	int kept[2];            /* carried over before phase two (keep_fresh()) */
+	int untouched;          /* p->bulk and shows no dirty entry: neither its paths nor
+				 * its hashes are looked at (output_tree_keep_rest()) */
 };
 
 /*
@@ -196,6 +198,10 @@ struct plan {
 	char shape[OUTPUT_HASH_HEX + 1];   /* plan_shape() */
 	int record_holds;          /* else the folder's record does, for the same jobs */
 	int check_memo;            /* PR_PUBLISH_CHECK_MEMO: hash those too, and compare */
+	/* The record holds and every output of its manifest is in the
+	 * folder: a job that shows no dirty entry keeps its outputs as the
+	 * manifest has them, unlooked-at (job->untouched). */
+	int bulk;
 	int hashed;                /* every job's hash is known: worth a memo */
 	/* Phase two runs on several threads; the first failure stops them. */
 	pthread_mutex_t lock;
@@ -1915,6 +1921,14 @@ static void hash_job(struct plan *p, struct job *j)
 	enum count_as as;
 	int n = job_outputs(j, kinds, &as), k;
 
+	/* 18,000 paths made and looked up in the manifest, three cache misses
+	 * each, were a fifth of a rebuild after one change. */
+	if (p->bulk && !job_is_dirty(p, j)) {
+		for (k = 0; k < n; k++)
+			j->fresh[k] = 1;
+		j->untouched = 1;
+		return;
+	}
 	job_paths(p, j);
 	if ((p->memo || p->record_holds) && !job_is_dirty(p, j)) {
 		int recorded = 1;
@@ -2088,6 +2102,10 @@ static int keep_fresh(struct plan *p)
 		int n = job_outputs(j, kinds, &as);
 
 		for (k = 0; k < n; k++) {
+			if (j->untouched) {
+				j->kept[k] = 1;   /* by output_tree_keep_rest() */
+				continue;
+			}
 			r = j->fresh[k] ? output_tree_keep(p->tree, j->paths[k], j->hash[k], j->known[k]) : 0;
 			if (r < 0)
 				return -1;
@@ -2510,6 +2528,10 @@ int build_site_summaries(struct build_result *out, const struct build_options *o
 	plan_shape(&p);
 	use_memo(&p);
 	use_record(&p);
+	/* Not for a watch, whose memo keeps every hash; nor when the hashes
+	 * kept are to be checked. */
+	p.bulk = p.record_holds && !opts->memo && !p.check_memo &&
+		 output_tree_missing(p.tree) == 0;
 	run_parallel(&p, PHASE_HASH, p.nr_jobs, threads);
 	if (p.failed) {
 		diag_system_error(d, "%s", p.error);
@@ -2561,6 +2583,10 @@ int build_site_summaries(struct build_result *out, const struct build_options *o
 	if (p.failed) {
 		if (p.error)
 			diag_system_error(d, "%s", p.error);
+		goto out;
+	}
+	if (p.bulk && output_tree_keep_rest(p.tree) < 0) {
+		diag_system_error(d, "internal error: the outputs to keep are not an update's");
 		goto out;
 	}
 	for (i = 0; i < p.nr_jobs; i++) {

@@ -1296,6 +1296,17 @@ int output_tree_made_from(const struct output_tree *t, const char *path,
 	return still_there(t, e);
 }
 
+size_t output_tree_missing(const struct output_tree *t)
+{
+	size_t i, n = 0;
+
+	if (!__atomic_load_n(&t->scanned, __ATOMIC_ACQUIRE))
+		scan_outputs((struct output_tree *)t);
+	for (i = 0; i < t->nr_old; i++)
+		n += !t->old[i].exists;
+	return n;
+}
+
 size_t output_tree_previous(const struct output_tree *t)
 {
 	return t->had_manifest ? t->nr_old : 0;
@@ -1397,6 +1408,26 @@ int output_tree_keep(struct output_tree *t, const char *path, const char *hash, 
 	free(from);
 	free(to);
 	return ret;
+}
+
+int output_tree_keep_rest(struct output_tree *t)
+{
+	unsigned char *in;
+	size_t i;
+
+	if (t->mode != MODE_UPDATE)
+		return -1;
+	pthread_mutex_lock(&t->lock);
+	in = xcalloc(t->nr_old + 1, 1);
+	for (i = 0; i < t->nr_cur; i++)
+		if (t->cur[i].old != NOT_OLD)
+			in[t->cur[i].old] = 1;
+	for (i = 0; i < t->nr_old; i++)
+		if (!in[i] && t->old[i].hash && t->old[i].exists)
+			record(t, t->old[i].path, t->old[i].hash, NULL, i);
+	free(in);
+	pthread_mutex_unlock(&t->lock);
+	return 0;
 }
 
 int output_tree_write(struct output_tree *t, const char *path, const char *hash,

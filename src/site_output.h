@@ -96,6 +96,15 @@ int output_tree_made_from(const struct output_tree *t, const char *path,
 /* How many outputs the previous build made (0 without a manifest).  When
  * every output is fresh and there are as many, nothing needs doing. */
 size_t output_tree_previous(const struct output_tree *t);
+/* How many outputs of the previous build's manifest are no longer in the
+ * folder (waits for the scan). */
+size_t output_tree_missing(const struct output_tree *t);
+/* An update's: every output of the previous build's manifest that is not
+ * kept or written yet is kept as it is, by its manifest hash, without
+ * being asked about one by one (the caller knows the plan to be the one
+ * that made the manifest, and each output still right: the plan's
+ * record).  0, or -1 when the tree is not an update. */
+int output_tree_keep_rest(struct output_tree *t);
 
 /* Makes the temporary folder the new tree is written to.  0 or -1
  * (reported). */

@@ -271,6 +271,50 @@ test_expect_success 'a trash that cannot be made: the build frees the files itse
 	rm .public.trash
 '
 
+# Without PR_PUBLISH_CHECK_MEMO, when the record holds and every output is
+# in the folder, the outputs of jobs that show no changed release are kept
+# by the manifest as a whole, unlooked-at (output_tree_keep_rest()).  Each
+# step builds "fast" so, and "checked" with the check (which hashes every
+# output again): the same summary, the same bytes, and a whole new build's.
+fast() {
+	env -u PR_PUBLISH_CHECK_MEMO pr-publish build --out fast >fast.out 2>fast.err
+}
+checked() {
+	pr-publish build --out checked >checked.out 2>checked.err
+}
+same_three() {
+	fast && checked &&
+	sed "s/ -> .*//" fast.err >fast.line && sed "s/ -> .*//" checked.err >checked.line &&
+	test_cmp checked.line fast.line &&
+	rm -rf whole && pr-publish build -q --force --out whole &&
+	diff -r whole fast && diff -r whole checked
+}
+
+test_expect_success 'kept by the record as a whole: a run of changes, as if hashed again' '
+	fast && checked &&
+	sed "s|<headline>|<headline>Fast one: |" $KOREA >new && mv new $KOREA &&
+	same_three &&
+	grep "^build: 9 pages, 12 feeds" fast.err &&
+	sed "s|<p>|<p>Only the text. |" $KOREA >new && mv new $KOREA &&
+	same_three &&
+	cp "$REPO/releases/2024/2024-12-05-court-of-conciliation-and-arbitration-30-years.en.xml" \
+		releases/2024/ &&
+	same_three &&
+	rm releases/2024/2024-12-05-court-of-conciliation-and-arbitration-30-years.en.xml &&
+	same_three &&
+	! grep " 0 removed" fast.err
+'
+
+test_expect_success 'kept by the record as a whole: an output deleted by hand is made again' '
+	rm fast/en/index.html checked/en/index.html &&
+	same_three &&
+	grep "^build: 1 pages, 0 feeds, 0 other files rewritten" fast.err &&
+	fast &&
+	grep "is up to date" fast.err &&
+	rm -rf fast checked whole .fast.* .checked.* .whole.* &&
+	pr-publish build -q
+'
+
 test_expect_success 'one thread or several: the same bytes' '
 	PR_PUBLISH_THREADS=1 run_expect 0 pr-publish build --out one &&
 	PR_PUBLISH_THREADS=3 run_expect 0 pr-publish build --out three &&
