@@ -1807,30 +1807,33 @@ static void gather(struct sha_gather *g, const void *p, size_t n)
 	g->len += n;
 }
 
-static void gather_u32(struct sha_gather *g, size_t n)
-{
-	uint32_t v = (uint32_t)n;
-
-	gather(g, &v, sizeof(v));
-}
-
 static void gather_str(struct sha_gather *g, const char *s)
 {
 	gather(g, s, strlen(s) + 1);
 }
 
-/* What the listings, sitemap and indexes are made of (same_shape()), for
- * every entry in order, and every job's place: a SHA-256 of it, in hex, in
- * p->shape. */
-static void plan_shape(struct plan *p)
+/* The shape is hashed in SHAPE_PARTS parts at once, on as many threads
+ * as there are (the same parts whatever their number, so the same bytes):
+ * 1.4 MB at 12,500 releases, ~2.5 ms of SHA-256 on one thread. */
+#define SHAPE_PARTS 4
+
+struct shaping {
+	const struct plan *p;
+	unsigned char digest[SHAPE_PARTS][OUTPUT_HASH_BYTES];
+};
+
+/* Part k: its share of the entries; the last, the jobs' places too. */
+static void shape_part(void *data, size_t k)
 {
+	struct shaping *sh = data;
+	const struct plan *p = sh->p;
 	struct sha_gather *g = xmalloc(sizeof(*g));
-	size_t i;
+	size_t i, from = p->nr_entries * k / SHAPE_PARTS, to = p->nr_entries * (k + 1) / SHAPE_PARTS;
+	char hex[OUTPUT_HASH_HEX + 1];
 
 	output_sha256_init(&g->sha);
 	g->len = 0;
-	gather_u32(g, p->nr_entries);
-	for (i = 0; i < p->nr_entries; i++) {
+	for (i = from; i < to; i++) {
 		const struct entry *e = &p->entries[i];
 		uint32_t head[5] = { (uint32_t)e->lang, (uint32_t)e->withdrawn,
 				     (uint32_t)e->nr_versions, e->nr_terms[0], e->nr_terms[1] };
@@ -1841,16 +1844,33 @@ static void plan_shape(struct plan *p)
 		gather_str(g, e->updated);
 		gather(g, e->terms, (e->nr_terms[0] + e->nr_terms[1]) * sizeof(*e->terms));
 	}
-	gather_u32(g, p->nr_jobs);
-	for (i = 0; i < p->nr_jobs; i++) {
+	for (i = 0; k == SHAPE_PARTS - 1 && i < p->nr_jobs; i++) {
 		const struct job *j = &p->jobs[i];
 		uint32_t place[3] = { (uint32_t)j->type, (uint32_t)j->lang, (uint32_t)j->page };
 
 		gather(g, place, sizeof(place));
 	}
 	output_sha256_add(&g->sha, g->buf, g->len);
-	output_sha256_hex(&g->sha, p->shape);
+	output_sha256_hex(&g->sha, hex);
+	unhex(sh->digest[k], hex);
 	free(g);
+}
+
+/* What the listings, sitemap and indexes are made of (same_shape()), for
+ * every entry in order, and every job's place: a SHA-256 of the counts
+ * and of the parts' SHA-256s, in hex, in p->shape. */
+static void plan_shape(struct plan *p)
+{
+	struct shaping sh;
+	struct output_sha256 sha;
+	uint32_t counts[2] = { (uint32_t)p->nr_entries, (uint32_t)p->nr_jobs };
+
+	sh.p = p;
+	run_on_threads(SHAPE_PARTS, shape_part, &sh);
+	output_sha256_init(&sha);
+	output_sha256_add(&sha, counts, sizeof(counts));
+	output_sha256_add(&sha, sh.digest, sizeof(sh.digest));
+	output_sha256_hex(&sha, p->shape);
 }
 
 static void record_digests(const struct entry *e, unsigned char out[2 * RECORD_DIGEST])
