@@ -151,7 +151,7 @@ valgrind: $(UNIT_BINS) test-deps
 	@./tools/install-deps valgrind
 	$(MAKE) BUILD=build-valgrind ALLOCATOR= build-valgrind/pr-publish
 	@mkdir -p $(BUILD)/valgrind
-	@printf '#!/bin/sh\nexec valgrind -q --error-exitcode=97 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite "%s/build-valgrind/pr-publish" "$$@"\n' "$(CURDIR)" > $(BUILD)/valgrind/pr-publish
+	@printf '#!/bin/sh\nexec env PR_PUBLISH_FREE_AT_EXIT=1 valgrind -q --error-exitcode=97 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite "%s/build-valgrind/pr-publish" "$$@"\n' "$(CURDIR)" > $(BUILD)/valgrind/pr-publish
 	@chmod +x $(BUILD)/valgrind/pr-publish
 	PR_PUBLISH_BIN_DIR=$(CURDIR)/$(BUILD)/valgrind PR_PUBLISH_SLOW=1 prove $(PROVE_FLAGS) tests/t[0-9]*.sh
 	@echo "make valgrind: the tests passed under valgrind"

@@ -663,6 +663,10 @@ static void state_free(struct build_state *st)
 	if (st->walk)
 		files_walk_finish(st->walk, NULL, NULL);
 	st->walk = NULL;
+	/* Every thread is joined; what is left is memory, which the process
+	 * is about to give back whole (util.h, free_at_exit()). */
+	if (!free_at_exit())
+		return;
 	state_reset(st, 1);
 	free(st->root);
 	st->root = NULL;

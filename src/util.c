@@ -518,3 +518,14 @@ int cpu_has_sha_ni(void)
 	return 0;
 #endif
 }
+
+int free_at_exit(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	return 1;
+#else
+	const char *env = getenv("PR_PUBLISH_FREE_AT_EXIT");
+
+	return env && *env && strcmp(env, "0");
+#endif
+}

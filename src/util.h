@@ -79,6 +79,13 @@ struct thread_work;
 struct thread_work *threads_start(size_t n, void (*fn)(void *data, size_t i), void *data);
 void threads_finish(struct thread_work *w);
 
+/* Whether a command that is about to exit frees what it holds first: the
+ * process gives it all back at once, and freeing 12,500 summaries and
+ * their files' names cost a rebuild ~0.8 ms.  Always under
+ * AddressSanitizer and with PR_PUBLISH_FREE_AT_EXIT set (make valgrind
+ * sets it), so that a leak checker sees every block freed. */
+int free_at_exit(void);
+
 /* The bytes of the regular file at path in a buffer of the caller's
  * (malloc'd, so aligned for any type), NUL-terminated (not counted in
  * *len).  NULL with errno set when it cannot be opened or read, is not a
