@@ -183,7 +183,7 @@ bench: pr-publish
 	@./tools/install-deps python3 bc git
 	sh tools/bench.sh
 	sh tools/bench-spell.sh
-	sh tools/bench-build.sh
+	bash tools/bench-build.sh
 	sh tools/bench-archive.sh
 
 # The program finds its stylesheets and word lists in ../share/pr-publish
