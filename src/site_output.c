@@ -593,28 +593,10 @@ struct journal_rename {
  */
 #define TRASH_MAX 64
 
-/* Links path, a file about to be replaced, into the trash: 1 when done. */
-static int trash_link(struct output_tree *t, const char *path)
-{
-	char *name;
-	int ok;
-
-	if (t->nr_trashed >= TRASH_MAX)
-		return 0;
-	if (!t->trash_ready)
-		t->trash_ready = mkdir(t->trash, 0700) < 0 && errno != EEXIST ? -1 : 1;
-	if (t->trash_ready < 0)
-		return 0;
-	name = xasprintf("%s/%s%zu", t->trash, t->trash_gen, t->nr_trashed);
-	ok = !link(path, name);
-	free(name);
-	t->nr_trashed += (size_t)ok;
-	return ok;
-}
-
-/* Moves path (the empty staging folder, the journal) into the trash: 1
- * when done. */
-static int trash_move(struct output_tree *t, const char *path)
+/* Puts path into the trash by op: link() for a file about to be replaced,
+ * rename() for the empty staging folder and the journal.  1 when done. */
+static int trash_put(struct output_tree *t, const char *path,
+		     int (*op)(const char *from, const char *to))
 {
 	char *name;
 	int ok;
@@ -622,10 +604,20 @@ static int trash_move(struct output_tree *t, const char *path)
 	if (t->trash_ready <= 0)
 		return 0;
 	name = xasprintf("%s/%s%zu", t->trash, t->trash_gen, t->nr_trashed);
-	ok = !rename(path, name);
+	ok = !op(path, name);
 	free(name);
 	t->nr_trashed += (size_t)ok;
 	return ok;
+}
+
+/* Links path, a file about to be replaced, into the trash: 1 when done. */
+static int trash_link(struct output_tree *t, const char *path)
+{
+	if (t->nr_trashed >= TRASH_MAX)
+		return 0;
+	if (!t->trash_ready)
+		t->trash_ready = mkdir(t->trash, 0700) < 0 && errno != EEXIST ? -1 : 1;
+	return trash_put(t, path, link);
 }
 
 /* Empties the trash of what earlier trees put there (not of this one's
@@ -784,9 +776,9 @@ static int journal_apply(struct output_tree *t)
 	}
 	/* The staging folder and the journal go too: to the trash, when it
 	 * takes them (a folder's block is freed like a file's). */
-	if (stage && !trash_move(t, stage))
+	if (stage && !trash_put(t, stage, rename))
 		output_remove_tree(stage);
-	if (!trash_move(t, t->journal) && unlink(t->journal) < 0) {
+	if (!trash_put(t, t->journal, rename) && unlink(t->journal) < 0) {
 		diag_system_error(t->d, "cannot remove '%s': %s", t->journal, strerror(errno));
 		goto out;
 	}
