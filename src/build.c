@@ -1829,7 +1829,6 @@ static void shape_part(void *data, size_t k)
 	const struct plan *p = sh->p;
 	struct sha_gather *g = xmalloc(sizeof(*g));
 	size_t i, from = p->nr_entries * k / SHAPE_PARTS, to = p->nr_entries * (k + 1) / SHAPE_PARTS;
-	char hex[OUTPUT_HASH_HEX + 1];
 
 	output_sha256_init(&g->sha);
 	g->len = 0;
@@ -1851,8 +1850,7 @@ static void shape_part(void *data, size_t k)
 		gather(g, place, sizeof(place));
 	}
 	output_sha256_add(&g->sha, g->buf, g->len);
-	output_sha256_hex(&g->sha, hex);
-	unhex(sh->digest[k], hex);
+	output_sha256_bytes(&g->sha, sh->digest[k]);
 	free(g);
 }
 

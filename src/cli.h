@@ -52,8 +52,10 @@ int common_setup_diag(const struct common_options *c, const char *cmd, struct di
  * the current directory or the nearest one above.  Returns 0 or an exit code. */
 int common_load_site(const struct common_options *c, struct diag *d, struct site **out);
 /* The path common_load_site() loads (the caller's), or NULL when there is
- * no site file to find. */
+ * no site file to find; common_load_site_at() loads it (NULL: the error
+ * common_load_site() gives). */
 char *common_site_path(const struct common_options *c);
+int common_load_site_at(const char *path, struct diag *d, struct site **out);
 /* The folder of the site file: the archive's root ("." for "site.xml"). */
 char *common_archive_root(const struct site *site);
 /* The same from the site file's path. */

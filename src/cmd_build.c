@@ -376,10 +376,6 @@ static struct release_summary **move_by_path(const struct file_list *old,
 	return out;
 }
 
-/* Validates every release, reading again only those whose file changed
- * since the cache was written (or, watching, since the last build); their
- * summaries go to st->sums.  walk: look at the folder again, else at
- * st->files as they are (their stats updated by the caller). */
 /*
  * The stylesheets are compiled on a thread of their own, begun when the
  * walk is over: the summaries are then taken on this thread alone, and
@@ -447,6 +443,10 @@ static int sheets_finish(struct build_state *st, struct diag *d)
 	return st->r ? 0 : -1;
 }
 
+/* Validates every release, reading again only those whose file changed
+ * since the cache was written (or, watching, since the last build); their
+ * summaries go to st->sums.  walk: look at the folder again, else at
+ * st->files as they are (their stats updated by the caller). */
 static int load_summaries(struct build_state *st, time_t now, int walk, struct diag *d,
 			  int *changed)
 {
@@ -608,10 +608,12 @@ static void file_unload(void *data, size_t i, struct release *rel)
 }
 
 /* Loads the site file (again, for a watch) and what depends on it: its
- * hash and the summary cache made for it.  0, or an exit code. */
-static int state_load_site(struct build_state *st, struct diag *d)
+ * hash and the summary cache made for it; path: where it is, when found
+ * already (common_site_path()), else NULL.  0, or an exit code. */
+static int state_load_site(struct build_state *st, const char *path, struct diag *d)
 {
-	int ret = common_load_site(&common, d, &st->site);
+	int ret = path ? common_load_site_at(path, d, &st->site)
+		       : common_load_site(&common, d, &st->site);
 
 	if (ret)
 		return ret;
@@ -896,7 +898,7 @@ static int build_watching(struct build_state *st, struct diag *d)
 			 * read again against it, as a first build would. */
 			state_reset(st, c.sheets || !st->site);
 			d->errors = d->warnings = d->files = 0;
-			if (state_load_site(st, d)) {
+			if (state_load_site(st, NULL, d)) {
 				diag_summary(d, "build");
 				continue;
 			}
@@ -925,7 +927,7 @@ out:
 int cmd_build(int argc, const char **argv)
 {
 	struct build_state st;
-	char *default_out = NULL;
+	char *default_out = NULL, *site_path;
 	const char *why;
 	struct diag d;
 	time_t now;
@@ -964,19 +966,16 @@ int cmd_build(int argc, const char **argv)
 	/* The walk of the releases needs only the site file's place: it runs
 	 * on the other cores while the site, the cache and the stylesheets
 	 * are loaded, and this thread joins it when they are. */
-	if (!commit) {
-		char *site_path = common_site_path(&common);
+	site_path = common_site_path(&common);
+	if (site_path && !commit) {
+		char *root = common_root_of(site_path), *dir = common_releases_dir(root);
 
-		if (site_path) {
-			char *root = common_root_of(site_path), *dir = common_releases_dir(root);
-
-			st.walk = files_walk_start(dir, &d);
-			free(dir);
-			free(root);
-			free(site_path);
-		}
+		st.walk = files_walk_start(dir, &d);
+		free(dir);
+		free(root);
 	}
-	ret = state_load_site(&st, &d);
+	ret = state_load_site(&st, site_path, &d);
+	free(site_path);
 	if (ret)
 		goto out;
 	if (!out_dir)

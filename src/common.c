@@ -82,9 +82,8 @@ char *common_site_path(const struct common_options *c)
 	return find_site_upwards();
 }
 
-int common_load_site(const struct common_options *c, struct diag *d, struct site **out)
+int common_load_site_at(const char *path, struct diag *d, struct site **out)
 {
-	char *path = common_site_path(c);
 	int ret;
 
 	*out = NULL;
@@ -94,12 +93,20 @@ int common_load_site(const struct common_options *c, struct diag *d, struct site
 		return EXIT_SYSTEM;
 	}
 	ret = site_load(out, path, d);
-	free(path);
 	if (ret == XMLDOC_SYSTEM)
 		return EXIT_SYSTEM;
 	if (ret)
 		return EXIT_FINDINGS;
 	return 0;
+}
+
+int common_load_site(const struct common_options *c, struct diag *d, struct site **out)
+{
+	char *path = common_site_path(c);
+	int ret = common_load_site_at(path, d, out);
+
+	free(path);
+	return ret;
 }
 
 char *common_root_of(const char *site_path)

@@ -169,9 +169,8 @@ void output_sha256_add(struct output_sha256 *s, const void *data, size_t len)
 	}
 }
 
-void output_sha256_hex(struct output_sha256 *s, char hex[OUTPUT_HASH_HEX + 1])
+void output_sha256_bytes(struct output_sha256 *s, unsigned char out[OUTPUT_HASH_HEX / 2])
 {
-	static const char digits[] = "0123456789abcdef";
 	unsigned long long bits = s->total * 8;
 	unsigned char pad[72];
 	size_t padlen = (s->fill < 56 ? 56 : 120) - s->fill;
@@ -182,11 +181,21 @@ void output_sha256_hex(struct output_sha256 *s, char hex[OUTPUT_HASH_HEX + 1])
 	for (i = 0; i < 8; i++)
 		pad[padlen + (size_t)i] = (unsigned char)(bits >> (56 - 8 * i));
 	output_sha256_add(s, pad, padlen + 8);
+	for (i = 0; i < 32; i++)
+		out[i] = (unsigned char)(s->h[i / 4] >> (24 - 8 * (i % 4)));
+}
+
+void output_sha256_hex(struct output_sha256 *s, char hex[OUTPUT_HASH_HEX + 1])
+{
+	static const char digits[] = "0123456789abcdef";
+	unsigned char bytes[OUTPUT_HASH_HEX / 2];
+	int i;
+
+	output_sha256_bytes(s, bytes);
 	/* By hand, not snprintf: a build finishes some 20,000 of these. */
 	for (i = 0; i < 32; i++) {
-		unsigned int byte = s->h[i / 4] >> (24 - 8 * (i % 4)) & 0xff;
-		hex[2 * i] = digits[byte >> 4];
-		hex[2 * i + 1] = digits[byte & 15];
+		hex[2 * i] = digits[bytes[i] >> 4];
+		hex[2 * i + 1] = digits[bytes[i] & 15];
 	}
 	hex[OUTPUT_HASH_HEX] = '\0';
 }
@@ -1253,13 +1262,19 @@ out:
 	free(state_buf);
 }
 
-/* Whether e's file is still in the folder (deleted by hand since: made
- * again).  The folder is read once (output_tree_open() started it; this
- * waits for it). */
-static int still_there(const struct output_tree *t, const struct manifest_entry *e)
+/* The folder is read once (output_tree_open() started it on a thread;
+ * this waits for it, or reads it here). */
+static void wait_for_scan(const struct output_tree *t)
 {
 	if (!__atomic_load_n(&t->scanned, __ATOMIC_ACQUIRE))
 		scan_outputs((struct output_tree *)t);
+}
+
+/* Whether e's file is still in the folder (deleted by hand since: made
+ * again). */
+static int still_there(const struct output_tree *t, const struct manifest_entry *e)
+{
+	wait_for_scan(t);
 	return e->exists;
 }
 
@@ -1292,8 +1307,7 @@ size_t output_tree_missing(const struct output_tree *t)
 {
 	size_t i, n = 0;
 
-	if (!__atomic_load_n(&t->scanned, __ATOMIC_ACQUIRE))
-		scan_outputs((struct output_tree *)t);
+	wait_for_scan(t);
 	for (i = 0; i < t->nr_old; i++)
 		n += !t->old[i].exists;
 	return n;

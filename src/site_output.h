@@ -64,6 +64,8 @@ void output_sha256_init(struct output_sha256 *s);
 void output_sha256_add(struct output_sha256 *s, const void *data, size_t len);
 /* Writes 64 hex digits and a NUL to hex. */
 void output_sha256_hex(struct output_sha256 *s, char hex[OUTPUT_HASH_HEX + 1]);
+/* The same as 32 bytes. */
+void output_sha256_bytes(struct output_sha256 *s, unsigned char out[OUTPUT_HASH_HEX / 2]);
 /* The SHA-256 of len bytes at data, in hex, at once. */
 void output_sha256_of(const void *data, size_t len, char hex[OUTPUT_HASH_HEX + 1]);
 

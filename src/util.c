@@ -386,6 +386,38 @@ uint64_t hash_bytes(const void *data, size_t len)
 	return h ^ (h >> 29);
 }
 
+/* The x86 extensions the hashes use, asked once (the same answer on every
+ * thread); none with PR_PUBLISH_NO_SHA_NI set, for comparing with the
+ * portable code. */
+#define CPU_SHA_NI 1          /* with the SSSE3 and SSE4.1 it needs */
+#define CPU_SSE42 2
+
+static int cpu_features(void)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+	static int known = -1;
+	int v = __atomic_load_n(&known, __ATOMIC_RELAXED);
+
+	if (v < 0) {
+		unsigned int a, b, c, d;
+		const char *off = getenv("PR_PUBLISH_NO_SHA_NI");
+
+		v = 0;
+		if (!(off && *off && strcmp(off, "0")) && __get_cpuid(1, &a, &b, &c, &d)) {
+			if (c & bit_SSE4_2)
+				v |= CPU_SSE42;
+			if ((c & bit_SSE4_1) && (c & bit_SSSE3) &&
+			    __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 29)))
+				v |= CPU_SHA_NI;
+		}
+		__atomic_store_n(&known, v, __ATOMIC_RELAXED);
+	}
+	return v;
+#else
+	return 0;
+#endif
+}
+
 /* CRC-32C (Castagnoli, reflected 0x82f63b78) of the eight bytes of w,
  * lowest first, on c: what SSE4.2's crc32 instruction does. */
 static uint32_t crc32c_table[256];
@@ -469,28 +501,12 @@ __attribute__((target("sse4.2"))) static uint64_t checksum_sse42(const unsigned 
 	c[0] = (uint32_t)c0, c[1] = (uint32_t)c1, c[2] = (uint32_t)c2, c[3] = (uint32_t)c3;
 	return checksum_join(c, len);
 }
-
-static int cpu_has_sse42(void)
-{
-	static int known = -1;   /* the same answer on every thread */
-	int v = __atomic_load_n(&known, __ATOMIC_RELAXED);
-
-	if (v < 0) {
-		unsigned int a, b, c, d;
-		const char *off = getenv("PR_PUBLISH_NO_SHA_NI");
-
-		v = !(off && *off && strcmp(off, "0")) && __get_cpuid(1, &a, &b, &c, &d) &&
-		    (c & bit_SSE4_2);
-		__atomic_store_n(&known, v, __ATOMIC_RELAXED);
-	}
-	return v;
-}
 #endif
 
 uint64_t checksum64(const void *data, size_t len)
 {
 #if defined(__x86_64__) && defined(__GNUC__)
-	if (cpu_has_sse42())
+	if (cpu_features() & CPU_SSE42)
 		return checksum_sse42(data, len);
 #endif
 	return checksum64_portable(data, len);
@@ -498,25 +514,7 @@ uint64_t checksum64(const void *data, size_t len)
 
 int cpu_has_sha_ni(void)
 {
-#if defined(__x86_64__) && defined(__GNUC__)
-	static int known = -1;   /* the same answer on every thread */
-	int v = __atomic_load_n(&known, __ATOMIC_RELAXED);
-
-	if (v < 0) {
-		unsigned int a, b, c, d;
-		const char *off = getenv("PR_PUBLISH_NO_SHA_NI");
-
-		v = 0;
-		if (!(off && *off && strcmp(off, "0")) && __get_cpuid(1, &a, &b, &c, &d) &&
-		    (c & bit_SSE4_1) && (c & bit_SSSE3) && __get_cpuid_count(7, 0, &a, &b, &c, &d) &&
-		    (b & (1u << 29)))
-			v = 1;
-		__atomic_store_n(&known, v, __ATOMIC_RELAXED);
-	}
-	return v;
-#else
-	return 0;
-#endif
+	return cpu_features() & CPU_SHA_NI;
 }
 
 int free_at_exit(void)
