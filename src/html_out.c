@@ -301,6 +301,14 @@ static int put_nodes(struct strbuf *out, const xmlNode *first, struct scratch *s
 			break;
 		case XML_DTD_NODE:
 			break;
+		case XML_PI_NODE: {
+			const struct html_fragment *f = cur->_private;
+
+			if (!f || f->magic != HTML_FRAGMENT_MAGIC || raw)
+				return -1;
+			strbuf_add(out, f->bytes, f->len);
+			break;
+		}
 		default:
 			return -1;
 		}
@@ -328,12 +336,43 @@ static int put_nodes(struct strbuf *out, const xmlNode *first, struct scratch *s
 	return 0;
 }
 
-int html_out_page(xmlDocPtr doc, struct strbuf *out)
+/* put_nodes() with its scratch buffers, out as it was on failure. */
+static int put_nodes_or_nothing(struct strbuf *out, const xmlNode *first)
 {
 	struct scratch sc = { STRBUF_INIT, STRBUF_INIT };
+	size_t was = out->len;
+	int ret = put_nodes(out, first, &sc);
+
+	strbuf_release(&sc.value);
+	strbuf_release(&sc.tmp);
+	if (ret < 0) {
+		out->len = was;
+		if (out->buf)
+			out->buf[was] = '\0';
+	}
+	return ret;
+}
+
+int html_out_nodes(const xmlNode *first, struct strbuf *out)
+{
+	return put_nodes_or_nothing(out, first);
+}
+
+/* A processing instruction no stylesheet can make: libxslt leaves a
+ * node's _private alone, and our stylesheets make none. */
+xmlNodePtr html_out_paste(xmlDocPtr doc, const struct html_fragment *f)
+{
+	xmlNodePtr node = xmlNewDocPI(doc, (const xmlChar *)"pr-fragment", NULL);
+
+	if (node)
+		node->_private = (void *)f;
+	return node;
+}
+
+int html_out_page(xmlDocPtr doc, struct strbuf *out)
+{
 	const xmlDtd *dtd = doc->intSubset;
 	size_t was = out->len;
-	int ret;
 
 	if (!doc->encoding || strcasecmp((const char *)doc->encoding, "UTF-8"))
 		return -1;
@@ -351,10 +390,7 @@ int html_out_page(xmlDocPtr doc, struct strbuf *out)
 	}
 	/* As xsltSaveResultTo() does first. */
 	htmlSetMetaEncoding(doc, (const xmlChar *)"UTF-8");
-	ret = put_nodes(out, doc->children, &sc);
-	strbuf_release(&sc.value);
-	strbuf_release(&sc.tmp);
-	if (ret < 0) {
+	if (put_nodes_or_nothing(out, doc->children) < 0) {
 		out->len = was;
 		if (out->buf)
 			out->buf[was] = '\0';

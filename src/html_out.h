@@ -31,4 +31,29 @@
  * what only libxml2 writes. */
 int html_out_page(xmlDocPtr doc, struct strbuf *out);
 
+/*
+ * A fragment: nodes written once (html_out_nodes()) and pasted as bytes
+ * wherever a page holds a node that names it (html_out_paste()).  Text is
+ * escaped the same whatever element it is in, but for script and style:
+ * a fragment is only written outside them (a paste node inside one makes
+ * html_out_page() refuse the page).  Only html_out_page() knows a paste
+ * node; libxml2's serialiser would write a processing instruction, so a
+ * page that holds one must be written here.
+ */
+struct html_fragment {
+	unsigned magic;        /* HTML_FRAGMENT_MAGIC */
+	size_t len;
+	const char *bytes;
+};
+#define HTML_FRAGMENT_MAGIC 0x46726167u
+
+/* Appends first and its following siblings, with their descendants, as
+ * html_out_page() writes them in a page: 0, or -1 (out as it was) when
+ * they hold what only libxml2 writes. */
+int html_out_nodes(const xmlNode *first, struct strbuf *out);
+
+/* A node of doc (unlinked, the caller's) that html_out_page() writes as
+ * f's bytes; f is lent for as long as the node lives. */
+xmlNodePtr html_out_paste(xmlDocPtr doc, const struct html_fragment *f);
+
 #endif

@@ -17,6 +17,7 @@
 #include <libxslt/extensions.h>
 #include <libxslt/imports.h>
 #include <libxslt/security.h>
+#include <libxslt/templates.h>
 #include <libxslt/transform.h>
 #include <libxslt/xslt.h>
 #include <libxslt/xsltInternals.h>
@@ -24,6 +25,7 @@
 
 #include "datadir.h"
 #include "datetime.h"
+#include "fragments.h"
 #include "html_out.h"
 #include "site_output.h"
 #include "utf8.h"
@@ -65,6 +67,7 @@ struct renderer {
 	size_t nr_releases;
 	int marks_releases;        /* see render_releases_read_only() */
 	int own_html[RENDER_NR];   /* its results written by html_out_page() */
+	struct fragments *fragments;   /* for <pr:fragment>; lent, or NULL */
 };
 
 /* Where libxslt's and libxml2's messages go in this thread: libxslt's
@@ -77,6 +80,15 @@ static _Thread_local struct strbuf *thread_errors;
 static _Thread_local const struct render_release *call_releases;
 static _Thread_local size_t call_nr_releases;
 static _Thread_local int call_has_releases;
+
+/* pr:item()'s maker, for this thread (render_call_items()). */
+static _Thread_local render_item_fn call_item_fn;
+static _Thread_local void *call_item_data;
+
+/* This thread's transformation: whether <pr:fragment> pastes pieces
+ * (el_fragment()), and how many it pasted. */
+static _Thread_local struct fragments *call_fragments;
+static _Thread_local size_t call_pasted;
 
 /* ---- dates -------------------------------------------------------------- */
 
@@ -672,6 +684,36 @@ static void fn_release(xmlXPathParserContextPtr ctxt, int nargs)
 	valuePush(ctxt, xmlXPathNewNodeSet(found ? (xmlNodePtr)found->root : NULL));
 }
 
+void render_call_items(render_item_fn fn, void *data)
+{
+	call_item_fn = fn;
+	call_item_data = data;
+}
+
+static void fn_item(xmlXPathParserContextPtr ctxt, int nargs)
+{
+	xmlNodePtr item = ctxt->context ? ctxt->context->node : NULL, whole = NULL;
+	xmlXPathObjectPtr arg = NULL;
+
+	if (nargs > 1) {
+		xmlXPathSetArityError(ctxt);
+		return;
+	}
+	if (nargs == 1) {
+		arg = valuePop(ctxt);
+		if (!arg || arg->type != XPATH_NODESET) {
+			xmlXPathFreeObject(arg);
+			xmlXPathSetTypeError(ctxt);
+			return;
+		}
+		item = arg->nodesetval && arg->nodesetval->nodeNr ? arg->nodesetval->nodeTab[0] : NULL;
+	}
+	if (item && item->type == XML_ELEMENT_NODE && call_item_fn)
+		whole = call_item_fn(call_item_data, item);
+	xmlXPathFreeObject(arg);
+	valuePush(ctxt, xmlXPathNewNodeSet(whole ? whole : item));
+}
+
 void render_memo_clear(struct render_memo *m)
 {
 	free(m->feed_html);
@@ -715,11 +757,109 @@ static void fn_feed_html(xmlXPathParserContextPtr ctxt, int nargs)
 		free(mine);
 }
 
+/*
+ * <pr:fragment key="{...}">content</pr:fragment>: the content, made by the
+ * first page of a build that shows it, its bytes kept under the key, then
+ * pasted into every page with the same key (fragments.h).  The key must
+ * name everything the content is made of; a build's table starts empty, so
+ * only what one build holds constant (the site, the labels, a release's
+ * summary) may be left out of it.  Without a table (a feed, a sitemap, a
+ * page written by libxml2), or where the content holds what html_out
+ * cannot write, it is only the content.
+ */
+static xmlAttrPtr fragment_key_attr(xmlNodePtr inst)
+{
+	xmlAttrPtr a;
+
+	for (a = inst->properties; a; a = a->next)
+		if (!a->ns && xmlStrEqual(a->name, (const xmlChar *)"key"))
+			return a;
+	return NULL;
+}
+
+/* The key's template compiled once, with the stylesheet: compiling it for
+ * every page cost more than the pieces saved. */
+static xsltElemPreCompPtr fragment_precomp(xsltStylesheetPtr style, xmlNodePtr inst,
+					   xsltTransformFunction function)
+{
+	xmlAttrPtr key = fragment_key_attr(inst);
+
+	if (key)
+		xsltCompileAttr(style, key);
+	return xsltNewElemPreComp(style, inst, function);
+}
+
+/* The key for this page, or NULL when there is none. */
+static xmlChar *fragment_key(xsltTransformContextPtr ctxt, xmlNodePtr inst)
+{
+	xmlAttrPtr key = fragment_key_attr(inst);
+
+	if (!key)
+		return NULL;
+	if (key->psvi)
+		return xsltEvalAVT(ctxt, key->psvi, inst);
+	return xmlNodeListGetString(inst->doc, key->children, 1);
+}
+
+static void el_fragment(xsltTransformContextPtr ctxt, xmlNodePtr node, xmlNodePtr inst,
+			xsltElemPreCompPtr comp)
+{
+	struct fragments *table = call_fragments;
+	const struct html_fragment *f;
+	xmlNodePtr insert = ctxt->insert, holder, paste, c;
+	xmlChar *key;
+	struct strbuf sb = STRBUF_INIT;
+
+	(void)comp;
+	if (!table || !insert) {
+		xsltApplyOneTemplate(ctxt, node, inst->children, NULL, NULL);
+		return;
+	}
+	key = fragment_key(ctxt, inst);
+	if (!key) {
+		xsltTransformError(ctxt, NULL, inst, "pr:fragment: no key\n");
+		ctxt->state = XSLT_STATE_STOPPED;
+		return;
+	}
+	f = fragments_get(table, (const char *)key);
+	if (!f) {
+		/* Made aside, in an element of no page, then written. */
+		holder = xmlNewDocNode(ctxt->output, NULL, (const xmlChar *)"div", NULL);
+		if (!holder) {
+			xmlFree(key);
+			return;
+		}
+		ctxt->insert = holder;
+		xsltApplyOneTemplate(ctxt, node, inst->children, NULL, NULL);
+		ctxt->insert = insert;
+		/* libxslt appends to the last text node it made, if it is
+		 * still the insertion point's last child: not one of these. */
+		ctxt->lasttext = NULL;
+		ctxt->lasttsize = ctxt->lasttuse = 0;
+		if (ctxt->state == XSLT_STATE_OK && !html_out_nodes(holder->children, &sb))
+			f = fragments_add(table, (const char *)key, sb.buf ? sb.buf : "", sb.len);
+		else
+			/* Not a piece: the content itself goes in. */
+			while ((c = holder->children)) {
+				xmlUnlinkNode(c);
+				xmlAddChild(insert, c);
+			}
+		strbuf_release(&sb);
+		xmlFreeNode(holder);
+	}
+	xmlFree(key);
+	if (f && (paste = html_out_paste(ctxt->output, f))) {
+		xmlAddChild(insert, paste);
+		call_pasted++;
+	}
+}
+
 static const struct {
 	const char *name;
 	xmlXPathFunction fn;
 } functions[] = {
 	{ "release", fn_release },
+	{ "item", fn_item },
 	{ "format-date", fn_format_date },
 	{ "format-month", fn_format_month },
 	{ "upper", fn_upper },
@@ -1026,6 +1166,8 @@ int render_new(struct renderer **out, const char *dir, struct diag *d)
 	for (i = 0; i < ARRAY_SIZE(functions); i++)
 		xsltRegisterExtModuleFunction((const xmlChar *)functions[i].name,
 					      (const xmlChar *)RENDER_NS, functions[i].fn);
+	xsltRegisterExtModuleElement((const xmlChar *)"fragment", (const xmlChar *)RENDER_NS,
+				     fragment_precomp, el_fragment);
 	for (k = 0; k < RENDER_NR; k++) {
 		char *path = xasprintf("%s/%s", r->dir, stylesheet_files[k]);
 
@@ -1076,6 +1218,7 @@ void render_free(struct renderer *r)
 	for (i = 0; i < ARRAY_SIZE(functions); i++)
 		xsltUnregisterExtModuleFunction((const xmlChar *)functions[i].name,
 						(const xmlChar *)RENDER_NS);
+	xsltUnregisterExtModuleElement((const xmlChar *)"fragment", (const xmlChar *)RENDER_NS);
 	xsltSetGenericErrorFunc(NULL, NULL);
 	xsltCleanupGlobals();
 	free(r->labels);
@@ -1097,27 +1240,26 @@ const char *render_css(const struct renderer *r, size_t *len)
 	return r->css;
 }
 
+void render_use_fragments(struct renderer *r, struct fragments *t)
+{
+	r->fragments = t;
+}
+
 void render_set_releases(struct renderer *r, const struct render_release *rels, size_t nr)
 {
 	r->releases = rels;
 	r->nr_releases = nr;
 }
 
-int render_apply_quiet(const struct renderer *r, enum render_kind kind, xmlDocPtr input,
-		       char **out, size_t *len, struct strbuf *err)
+/* One transformation of input by style, boxed in: its result, or NULL
+ * (libxslt's messages in the thread's error buffer). */
+static xmlDocPtr transform(const struct renderer *r, xsltStylesheetPtr style, xmlDocPtr input)
 {
-	xsltStylesheetPtr style = r->styles[kind];
-	xsltTransformContextPtr ctxt;
+	xsltTransformContextPtr ctxt = xsltNewTransformContext(style, input);
 	xmlDocPtr res = NULL;
-	xmlChar *text = NULL;
-	int text_len = 0, ret = -1;
 
-	*out = NULL;
-	*len = 0;
-	errors_begin(err);
-	ctxt = xsltNewTransformContext(style, input);
 	if (!ctxt)
-		goto out;
+		return NULL;
 	ctxt->_private = (void *)r;
 	if (xsltSetCtxtSecurityPrefs(r->sec, ctxt) < 0)
 		goto out;
@@ -1128,7 +1270,31 @@ int render_apply_quiet(const struct renderer *r, enum render_kind kind, xmlDocPt
 		ctxt->xpathCtxt->opCount = 0;
 	}
 	res = xsltApplyStylesheetUser(style, input, NULL, NULL, NULL, ctxt);
-	if (!res || ctxt->state != XSLT_STATE_OK)
+	if (res && ctxt->state != XSLT_STATE_OK) {
+		xmlFreeDoc(res);
+		res = NULL;
+	}
+out:
+	xsltFreeTransformContext(ctxt);
+	return res;
+}
+
+int render_apply_quiet(const struct renderer *r, enum render_kind kind, xmlDocPtr input,
+		       char **out, size_t *len, struct strbuf *err)
+{
+	xsltStylesheetPtr style = r->styles[kind];
+	xmlDocPtr res = NULL;
+	xmlChar *text = NULL;
+	int text_len = 0, ret = -1;
+
+	*out = NULL;
+	*len = 0;
+	errors_begin(err);
+	/* Pieces are pasted only into pages html_out_page() writes. */
+	call_fragments = r->own_html[kind] ? r->fragments : NULL;
+	call_pasted = 0;
+	res = transform(r, style, input);
+	if (!res)
 		goto out;
 	if (r->own_html[kind]) {
 		struct strbuf sb = STRBUF_INIT;
@@ -1140,6 +1306,13 @@ int render_apply_quiet(const struct renderer *r, enum render_kind kind, xmlDocPt
 			goto out;
 		}
 		strbuf_release(&sb);
+		/* libxml2 writes it: made again, without pieces. */
+		if (call_pasted) {
+			xmlFreeDoc(res);
+			call_fragments = NULL;
+			if (!(res = transform(r, style, input)))
+				goto out;
+		}
 	}
 	if (xsltSaveResultToString(&text, &text_len, res, style) < 0 || text_len < 0)
 		goto out;
@@ -1150,6 +1323,7 @@ int render_apply_quiet(const struct renderer *r, enum render_kind kind, xmlDocPt
 	*len = (size_t)text_len;
 	ret = 0;
 out:
+	call_fragments = NULL;
 	errors_end(err);
 	if (ret) {
 		struct strbuf msg = STRBUF_INIT;
@@ -1163,8 +1337,6 @@ out:
 	xmlFree(text);
 	if (res)
 		xmlFreeDoc(res);
-	if (ctxt)
-		xsltFreeTransformContext(ctxt);
 	return ret;
 }
 

@@ -24,11 +24,27 @@
  *   pr:safe-url(href)                    href if http(s):// or mailto:, else ''
  *   pr:markup(tree)                      the tree serialised as markup, for
  *                                        a feed's escaped HTML content
+ *   pr:item([item])                      the whole <item> of a listing's
+ *                                        (context) <item>, which names only
+ *                                        its release (render_call_items())
  *   pr:release([item])                   the <release> of the (context) <item>
  *                                        (by its @id and @lang), from the
  *                                        release's own parsed document: input
  *                                        documents refer to releases rather
  *                                        than carry copies (render_set_releases)
+ *
+ * and one extension element (the stylesheet names pr in its
+ * extension-element-prefixes):
+ *
+ *   <pr:fragment key="teaser {@id} {$root}">...</pr:fragment>
+ *                                        its content, made by the first page
+ *                                        of a build with that key and pasted
+ *                                        into the others as bytes
+ *                                        (render_use_fragments(), fragments.h);
+ *                                        the key must name all the content
+ *                                        depends on but what a build holds
+ *                                        constant; whole elements and text
+ *                                        only, outside script and style
  *
  * Threads: a renderer is compiled once, in one thread, and may then be used
  * by several at once through render_apply_quiet() (each call has its own
@@ -104,6 +120,18 @@ struct render_release {
 	struct render_memo *memo;
 };
 void render_set_releases(struct renderer *r, const struct render_release *rels, size_t nr);
+
+/* pr:item(): the whole <item> of a listed one of the input document,
+ * which the caller made, or NULL (then pr:item() gives the node itself).
+ * Set for this thread's transformations from now on (NULL: none). */
+typedef xmlNodePtr (*render_item_fn)(void *data, const xmlNode *listed);
+void render_call_items(render_item_fn fn, void *data);
+
+/* Pages rendered from now on keep and paste <pr:fragment> pieces in t
+ * (fragments.h; lent, shared by every thread), until NULL is set.  Without
+ * a table, each page makes its own. */
+struct fragments;
+void render_use_fragments(struct renderer *r, struct fragments *t);
 
 /* render_apply() for worker threads: reports nothing; on failure -1 and the
  * message in err (reset first). */

@@ -8,7 +8,9 @@
                               field or source; its index (the newest) or,
                               with @page, a numbered page (from the oldest,
                               never changed by newer releases); @newer and
-                              @older link the neighbours
+                              @older link the neighbours; its <item>s name
+                              their release (@id @lang @path @date @month),
+                              pr:item() gives the whole <item>
     /page[@kind='index']      the archive, fields of work, sources of a language
     /page[@kind='languages']  the site's front door: pick a language
 
@@ -19,10 +21,13 @@
   page's <item> gets its <release> from pr:release() (src/render.h).  Links
   between pages are relative; canonical, hreflang and Open Graph URLs are
   absolute ($base).  UI strings come from labels.xml through pr:label().
+  What many pages show the same (a header, a footer, a release's teaser)
+  is made once a build, in a pr:fragment whose key names what it is made of.
 -->
 <xsl:stylesheet version="1.0"
                 xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
                 xmlns:pr="urn:x-pr-publish"
+                extension-element-prefixes="pr"
                 exclude-result-prefixes="pr">
 
   <xsl:include href="common.xsl"/>
@@ -57,35 +62,41 @@
       </head>
       <body>
         <header class="site">
-          <a class="brand" href="{$root}{$lang}/index.html">
-            <xsl:value-of select="$site/@title"/>
-          </a>
-          <xsl:if test="@kind != 'languages'">
-            <nav class="sections" aria-label="{pr:label('sections', $lang)}">
-              <ul>
-                <li><a href="{$root}{$lang}/index.html"><xsl:value-of select="pr:label('latest', $lang)"/></a></li>
-                <li><a href="{$root}{$lang}/archive/index.html"><xsl:value-of select="pr:label('archive', $lang)"/></a></li>
-                <li><a href="{$root}{$lang}/fields/index.html"><xsl:value-of select="pr:label('fields', $lang)"/></a></li>
-                <li><a href="{$root}{$lang}/sources/index.html"><xsl:value-of select="pr:label('sources', $lang)"/></a></li>
-              </ul>
-            </nav>
-          </xsl:if>
+          <!-- The same on every page of a language at the same depth:
+               made once a build (pr:fragment, src/fragments.h). -->
+          <pr:fragment key="header {$lang} {$root} {@kind = 'languages'}">
+            <a class="brand" href="{$root}{$lang}/index.html">
+              <xsl:value-of select="$site/@title"/>
+            </a>
+            <xsl:if test="@kind != 'languages'">
+              <nav class="sections" aria-label="{pr:label('sections', $lang)}">
+                <ul>
+                  <li><a href="{$root}{$lang}/index.html"><xsl:value-of select="pr:label('latest', $lang)"/></a></li>
+                  <li><a href="{$root}{$lang}/archive/index.html"><xsl:value-of select="pr:label('archive', $lang)"/></a></li>
+                  <li><a href="{$root}{$lang}/fields/index.html"><xsl:value-of select="pr:label('fields', $lang)"/></a></li>
+                  <li><a href="{$root}{$lang}/sources/index.html"><xsl:value-of select="pr:label('sources', $lang)"/></a></li>
+                </ul>
+              </nav>
+            </xsl:if>
+          </pr:fragment>
           <xsl:call-template name="language-switcher"/>
         </header>
         <main>
           <xsl:apply-templates select="." mode="main"/>
         </main>
-        <footer class="site">
-          <p>
-            <xsl:value-of select="$site/@publisher"/>
-            <xsl:if test="@kind != 'languages'">
-              <xsl:text> · </xsl:text>
-              <a href="{$root}{$lang}/rss.xml">RSS</a>
-              <xsl:text> · </xsl:text>
-              <a href="{$root}{$lang}/atom.xml">Atom</a>
-            </xsl:if>
-          </p>
-        </footer>
+        <pr:fragment key="footer {$lang} {$root} {@kind = 'languages'}">
+          <footer class="site">
+            <p>
+              <xsl:value-of select="$site/@publisher"/>
+              <xsl:if test="@kind != 'languages'">
+                <xsl:text> · </xsl:text>
+                <a href="{$root}{$lang}/rss.xml">RSS</a>
+                <xsl:text> · </xsl:text>
+                <a href="{$root}{$lang}/atom.xml">Atom</a>
+              </xsl:if>
+            </p>
+          </footer>
+        </pr:fragment>
       </body>
     </html>
   </xsl:template>
@@ -465,19 +476,25 @@
     <xsl:if test="/page/@type = 'year' and not(preceding-sibling::item[1]/@month = @month)">
       <li class="month"><h2><xsl:value-of select="pr:format-month(string(@month), $lang)"/></h2></li>
     </xsl:if>
-    <li>
-      <article class="teaser">
-        <h2><a href="{$root}{@path}"><xsl:apply-templates select="headline/node()" mode="inline"/></a></h2>
-        <p class="meta">
-          <time datetime="{@date}"><xsl:value-of select="pr:format-date(string(@date), $lang)"/></time>
-          <xsl:text> · </xsl:text>
-          <xsl:call-template name="dateline-places"/>
-        </p>
-        <xsl:if test="summary">
-          <p><xsl:apply-templates select="summary/node()" mode="inline"/></p>
-        </xsl:if>
-      </article>
-    </li>
+    <!-- The same in every listing of the release at the same depth;
+         made from the whole item (pr:item()). -->
+    <pr:fragment key="teaser {@id} {@lang} {$lang} {$root}">
+      <xsl:for-each select="pr:item()">
+        <li>
+          <article class="teaser">
+            <h2><a href="{$root}{@path}"><xsl:apply-templates select="headline/node()" mode="inline"/></a></h2>
+            <p class="meta">
+              <time datetime="{@date}"><xsl:value-of select="pr:format-date(string(@date), $lang)"/></time>
+              <xsl:text> · </xsl:text>
+              <xsl:call-template name="dateline-places"/>
+            </p>
+            <xsl:if test="summary">
+              <p><xsl:apply-templates select="summary/node()" mode="inline"/></p>
+            </xsl:if>
+          </article>
+        </li>
+      </xsl:for-each>
+    </pr:fragment>
   </xsl:template>
 
   <!-- The archive, fields and sources of a language. -->

@@ -141,6 +141,36 @@ test_expect_success 'fewer than twice page-size: all on the index, no numbered p
 	cp "$REPO/site.xml" site.xml
 '
 
+# Teasers, headers and footers are made once a build for each depth of
+# page and pasted into the others (src/fragments.h): a piece pasted at the
+# wrong depth would send its links nowhere.
+test_expect_success 'every relative link of every page leads to a file of the site' '
+	$PY - public >dead <<-\PYEOF &&
+	import os, re, sys
+	root = sys.argv[1]
+	checked = 0
+	for d, _, files in os.walk(root):
+	    for name in files:
+	        if not name.endswith(".html"):
+	            continue
+	        page = os.path.join(d, name)
+	        for href in re.findall(r"(?:href|src)=\"([^\"#]*)", open(page, encoding="utf-8").read()):
+	            if not href or re.match(r"[a-z]+:", href):
+	                continue
+	            checked += 1
+	            target = os.path.normpath(os.path.join(d, href.replace("%20", " ")))
+	            if not os.path.isfile(target) or not target.startswith(root):
+	                print(page, href)
+	print("checked", checked, file=sys.stderr)
+	PYEOF
+	test_must_be_empty dead &&
+	# the same release, listed at three depths, links to itself from each
+	id=2020-10-15-korea-conference &&
+	grep -F "<a href=\"../en/2020/$id.html\">" public/en/index.html &&
+	grep -F "<a href=\"../../../en/2020/$id.html\">" public/en/archive/2020/index.html &&
+	grep -F "<a href=\"../../../../en/2020/$id.html\">" public/en/archive/2020/10/index.html
+'
+
 test_expect_success TIDY 'every page is valid HTML according to tidy' '
 	find public -name "*.html" | sort >pages &&
 	test $(wc -l <pages) -gt 50 &&

@@ -7,6 +7,9 @@
  * style, comments, boolean and value-less attributes, names in capitals
  * and names too long for the table, and a tree too deep for recursion.
  * Trees html_out_page() must refuse are refused, the buffer untouched.
+ * Fragments: nodes written alone by html_out_nodes() and pasted into a
+ * page give the page's own bytes; the table of fragments keeps the first
+ * piece under a key, at the same address, through its growth.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +21,7 @@
 #include <libxslt/xsltInternals.h>
 #include <libxslt/xsltutils.h>
 
+#include "fragments.h"
 #include "html_out.h"
 #include "tap.h"
 #include "util.h"
@@ -229,6 +233,120 @@ static void empty(void)
 	strbuf_release(&out);
 }
 
+/* A teaser as html.xsl makes it, in parent: hostile text included. */
+static xmlNodePtr add_teaser(xmlNodePtr parent, const char *href)
+{
+	xmlNodePtr li = xmlNewChild(parent, NULL, BAD_CAST "li", NULL);
+	xmlNodePtr h2 = xmlNewChild(li, NULL, BAD_CAST "h2", NULL);
+	xmlNodePtr a = xmlNewChild(h2, NULL, BAD_CAST "a", BAD_CAST "A <script>&amp; \"x\"");
+
+	xmlNewProp(a, BAD_CAST "href", BAD_CAST href);
+	xmlNewChild(li, NULL, BAD_CAST "br", NULL);
+	xmlAddChild(li, xmlNewText(BAD_CAST "tail \xc3\xa9 <b>"));
+	return li;
+}
+
+static void pasted(void)
+{
+	struct strbuf whole = STRBUF_INIT, piece = STRBUF_INIT, out = STRBUF_INIT;
+	struct html_fragment f = { HTML_FRAGMENT_MAGIC, 0, NULL }, bad = f;
+	xmlNodePtr body, holder, style, ul;
+	xmlDocPtr doc;
+	int ret;
+
+	/* The page with the teaser in place. */
+	doc = new_page(&body);
+	ul = xmlNewChild(body, NULL, BAD_CAST "ul", NULL);
+	add_teaser(ul, "../2020/a b.html");
+	xmlNewChild(body, NULL, BAD_CAST "p", BAD_CAST "after");
+	ok(!html_out_page(doc, &whole), "a page with a teaser");
+	xmlFreeDoc(doc);
+
+	/* The same teaser made aside, then pasted twice over. */
+	doc = new_page(&body);
+	holder = xmlNewDocNode(doc, NULL, BAD_CAST "div", NULL);
+	add_teaser(holder, "../2020/a b.html");
+	ret = html_out_nodes(holder->children, &piece);
+	ok(!ret && !strncmp(piece.buf, "<li><h2>", 8), "a fragment is its nodes alone: %s",
+	   piece.buf);
+	xmlFreeNode(holder);
+	f.bytes = piece.buf;
+	f.len = piece.len;
+	ul = xmlNewChild(body, NULL, BAD_CAST "ul", NULL);
+	xmlAddChild(ul, html_out_paste(doc, &f));
+	xmlNewChild(body, NULL, BAD_CAST "p", BAD_CAST "after");
+	ok(!html_out_page(doc, &out) && out.len == whole.len && !memcmp(out.buf, whole.buf, out.len),
+	   "pasted, the page has the bytes it would have had");
+
+	/* Inside a style element text is written raw, so no paste there. */
+	strbuf_reset(&out);
+	strbuf_addstr(&out, "kept");
+	style = xmlNewChild(body, NULL, BAD_CAST "style", NULL);
+	xmlAddChild(style, html_out_paste(doc, &f));
+	ok(html_out_page(doc, &out) < 0 && !strcmp(out.buf, "kept"),
+	   "a paste inside a style is refused");
+	xmlUnlinkNode(style);
+	xmlFreeNode(style);
+
+	/* A processing instruction that is not a paste is refused. */
+	bad.magic = 0;
+	xmlAddChild(body, html_out_paste(doc, &bad));
+	ok(html_out_page(doc, &out) < 0, "a processing instruction is refused");
+	xmlFreeDoc(doc);
+
+	/* What html_out_nodes() refuses leaves the buffer as it was. */
+	doc = new_page(&body);
+	holder = xmlNewDocNode(doc, NULL, BAD_CAST "div", NULL);
+	xmlAddChild(holder, xmlNewCDataBlock(doc, BAD_CAST "x", 1));
+	strbuf_reset(&out);
+	strbuf_addstr(&out, "kept");
+	ok(html_out_nodes(holder->children, &out) < 0 && !strcmp(out.buf, "kept"),
+	   "a fragment with CDATA is refused, the buffer as it was");
+	xmlFreeNode(holder);
+	xmlFreeDoc(doc);
+	strbuf_release(&whole);
+	strbuf_release(&piece);
+	strbuf_release(&out);
+}
+
+static void table(void)
+{
+	struct fragments *t = fragments_new();
+	const struct html_fragment *first, *again, *f;
+	size_t bytes, i, lost = 0;
+	char key[32], text[32];
+
+	ok(!fragments_get(t, "teaser x en ../"), "an empty table has nothing");
+	first = fragments_add(t, "teaser x en ../", "<li>1</li>", 10);
+	again = fragments_add(t, "teaser x en ../", "<li>2</li>", 10);
+	ok(first == again && !memcmp(first->bytes, "<li>1</li>", 10) && first->len == 10,
+	   "the first piece under a key is kept");
+	ok(fragments_get(t, "teaser x en ../") == first && !fragments_get(t, "teaser x en ../../"),
+	   "looked up by the whole key");
+	/* Enough to grow the table several times: every piece still there,
+	 * the first at the same address. */
+	for (i = 0; i < 5000; i++) {
+		snprintf(key, sizeof(key), "k%zu", i);
+		snprintf(text, sizeof(text), "<p>%zu</p>", i);
+		fragments_add(t, key, text, strlen(text));
+	}
+	for (i = 0; i < 5000; i++) {
+		snprintf(key, sizeof(key), "k%zu", i);
+		snprintf(text, sizeof(text), "<p>%zu</p>", i);
+		f = fragments_get(t, key);
+		lost += !f || f->len != strlen(text) || memcmp(f->bytes, text, f->len) ||
+			f->bytes[f->len] != '\0';
+	}
+	ok(!lost && fragments_get(t, "teaser x en ../") == first, "5,001 pieces, none lost");
+	i = fragments_count(t, &bytes);
+	ok(i == 5001 && bytes > 5000 * 8, "counted: %zu pieces, %zu bytes", i, bytes);
+	fragments_clear(t);
+	ok(fragments_count(t, &bytes) == 0 && bytes == 0 && !fragments_get(t, "k1"),
+	   "cleared, the table is empty");
+	ok(fragments_add(t, "k1", "", 0)->len == 0, "and takes pieces again, empty ones too");
+	fragments_free(t);
+}
+
 int main(void)
 {
 	load_style();
@@ -238,6 +356,8 @@ int main(void)
 	deep();
 	refused();
 	empty();
+	pasted();
+	table();
 	xsltFreeStylesheet(page_style);
 	xmlCleanupParser();
 	return tap_done();
