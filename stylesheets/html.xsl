@@ -65,19 +65,8 @@
           <!-- The same on every page of a language at the same depth:
                made once a build (pr:fragment, src/fragments.h). -->
           <pr:fragment key="header {$lang} {$root} {@kind = 'languages'}">
-            <a class="brand" href="{$root}{$lang}/index.html">
-              <xsl:value-of select="$site/@title"/>
-            </a>
-            <xsl:if test="@kind != 'languages'">
-              <nav class="sections" aria-label="{pr:label('sections', $lang)}">
-                <ul>
-                  <li><a href="{$root}{$lang}/index.html"><xsl:value-of select="pr:label('latest', $lang)"/></a></li>
-                  <li><a href="{$root}{$lang}/archive/index.html"><xsl:value-of select="pr:label('archive', $lang)"/></a></li>
-                  <li><a href="{$root}{$lang}/fields/index.html"><xsl:value-of select="pr:label('fields', $lang)"/></a></li>
-                  <li><a href="{$root}{$lang}/sources/index.html"><xsl:value-of select="pr:label('sources', $lang)"/></a></li>
-                </ul>
-              </nav>
-            </xsl:if>
+            <xsl:call-template name="site-header"/>
+            <xsl:fallback><xsl:call-template name="site-header"/></xsl:fallback>
           </pr:fragment>
           <xsl:call-template name="language-switcher"/>
         </header>
@@ -85,20 +74,44 @@
           <xsl:apply-templates select="." mode="main"/>
         </main>
         <pr:fragment key="footer {$lang} {$root} {@kind = 'languages'}">
-          <footer class="site">
-            <p>
-              <xsl:value-of select="$site/@publisher"/>
-              <xsl:if test="@kind != 'languages'">
-                <xsl:text> · </xsl:text>
-                <a href="{$root}{$lang}/rss.xml">RSS</a>
-                <xsl:text> · </xsl:text>
-                <a href="{$root}{$lang}/atom.xml">Atom</a>
-              </xsl:if>
-            </p>
-          </footer>
+          <xsl:call-template name="site-footer"/>
+          <xsl:fallback><xsl:call-template name="site-footer"/></xsl:fallback>
         </pr:fragment>
       </body>
     </html>
+  </xsl:template>
+
+  <!-- The brand and the sections of a language: the same on every page of
+       it at the same depth, so made once a build (pr:fragment; the
+       xsl:fallback is for other XSLT processors). -->
+  <xsl:template name="site-header">
+    <a class="brand" href="{$root}{$lang}/index.html">
+      <xsl:value-of select="$site/@title"/>
+    </a>
+    <xsl:if test="@kind != 'languages'">
+      <nav class="sections" aria-label="{pr:label('sections', $lang)}">
+        <ul>
+          <li><a href="{$root}{$lang}/index.html"><xsl:value-of select="pr:label('latest', $lang)"/></a></li>
+          <li><a href="{$root}{$lang}/archive/index.html"><xsl:value-of select="pr:label('archive', $lang)"/></a></li>
+          <li><a href="{$root}{$lang}/fields/index.html"><xsl:value-of select="pr:label('fields', $lang)"/></a></li>
+          <li><a href="{$root}{$lang}/sources/index.html"><xsl:value-of select="pr:label('sources', $lang)"/></a></li>
+        </ul>
+      </nav>
+    </xsl:if>
+  </xsl:template>
+
+  <xsl:template name="site-footer">
+    <footer class="site">
+      <p>
+        <xsl:value-of select="$site/@publisher"/>
+        <xsl:if test="@kind != 'languages'">
+          <xsl:text> · </xsl:text>
+          <a href="{$root}{$lang}/rss.xml">RSS</a>
+          <xsl:text> · </xsl:text>
+          <a href="{$root}{$lang}/atom.xml">Atom</a>
+        </xsl:if>
+      </p>
+    </footer>
   </xsl:template>
 
   <!-- The same page in the other languages, as the site lists them. -->
@@ -479,22 +492,25 @@
     <!-- The same in every listing of the release at the same depth;
          made from the whole item (pr:item()). -->
     <pr:fragment key="teaser {@id} {@lang} {$lang} {$root}">
-      <xsl:for-each select="pr:item()">
-        <li>
-          <article class="teaser">
-            <h2><a href="{$root}{@path}"><xsl:apply-templates select="headline/node()" mode="inline"/></a></h2>
-            <p class="meta">
-              <time datetime="{@date}"><xsl:value-of select="pr:format-date(string(@date), $lang)"/></time>
-              <xsl:text> · </xsl:text>
-              <xsl:call-template name="dateline-places"/>
-            </p>
-            <xsl:if test="summary">
-              <p><xsl:apply-templates select="summary/node()" mode="inline"/></p>
-            </xsl:if>
-          </article>
-        </li>
-      </xsl:for-each>
+      <xsl:apply-templates select="pr:item()" mode="teaser-made"/>
+      <xsl:fallback><xsl:apply-templates select="pr:item()" mode="teaser-made"/></xsl:fallback>
     </pr:fragment>
+  </xsl:template>
+
+  <xsl:template match="item" mode="teaser-made">
+    <li>
+      <article class="teaser">
+        <h2><a href="{$root}{@path}"><xsl:apply-templates select="headline/node()" mode="inline"/></a></h2>
+        <p class="meta">
+          <time datetime="{@date}"><xsl:value-of select="pr:format-date(string(@date), $lang)"/></time>
+          <xsl:text> · </xsl:text>
+          <xsl:call-template name="dateline-places"/>
+        </p>
+        <xsl:if test="summary">
+          <p><xsl:apply-templates select="summary/node()" mode="inline"/></p>
+        </xsl:if>
+      </article>
+    </li>
   </xsl:template>
 
   <!-- The archive, fields and sources of a language. -->

@@ -47,6 +47,12 @@
     <func:result select="string($tree)"/>
   </func:function>
   <!-- The dumped inputs carry each release inside its item. -->
+  <!-- The dumped listings carry whole items (pr:fragment's content runs
+       from its xsl:fallback). -->
+  <func:function name="pr:item">
+    <xsl:param name="item" select="."/>
+    <func:result select="$item"/>
+  </func:function>
   <func:function name="pr:release">
     <xsl:param name="item" select="."/>
     <func:result select="$item/release"/>
