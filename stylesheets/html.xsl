@@ -57,7 +57,10 @@
             <link rel="alternate" hreflang="{@lang}" href="{$base}{@path}"/>
           </xsl:for-each>
         </xsl:if>
-        <xsl:call-template name="feed-links"/>
+        <pr:fragment key="feed-links {$lang} {@rss} {@kind = 'languages'}">
+          <xsl:call-template name="feed-links"/>
+          <xsl:fallback><xsl:call-template name="feed-links"/></xsl:fallback>
+        </pr:fragment>
         <xsl:apply-templates select="." mode="head"/>
       </head>
       <body>
@@ -116,8 +119,8 @@
 
   <!-- The same page in the other languages, as the site lists them. -->
   <xsl:template name="language-switcher">
-    <xsl:variable name="page" select="."/>
     <xsl:if test="alternate">
+      <xsl:variable name="page" select="."/>
       <nav class="languages" aria-label="{pr:label('languages', $lang)}">
         <ul>
           <xsl:for-each select="$site/language">
@@ -158,6 +161,17 @@
   <xsl:template match="page" mode="title">
     <xsl:variable name="heading"><xsl:apply-templates select="." mode="heading"/></xsl:variable>
     <xsl:if test="string($heading) != ''">
+      <xsl:value-of select="$heading"/>
+      <xsl:text> – </xsl:text>
+    </xsl:if>
+    <xsl:value-of select="$site/@title"/>
+  </xsl:template>
+
+  <!-- The same for a release, without the heading's result tree fragment
+       (made for each of 12,500 pages). -->
+  <xsl:template match="page[@kind='release']" mode="title">
+    <xsl:variable name="heading" select="string(item/headline)"/>
+    <xsl:if test="$heading != ''">
       <xsl:value-of select="$heading"/>
       <xsl:text> – </xsl:text>
     </xsl:if>
