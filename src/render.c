@@ -312,9 +312,9 @@ char *render_upper(const char *s)
 /* A JSON string literal that can sit inside an HTML <script>: besides what
  * JSON needs, '<', '>' and '&' become \u escapes (so "</script" and "<!--"
  * cannot occur), and so do U+2028 and U+2029. */
-static char *json_string(const char *s)
+static void json_add(struct strbuf *out, const char *s)
 {
-	struct strbuf sb = STRBUF_INIT;
+	struct strbuf sb = *out;
 	size_t len = strlen(s), i = 0;
 
 	strbuf_addch(&sb, '"');
@@ -365,6 +365,14 @@ static char *json_string(const char *s)
 		i += n;
 	}
 	strbuf_addch(&sb, '"');
+	*out = sb;
+}
+
+static char *json_string(const char *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	json_add(&sb, s);
 	return strbuf_detach(&sb);
 }
 
@@ -550,6 +558,56 @@ static void fn_json(xmlXPathParserContextPtr ctxt, int nargs)
 		return;
 	return_string(ctxt, json_string(ARG(0)));
 	free_strings(args, nargs);
+}
+
+/*
+ * pr:json-members(name, value, ...): members of a JSON object, each
+ * ',"name":' and its value as pr:json() writes it.  A value given as a
+ * node-set is the string of its first node, and when it is empty the
+ * member is left out (an optional one).  One call for what took a
+ * dozen instructions of the stylesheet a member, on every release page.
+ */
+static void fn_json_members(xmlXPathParserContextPtr ctxt, int nargs)
+{
+	struct strbuf sb = STRBUF_INIT;
+	xmlXPathObjectPtr *args;
+	int i;
+
+	if (nargs < 2 || nargs % 2) {
+		xmlXPathSetArityError(ctxt);
+		return;
+	}
+	args = xcalloc((size_t)nargs, sizeof(*args));
+	for (i = nargs - 1; i >= 0; i--)
+		args[i] = valuePop(ctxt);
+	for (i = 0; i < nargs && !ctxt->error; i += 2) {
+		xmlXPathObjectPtr value = args[i + 1];
+		xmlChar *name, *text;
+
+		if (!args[i] || !value) {
+			xmlXPathSetTypeError(ctxt);
+			break;
+		}
+		if (value->type == XPATH_NODESET &&
+		    (!value->nodesetval || !value->nodesetval->nodeNr))
+			continue;
+		name = xmlXPathCastToString(args[i]);
+		text = xmlXPathCastToString(value);
+		strbuf_addch(&sb, ',');
+		json_add(&sb, (const char *)(name ? name : (const xmlChar *)""));
+		strbuf_addch(&sb, ':');
+		json_add(&sb, (const char *)(text ? text : (const xmlChar *)""));
+		xmlFree(name);
+		xmlFree(text);
+	}
+	for (i = 0; i < nargs; i++)
+		xmlXPathFreeObject(args[i]);
+	free(args);
+	if (ctxt->error) {
+		strbuf_release(&sb);
+		return;
+	}
+	return_string(ctxt, strbuf_detach(&sb));
 }
 
 static void fn_safe_url(xmlXPathParserContextPtr ctxt, int nargs)
@@ -865,6 +923,7 @@ static const struct {
 	{ "upper", fn_upper },
 	{ "rfc822", fn_rfc822 },
 	{ "json", fn_json },
+	{ "json-members", fn_json_members },
 	{ "safe-url", fn_safe_url },
 	{ "label", fn_label },
 	{ "markup", fn_markup },

@@ -21,6 +21,9 @@
  *   pr:label('contacts', 'fr' [, a, b])  a UI string, {1} {2} filled in
  *   pr:json(string)                      a JSON string literal safe inside
  *                                        <script> (no "</", no U+2028)
+ *   pr:json-members('name', $x, ...)     ,"name":"..." for each pair, values
+ *                                        as pr:json(); a pair whose value is
+ *                                        an empty node-set is left out
  *   pr:safe-url(href)                    href if http(s):// or mailto:, else ''
  *   pr:markup(tree)                      the tree serialised as markup, for
  *                                        a feed's escaped HTML content

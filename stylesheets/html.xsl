@@ -241,27 +241,21 @@
     </xsl:for-each>
     <xsl:if test="not($withdrawn)">
       <script type="application/ld+json">
-        <xsl:text>{"@context":"https://schema.org","@type":"NewsArticle"</xsl:text>
-        <xsl:text>,"headline":</xsl:text><xsl:value-of select="pr:json(string($item/headline))"/>
-        <xsl:if test="$item/subtitle">
-          <xsl:text>,"alternativeHeadline":</xsl:text><xsl:value-of select="pr:json(string($item/subtitle))"/>
-        </xsl:if>
-        <xsl:if test="$item/summary">
-          <xsl:text>,"description":</xsl:text><xsl:value-of select="pr:json(string($item/summary))"/>
-        </xsl:if>
-        <xsl:text>,"datePublished":</xsl:text><xsl:value-of select="pr:json(string($item/@published))"/>
-        <xsl:text>,"dateModified":</xsl:text><xsl:value-of select="pr:json(string($item/@updated))"/>
-        <xsl:text>,"dateline":</xsl:text><xsl:value-of select="pr:json(string($dateline))"/>
-        <xsl:text>,"inLanguage":</xsl:text><xsl:value-of select="pr:json($lang)"/>
-        <xsl:text>,"url":</xsl:text><xsl:value-of select="pr:json($url)"/>
-        <xsl:text>,"mainEntityOfPage":</xsl:text><xsl:value-of select="pr:json($url)"/>
-        <xsl:text>,"publisher":{"@type":"Organization","name":</xsl:text>
-        <xsl:value-of select="pr:json(string($site/@publisher))"/>
-        <xsl:if test="$site/@publisher-abbr">
-          <xsl:text>,"alternateName":</xsl:text><xsl:value-of select="pr:json(string($site/@publisher-abbr))"/>
-        </xsl:if>
-        <xsl:text>,"url":</xsl:text><xsl:value-of select="pr:json($base)"/>
-        <xsl:text>}</xsl:text>
+        <xsl:value-of select="concat('{&quot;@context&quot;:&quot;https://schema.org&quot;,&quot;@type&quot;:&quot;NewsArticle&quot;',
+            pr:json-members('headline', string($item/headline),
+                            'alternativeHeadline', $item/subtitle,
+                            'description', $item/summary,
+                            'datePublished', string($item/@published),
+                            'dateModified', string($item/@updated),
+                            'dateline', string($dateline),
+                            'inLanguage', $lang,
+                            'url', $url,
+                            'mainEntityOfPage', $url),
+            ',&quot;publisher&quot;:{&quot;@type&quot;:&quot;Organization&quot;',
+            pr:json-members('name', string($site/@publisher),
+                            'alternateName', $site/@publisher-abbr,
+                            'url', $base),
+            '}')"/>
         <xsl:if test="$item/field">
           <xsl:text>,"about":[</xsl:text>
           <xsl:for-each select="$item/field">

@@ -1,13 +1,17 @@
 /* test-render.c - which stylesheets may write to the releases they are
  * handed (render_releases_read_only()): those that name generate-id() in
  * themselves, in what they include or in what they import, however the
- * name is spelt in the file. */
+ * name is spelt in the file.  Then pr:json-members() and <pr:fragment>:
+ * pieces made once and pasted give the bytes of pages made without them. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <libxml/parser.h>
+
 #include "diag.h"
+#include "fragments.h"
 #include "render.h"
 #include "tap.h"
 #include "util.h"
@@ -71,6 +75,108 @@ static int read_only(const char *body, const char *imported)
 	return ret;
 }
 
+/* html.xsl (method html, as ours) made of templates, applied to input
+ * with pieces kept in t (or none): the page, or NULL when it fails. */
+static char *apply(const char *templates, const char *input, struct fragments *t)
+{
+	char dir[] = "/tmp/test-render-XXXXXX";
+	const char *const others[] = { "rss.xsl", "atom.xsl", "sitemap.xsl" };
+	struct renderer *r = NULL;
+	struct diag d;
+	char *text, *cmd, *out = NULL;
+	xmlDocPtr doc;
+	size_t i, len;
+
+	if (!mkdtemp(dir))
+		return NULL;
+	diag_init(&d, DIAG_FORMAT_TEXT);
+	d.quiet = 1;
+	put(dir, "labels.xml", "<labels/>\n");
+	put(dir, "style.css", "body { margin: 0 }\n");
+	for (i = 0; i < ARRAY_SIZE(others); i++)
+		put(dir, others[i], XSL_OPEN XSL_CLOSE);
+	text = xasprintf("<?xml version=\"1.0\"?>\n"
+			 "<xsl:stylesheet version=\"1.0\" "
+			 "xmlns:xsl=\"http://www.w3.org/1999/XSL/Transform\" "
+			 "xmlns:pr=\"urn:x-pr-publish\" extension-element-prefixes=\"pr\">\n"
+			 "<xsl:output method=\"html\" encoding=\"UTF-8\" indent=\"no\"/>\n"
+			 "%s" XSL_CLOSE, templates);
+	put(dir, "html.xsl", text);
+	free(text);
+	doc = xmlReadMemory(input, (int)strlen(input), "input.xml", NULL, XML_PARSE_NONET);
+	if (doc && !render_new(&r, dir, &d)) {
+		render_use_fragments(r, t);
+		if (render_apply(r, RENDER_HTML, doc, &out, &len) < 0)
+			out = NULL;
+	}
+	xmlFreeDoc(doc);
+	render_free(r);
+	cmd = xasprintf("rm -rf '%s'", dir);
+	if (system(cmd)) {
+		free(out);
+		out = NULL;
+	}
+	free(cmd);
+	return out;
+}
+
+static void json_members(void)
+{
+	char *out = apply("<xsl:template match=\"/\"><p><xsl:value-of select=\""
+			  "pr:json-members('a', string(x/@a), 'b', x/b, 'c', x/none, "
+			  "'d&lt;', x/d)\"/></p></xsl:template>\n",
+			  "<x a=\"1\"><b>two</b><b>three</b><d>q\"&lt;/script&gt;\n</d></x>", NULL);
+
+	ok(out && !strcmp(out, "<p>,\"a\":\"1\",\"b\":\"two\","
+			       "\"d\\u003c\":\"q\\\"\\u003c/script\\u003e\\n\"</p>\n"),
+	   "pr:json-members: strings, a node-set's first node, an empty one left out: %s", out ? out : "(none)");
+	free(out);
+	out = apply("<xsl:template match=\"/\"><p><xsl:value-of select=\""
+		    "pr:json-members('a')\"/></p></xsl:template>\n", "<x/>", NULL);
+	ok(!out, "pr:json-members with a name and no value fails the page");
+	free(out);
+}
+
+static void fragment(void)
+{
+	static const char sheet[] =
+		"<xsl:template match=\"/\"><ul><xsl:apply-templates select=\"x/i\"/></ul>"
+		"</xsl:template>\n"
+		"<xsl:template match=\"i\"><pr:fragment key=\"i {@k}\">"
+		"<li class=\"{@k}\">A &amp; <b><xsl:value-of select=\"@v\"/></b></li>"
+		"</pr:fragment><xsl:text> after </xsl:text></xsl:template>\n";
+	/* Three with key a (the second and third pasted), one with b: a
+	 * piece made once shows what the first made (@v), as the key says. */
+	static const char input[] =
+		"<x><i k=\"a\" v=\"1\"/><i k=\"b\" v=\"2\"/><i k=\"a\" v=\"1\"/>"
+		"<i k=\"a\" v=\"&lt;3\"/></x>";
+	struct fragments *t = fragments_new();
+	char *plain = apply(sheet, input, NULL), *pasted = apply(sheet, input, t);
+	size_t bytes, n = fragments_count(t, &bytes);
+
+	ok(plain && strstr(plain, "<li class=\"a\">A &amp; <b>1</b></li> after <li class=\"b\">"),
+	   "without a table, pr:fragment is its content: %s", plain ? plain : "(none)");
+	ok(plain && pasted && !strcmp(plain, "<ul><li class=\"a\">A &amp; <b>1</b></li> after "
+					    "<li class=\"b\">A &amp; <b>2</b></li> after "
+					    "<li class=\"a\">A &amp; <b>1</b></li> after "
+					    "<li class=\"a\">A &amp; <b>&lt;3</b></li> after </ul>\n"),
+	   "the plain page as it is");
+	ok(pasted && !strcmp(pasted, "<ul><li class=\"a\">A &amp; <b>1</b></li> after "
+				     "<li class=\"b\">A &amp; <b>2</b></li> after "
+				     "<li class=\"a\">A &amp; <b>1</b></li> after "
+				     "<li class=\"a\">A &amp; <b>1</b></li> after </ul>\n"),
+	   "with one, a key's piece is pasted wherever the key is: %s", pasted ? pasted : "(none)");
+	ok(n == 2, "two pieces kept (%zu, %zu bytes)", n, bytes);
+	free(plain);
+	free(pasted);
+	fragments_free(t);
+	plain = apply("<xsl:template match=\"/\"><p><pr:fragment>x</pr:fragment></p></xsl:template>\n",
+		      "<x/>", t = fragments_new());
+	ok(!plain, "a pr:fragment without a key fails the page");
+	free(plain);
+	fragments_free(t);
+}
+
 int main(void)
 {
 	xmldoc_init();
@@ -88,5 +194,7 @@ int main(void)
 		     "<xsl:template name=\"t\"><xsl:if test=\"$v\"><xsl:value-of "
 		     "select=\"generate-id()\"/></xsl:if></xsl:template>\n", "") == 0,
 	   "generate-id() deep in a template");
+	json_members();
+	fragment();
 	return tap_done();
 }
