@@ -47,6 +47,15 @@
     <func:result select="string($tree)"/>
   </func:function>
   <!-- The dumped inputs carry each release inside its item. -->
+  <!-- Up to nine pairs; an omitted pair (no name) writes nothing. -->
+  <func:function name="pr:json-members">
+    <xsl:param name="n1"/><xsl:param name="v1"/><xsl:param name="n2"/><xsl:param name="v2"/><xsl:param name="n3"/><xsl:param name="v3"/><xsl:param name="n4"/><xsl:param name="v4"/><xsl:param name="n5"/><xsl:param name="v5"/><xsl:param name="n6"/><xsl:param name="v6"/><xsl:param name="n7"/><xsl:param name="v7"/><xsl:param name="n8"/><xsl:param name="v8"/><xsl:param name="n9"/><xsl:param name="v9"/>
+    <func:result select="concat(pr:shim-member($n1, $v1), pr:shim-member($n2, $v2), pr:shim-member($n3, $v3), pr:shim-member($n4, $v4), pr:shim-member($n5, $v5), pr:shim-member($n6, $v6), pr:shim-member($n7, $v7), pr:shim-member($n8, $v8), pr:shim-member($n9, $v9))"/>
+  </func:function>
+  <func:function name="pr:shim-member">
+    <xsl:param name="name"/><xsl:param name="value"/>
+    <func:result select="substring(concat(',&quot;', $name, '&quot;:&quot;', string($value), '&quot;'), 1, 100000 * (string($name) != ''))"/>
+  </func:function>
   <!-- The dumped listings carry whole items (pr:fragment's content runs
        from its xsl:fallback). -->
   <func:function name="pr:item">
