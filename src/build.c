@@ -1063,23 +1063,35 @@ static const xmlNode *inline_root(const struct plan *p, const struct entry *e)
 	return NULL;
 }
 
+/* An <item> with what names its release: id, lang, then (whole) type and
+ * original-lang, then path, date, month. */
+static xmlNodePtr add_item_el(xmlNodePtr parent, const struct entry *e, int whole)
+{
+	const struct release_summary *rel = e->rel;
+	xmlNodePtr item = add_el(parent, "item");
+	char ym[8];
+
+	set_attr(item, "id", rel->id);
+	set_attr(item, "lang", rel->lang);
+	if (whole) {
+		set_attr(item, "type", rel->type);
+		set_attr(item, "original-lang", rel->original_lang);
+	}
+	set_attr(item, "path", e->path);
+	set_attr(item, "date", rel->date);
+	snprintf(ym, sizeof(ym), "%.7s", rel->date);
+	set_attr(item, "month", ym);
+	return item;
+}
+
 static xmlNodePtr add_item(struct plan *p, xmlNodePtr parent, struct entry *e,
 			   enum item_detail detail)
 {
 	const struct release_summary *rel = e->rel;
 	const xmlNode *t;
-	xmlNodePtr item = add_el(parent, "item");
-	char ym[8];
+	xmlNodePtr item = add_item_el(parent, e, 1);
 	size_t i;
 
-	set_attr(item, "id", rel->id);
-	set_attr(item, "lang", rel->lang);
-	set_attr(item, "type", rel->type);
-	set_attr(item, "original-lang", rel->original_lang);
-	set_attr(item, "path", e->path);
-	set_attr(item, "date", rel->date);
-	snprintf(ym, sizeof(ym), "%.7s", rel->date);
-	set_attr(item, "month", ym);
 	set_attr(item, "published", e->published);
 	set_attr(item, "updated", e->updated);
 	{
@@ -1111,19 +1123,10 @@ static xmlNodePtr add_item(struct plan *p, xmlNodePtr parent, struct entry *e,
  * the whole <item> of when a teaser is made.  A listing page made 81,000
  * whole items at 12,500 releases, most for teasers already made: a third
  * of the listings' time. */
-static xmlNodePtr add_listed_item(struct plan *p, xmlNodePtr parent, struct entry *e)
+static xmlNodePtr add_listed_item(xmlNodePtr parent, struct entry *e)
 {
-	const struct release_summary *rel = e->rel;
-	xmlNodePtr item = add_el(parent, "item");
-	char ym[8];
+	xmlNodePtr item = add_item_el(parent, e, 0);
 
-	(void)p;
-	set_attr(item, "id", rel->id);
-	set_attr(item, "lang", rel->lang);
-	set_attr(item, "path", e->path);
-	set_attr(item, "date", rel->date);
-	snprintf(ym, sizeof(ym), "%.7s", rel->date);
-	set_attr(item, "month", ym);
 	item->_private = e;
 	return item;
 }
@@ -1329,7 +1332,7 @@ static xmlDocPtr doc_list(struct plan *p, const struct job *j, char **path_out)
 		if (p->inline_releases)
 			add_item(p, root, g->items[i], ITEM_SHORT);
 		else
-			add_listed_item(p, root, g->items[i]);
+			add_listed_item(root, g->items[i]);
 	return doc;
 }
 

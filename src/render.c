@@ -718,25 +718,40 @@ static const struct render_release *find_release(xmlXPathParserContextPtr ctxt, 
 	return found;
 }
 
-static void fn_release(xmlXPathParserContextPtr ctxt, int nargs)
+/* The <item> a function of an optional item is about: its argument's
+ * first node, else the context node.  0, or -1 with the error set; *arg
+ * (NULL when there is none) is the caller's to free. */
+static int item_arg(xmlXPathParserContextPtr ctxt, int nargs, xmlNodePtr *item,
+		    xmlXPathObjectPtr *arg)
 {
-	xmlNodePtr item = ctxt->context ? ctxt->context->node : NULL;
-	const struct render_release *found;
-	xmlXPathObjectPtr arg = NULL;
-
+	*item = ctxt->context ? ctxt->context->node : NULL;
+	*arg = NULL;
 	if (nargs > 1) {
 		xmlXPathSetArityError(ctxt);
-		return;
+		return -1;
 	}
 	if (nargs == 1) {
-		arg = valuePop(ctxt);
-		if (!arg || arg->type != XPATH_NODESET) {
-			xmlXPathFreeObject(arg);
+		*arg = valuePop(ctxt);
+		if (!*arg || (*arg)->type != XPATH_NODESET) {
+			xmlXPathFreeObject(*arg);
+			*arg = NULL;
 			xmlXPathSetTypeError(ctxt);
-			return;
+			return -1;
 		}
-		item = arg->nodesetval && arg->nodesetval->nodeNr ? arg->nodesetval->nodeTab[0] : NULL;
+		*item = (*arg)->nodesetval && (*arg)->nodesetval->nodeNr ?
+			(*arg)->nodesetval->nodeTab[0] : NULL;
 	}
+	return 0;
+}
+
+static void fn_release(xmlXPathParserContextPtr ctxt, int nargs)
+{
+	const struct render_release *found;
+	xmlXPathObjectPtr arg;
+	xmlNodePtr item;
+
+	if (item_arg(ctxt, nargs, &item, &arg) < 0)
+		return;
 	found = find_release(ctxt, item);
 	xmlXPathFreeObject(arg);
 	valuePush(ctxt, xmlXPathNewNodeSet(found ? (xmlNodePtr)found->root : NULL));
@@ -750,22 +765,11 @@ void render_call_items(render_item_fn fn, void *data)
 
 static void fn_item(xmlXPathParserContextPtr ctxt, int nargs)
 {
-	xmlNodePtr item = ctxt->context ? ctxt->context->node : NULL, whole = NULL;
-	xmlXPathObjectPtr arg = NULL;
+	xmlNodePtr item, whole = NULL;
+	xmlXPathObjectPtr arg;
 
-	if (nargs > 1) {
-		xmlXPathSetArityError(ctxt);
+	if (item_arg(ctxt, nargs, &item, &arg) < 0)
 		return;
-	}
-	if (nargs == 1) {
-		arg = valuePop(ctxt);
-		if (!arg || arg->type != XPATH_NODESET) {
-			xmlXPathFreeObject(arg);
-			xmlXPathSetTypeError(ctxt);
-			return;
-		}
-		item = arg->nodesetval && arg->nodesetval->nodeNr ? arg->nodesetval->nodeTab[0] : NULL;
-	}
 	if (item && item->type == XML_ELEMENT_NODE && call_item_fn)
 		whole = call_item_fn(call_item_data, item);
 	xmlXPathFreeObject(arg);
