@@ -1328,6 +1328,8 @@ static xmlDocPtr doc_list(struct plan *p, const struct job *j, char **path_out)
 	 * indexes are one another's alternates. */
 	if (!j->page)
 		add_group_alternates(p, root, g);
+	/* Whole items where the inputs are dumped for xsltproc, which has no
+	 * pr:item() to make them. */
 	for (i = first; i < first + n; i++)
 		if (p->inline_releases)
 			add_item(p, root, g->items[i], ITEM_SHORT);

@@ -28,8 +28,7 @@ struct fragments;
 struct fragments *fragments_new(void);
 /* Frees t and every piece: no page may still point at one. */
 void fragments_free(struct fragments *t);
-/* Drops every piece (the next build makes its own: what a piece is made
- * of may have changed); the same rule. */
+/* Drops every piece; the same rule. */
 void fragments_clear(struct fragments *t);
 
 /* The piece under key, or NULL. */
@@ -39,7 +38,7 @@ const struct html_fragment *fragments_get(struct fragments *t, const char *key);
 const struct html_fragment *fragments_add(struct fragments *t, const char *key,
 					  const char *bytes, size_t len);
 
-/* How many pieces, and their bytes (for the build's statistics). */
+/* How many pieces, and their bytes (for tests and measurements). */
 size_t fragments_count(struct fragments *t, size_t *bytes);
 
 #endif

@@ -312,12 +312,11 @@ char *render_upper(const char *s)
 /* A JSON string literal that can sit inside an HTML <script>: besides what
  * JSON needs, '<', '>' and '&' become \u escapes (so "</script" and "<!--"
  * cannot occur), and so do U+2028 and U+2029. */
-static void json_add(struct strbuf *out, const char *s)
+static void json_add(struct strbuf *sb, const char *s)
 {
-	struct strbuf sb = *out;
 	size_t len = strlen(s), i = 0;
 
-	strbuf_addch(&sb, '"');
+	strbuf_addch(sb, '"');
 	while (i < len) {
 		unsigned char c = (unsigned char)s[i];
 		uint32_t cp;
@@ -325,47 +324,46 @@ static void json_add(struct strbuf *out, const char *s)
 
 		switch (c) {
 		case '"':
-			strbuf_addstr(&sb, "\\\"");
+			strbuf_addstr(sb, "\\\"");
 			i++;
 			continue;
 		case '\\':
-			strbuf_addstr(&sb, "\\\\");
+			strbuf_addstr(sb, "\\\\");
 			i++;
 			continue;
 		case '\n':
-			strbuf_addstr(&sb, "\\n");
+			strbuf_addstr(sb, "\\n");
 			i++;
 			continue;
 		case '\t':
-			strbuf_addstr(&sb, "\\t");
+			strbuf_addstr(sb, "\\t");
 			i++;
 			continue;
 		case '<':
 		case '>':
 		case '&':
-			strbuf_addf(&sb, "\\u%04x", c);
+			strbuf_addf(sb, "\\u%04x", c);
 			i++;
 			continue;
 		}
 		if (c < 0x20 || c == 0x7f) {
-			strbuf_addf(&sb, "\\u%04x", c);
+			strbuf_addf(sb, "\\u%04x", c);
 			i++;
 			continue;
 		}
 		n = utf8_decode(s + i, len - i, &cp);
 		if (!n) {
-			strbuf_addstr(&sb, "\\ufffd");
+			strbuf_addstr(sb, "\\ufffd");
 			i++;
 			continue;
 		}
 		if (cp == 0x2028 || cp == 0x2029)
-			strbuf_addf(&sb, "\\u%04x", (unsigned)cp);
+			strbuf_addf(sb, "\\u%04x", (unsigned)cp);
 		else
-			strbuf_add(&sb, s + i, n);
+			strbuf_add(sb, s + i, n);
 		i += n;
 	}
-	strbuf_addch(&sb, '"');
-	*out = sb;
+	strbuf_addch(sb, '"');
 }
 
 static char *json_string(const char *s)
@@ -879,7 +877,9 @@ static void el_fragment(xsltTransformContextPtr ctxt, xmlNodePtr node, xmlNodePt
 	}
 	key = fragment_key(ctxt, inst);
 	if (!key) {
-		xsltTransformError(ctxt, NULL, inst, "pr:fragment: no key\n");
+		xsltTransformError(ctxt, NULL, inst,
+				   "pr:fragment has no key: give it key=\"...\" naming all "
+				   "its content is made of\n");
 		ctxt->state = XSLT_STATE_STOPPED;
 		return;
 	}
