@@ -770,15 +770,12 @@ static int load_file(struct xmldoc **out, const char *path, struct diag *d, int 
 		diag_system_error(d, "cannot open '%s': %s", path, strerror(errno));
 		return XMLDOC_SYSTEM;
 	}
+	/* A regular file ignores O_NONBLOCK, so it can stay set: clearing it
+	 * took two fcntl() calls a file. */
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		diag_system_error(d, "'%s' is not a regular file", path);
 		close(fd);
 		return XMLDOC_SYSTEM;
-	}
-	{
-		int flags = fcntl(fd, F_GETFL);
-		if (flags >= 0)
-			(void)fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
 	}
 	x = xcalloc(1, sizeof(*x));
 	x->path = xstrdup(path);
@@ -806,6 +803,11 @@ static int load_file(struct xmldoc **out, const char *path, struct diag *d, int 
 		if (n == 0)
 			break;
 		got += (size_t)n;
+		/* The size fstat() gave, from a read that asked for a byte
+		 * more: that is the end (a regular file reads short only
+		 * there), with no further read to say so. */
+		if (got == (size_t)st.st_size)
+			break;
 	}
 	close(fd);
 	if (got > (size_t)st.st_size) {
