@@ -8,11 +8,12 @@
 
 #include "util.h"
 
-/* A piece and its key, in one allocation: the bytes follow the key. */
+/* A piece, its holes, its key and its bytes, in one allocation. */
 struct piece {
 	struct html_fragment f;
 	uint64_t hash;
-	char key[];
+	const char *key;
+	size_t holes[];
 };
 
 struct fragments {
@@ -98,20 +99,28 @@ const struct html_fragment *fragments_get(struct fragments *t, const char *key)
 }
 
 const struct html_fragment *fragments_add(struct fragments *t, const char *key,
-					  const char *bytes, size_t len)
+					  const char *bytes, size_t len,
+					  const size_t *holes, size_t nr_holes)
 {
 	size_t key_len = strlen(key);
 	uint64_t hash = hash_bytes(key, key_len);
-	struct piece *p = xmalloc(sizeof(*p) + key_len + 1 + len + 1), **slot;
-	char *copy = p->key + key_len + 1;
+	/* len and nr_holes are of a piece of one page: no overflow. */
+	struct piece *p = xmalloc(sizeof(*p) + nr_holes * sizeof(*holes) + key_len + 1 + len + 1),
+		     **slot;
+	char *key_copy = (char *)(p->holes + nr_holes), *copy = key_copy + key_len + 1;
 
-	memcpy(p->key, key, key_len + 1);
+	if (nr_holes)
+		memcpy(p->holes, holes, nr_holes * sizeof(*holes));
+	memcpy(key_copy, key, key_len + 1);
 	memcpy(copy, bytes, len);
 	copy[len] = '\0';
+	p->key = key_copy;
 	p->hash = hash;
 	p->f.magic = HTML_FRAGMENT_MAGIC;
 	p->f.len = len;
 	p->f.bytes = copy;
+	p->f.nr_holes = nr_holes;
+	p->f.holes = p->holes;
 
 	pthread_mutex_lock(&t->lock);
 	if (2 * (t->nr + 1) > t->nr_slots)

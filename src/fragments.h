@@ -6,7 +6,8 @@
  * and footer: made by XSLT for each page, they were a third of a full
  * build's CPU time.  html.xsl wraps such a piece in <pr:fragment key="...">
  * (render.h), whose key names everything the piece is made of (the
- * teaser's release, language and way back to the site's root); the first
+ * teaser's release and language) but the holes a page fills in (its way
+ * back to the site's root: html_out_paste()); the first
  * page to show a piece makes it and adds its bytes here, the others paste
  * them (html_out_paste()).
  *
@@ -33,10 +34,12 @@ void fragments_clear(struct fragments *t);
 
 /* The piece under key, or NULL. */
 const struct html_fragment *fragments_get(struct fragments *t, const char *key);
-/* Adds a copy of bytes under key, unless a piece is there already: the
- * piece kept under key, either way. */
+/* Adds a copy of bytes, with its nr_holes holes (struct html_fragment),
+ * under key, unless a piece is there already: the piece kept under key,
+ * either way. */
 const struct html_fragment *fragments_add(struct fragments *t, const char *key,
-					  const char *bytes, size_t len);
+					  const char *bytes, size_t len,
+					  const size_t *holes, size_t nr_holes);
 
 /* How many pieces, and their bytes (for tests and measurements). */
 size_t fragments_count(struct fragments *t, size_t *bytes);

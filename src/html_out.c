@@ -242,6 +242,19 @@ static int put_attrs(struct strbuf *out, const xmlNode *el, struct scratch *sc)
 
 /* The nodes from first on and their descendants, walked without
  * recursion (a deep tree cannot exhaust the stack). */
+/* f's bytes, with fill in each of its holes. */
+static void put_fragment(struct strbuf *out, const struct html_fragment *f, const char *fill)
+{
+	size_t fill_len = fill ? strlen(fill) : 0, at = 0, i;
+
+	for (i = 0; i < f->nr_holes; i++) {
+		strbuf_add(out, f->bytes + at, f->holes[i] - at);
+		strbuf_add(out, fill, fill_len);
+		at = f->holes[i];
+	}
+	strbuf_add(out, f->bytes + at, f->len - at);
+}
+
 static int put_nodes(struct strbuf *out, const xmlNode *first, struct scratch *sc)
 {
 	const xmlNode *cur = first, *top = first ? first->parent : NULL;
@@ -306,7 +319,7 @@ static int put_nodes(struct strbuf *out, const xmlNode *first, struct scratch *s
 
 			if (!f || f->magic != HTML_FRAGMENT_MAGIC || raw)
 				return -1;
-			strbuf_add(out, f->bytes, f->len);
+			put_fragment(out, f, (const char *)cur->content);
 			break;
 		}
 		default:
@@ -359,10 +372,12 @@ int html_out_nodes(const xmlNode *first, struct strbuf *out)
 }
 
 /* A processing instruction no stylesheet can make: libxslt leaves a
- * node's _private alone, and our stylesheets make none. */
-xmlNodePtr html_out_paste(xmlDocPtr doc, const struct html_fragment *f)
+ * node's _private alone, and our stylesheets make none.  Its content is
+ * the fill of f's holes. */
+xmlNodePtr html_out_paste(xmlDocPtr doc, const struct html_fragment *f, const char *fill)
 {
-	xmlNodePtr node = xmlNewDocPI(doc, (const xmlChar *)"pr-fragment", NULL);
+	xmlNodePtr node = xmlNewDocPI(doc, (const xmlChar *)"pr-fragment",
+				      f->nr_holes ? (const xmlChar *)fill : NULL);
 
 	if (node)
 		node->_private = (void *)f;

@@ -44,6 +44,11 @@ struct html_fragment {
 	unsigned magic;        /* HTML_FRAGMENT_MAGIC */
 	size_t len;
 	const char *bytes;
+	/* Where, in bytes, each paste puts its node's fill (html_out_paste()),
+	 * in increasing order: what makes one fragment serve pages that differ
+	 * only there (a link's way back to the site's root). */
+	size_t nr_holes;
+	const size_t *holes;
 };
 #define HTML_FRAGMENT_MAGIC 0x46726167u
 
@@ -53,7 +58,9 @@ struct html_fragment {
 int html_out_nodes(const xmlNode *first, struct strbuf *out);
 
 /* A node of doc (unlinked, the caller's) that html_out_page() writes as
- * f's bytes; f is lent for as long as the node lives. */
-xmlNodePtr html_out_paste(xmlDocPtr doc, const struct html_fragment *f);
+ * f's bytes, with fill (copied; written as it is, so already as the page
+ * would write it) in each of f's holes; f is lent for as long as the node
+ * lives. */
+xmlNodePtr html_out_paste(xmlDocPtr doc, const struct html_fragment *f, const char *fill);
 
 #endif

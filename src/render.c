@@ -1,4 +1,5 @@
 /* render.c - stylesheets, their extension functions and their sandbox; see render.h. */
+#define _GNU_SOURCE /* memmem */
 #include "render.h"
 
 #include <dirent.h>
@@ -9,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <libxml/uri.h>
 #include <libxml/xpath.h>
@@ -826,13 +829,19 @@ static void fn_feed_html(xmlXPathParserContextPtr ctxt, int nargs)
  * summary) may be left out of it.  Without a table (a feed, a sitemap, a
  * page written by libxml2), or where the content holds what html_out
  * cannot write, it is only the content.
+ *
+ * relative-to="root" names a global variable whose value, a page's way
+ * back to the site's root ("", "../", "../../", ...), the content writes
+ * out but does nothing else with: then the key leaves it out.  The content
+ * is made with a mark in its place, and each paste writes the page's value
+ * where the marks were (html_out_paste()), so one piece serves every depth.
  */
-static xmlAttrPtr fragment_key_attr(xmlNodePtr inst)
+static xmlAttrPtr inst_attr(xmlNodePtr inst, const char *name)
 {
 	xmlAttrPtr a;
 
 	for (a = inst->properties; a; a = a->next)
-		if (!a->ns && xmlStrEqual(a->name, (const xmlChar *)"key"))
+		if (!a->ns && xmlStrEqual(a->name, (const xmlChar *)name))
 			return a;
 	return NULL;
 }
@@ -842,7 +851,7 @@ static xmlAttrPtr fragment_key_attr(xmlNodePtr inst)
 static xsltElemPreCompPtr fragment_precomp(xsltStylesheetPtr style, xmlNodePtr inst,
 					   xsltTransformFunction function)
 {
-	xmlAttrPtr key = fragment_key_attr(inst);
+	xmlAttrPtr key = inst_attr(inst, "key");
 
 	if (key)
 		xsltCompileAttr(style, key);
@@ -852,7 +861,7 @@ static xsltElemPreCompPtr fragment_precomp(xsltStylesheetPtr style, xmlNodePtr i
 /* The key for this page, or NULL when there is none. */
 static xmlChar *fragment_key(xsltTransformContextPtr ctxt, xmlNodePtr inst)
 {
-	xmlAttrPtr key = fragment_key_attr(inst);
+	xmlAttrPtr key = inst_attr(inst, "key");
 
 	if (!key)
 		return NULL;
@@ -861,18 +870,108 @@ static xmlChar *fragment_key(xsltTransformContextPtr ctxt, xmlNodePtr inst)
 	return xmlNodeListGetString(inst->doc, key->children, 1);
 }
 
+/* What stands for a relative-to variable while a piece is made: letters
+ * and digits, which every attribute and text write as they are, and
+ * random, so that no release can hold it.  Made once (render_new()). */
+static char relative_mark[24];
+
+static void make_relative_mark(void)
+{
+	static const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+	unsigned char rnd[16];
+	size_t i;
+
+	if (relative_mark[0])
+		return;
+	if (getrandom(rnd, sizeof(rnd), GRND_NONBLOCK) != (ssize_t)sizeof(rnd)) {
+		uint64_t h = hash_bytes(&rnd, sizeof(rnd)) ^ (uint64_t)(uintptr_t)&rnd ^
+			     (uint64_t)time(NULL);
+		memcpy(rnd, &h, sizeof(h));
+		memcpy(rnd + 8, &h, sizeof(h));
+	}
+	memcpy(relative_mark, "prroot", 6);
+	for (i = 0; i < sizeof(rnd); i++)
+		relative_mark[6 + i] = digits[rnd[i] % 36];
+	relative_mark[6 + sizeof(rnd)] = '\0';
+}
+
+/*
+ * The global variable relative-to names, for a page: NULL, with
+ * *content_only set when the content must be made as it is (a value other
+ * than a way back to the root), or with an error reported when there is
+ * no such string variable.
+ */
+static xsltStackElemPtr relative_var(xsltTransformContextPtr ctxt, xmlNodePtr inst,
+				     int *content_only)
+{
+	xmlAttrPtr a = inst_attr(inst, "relative-to");
+	const xmlChar *name, *c;
+	xsltStackElemPtr var;
+
+	*content_only = 0;
+	if (!a)
+		return NULL;
+	name = a->children && a->children->type == XML_TEXT_NODE ? a->children->content : NULL;
+	var = name && ctxt->globalVars ? xmlHashLookup2(ctxt->globalVars, name, NULL) : NULL;
+	if (!var || !var->computed || !var->value || var->value->type != XPATH_STRING) {
+		xsltTransformError(ctxt, NULL, inst,
+				   "pr:fragment relative-to=\"%s\": no global variable of that "
+				   "name holds a string; name one that holds a page's way back "
+				   "to the root, such as $root\n",
+				   name ? (const char *)name : "");
+		ctxt->state = XSLT_STATE_STOPPED;
+		return NULL;
+	}
+	for (c = var->value->stringval; c && *c; c++)
+		if (*c != '.' && *c != '/') {
+			*content_only = 1;
+			return NULL;
+		}
+	return var;
+}
+
+/* Takes every mark out of sb: the offsets they were at, in what is left,
+ * into *holes (the caller frees it); how many. */
+static size_t take_marks(struct strbuf *sb, size_t **holes)
+{
+	size_t mark_len = strlen(relative_mark), nr = 0, alloc = 0, at = 0, out = 0;
+	char *hit;
+
+	*holes = NULL;
+	while (sb->buf && (hit = memmem(sb->buf + at, sb->len - at, relative_mark, mark_len))) {
+		size_t run = (size_t)(hit - (sb->buf + at));
+
+		memmove(sb->buf + out, sb->buf + at, run);
+		out += run;
+		ALLOC_GROW(*holes, nr + 1, alloc);
+		(*holes)[nr++] = out;
+		at += run + mark_len;
+	}
+	if (nr) {
+		memmove(sb->buf + out, sb->buf + at, sb->len - at);
+		sb->len = out + sb->len - at;
+		sb->buf[sb->len] = '\0';
+	}
+	return nr;
+}
+
 static void el_fragment(xsltTransformContextPtr ctxt, xmlNodePtr node, xmlNodePtr inst,
 			xsltElemPreCompPtr comp)
 {
 	struct fragments *table = call_fragments;
 	const struct html_fragment *f;
 	xmlNodePtr insert = ctxt->insert, holder, paste, c;
+	xsltStackElemPtr var;
+	xmlXPathObjectPtr value = NULL;
 	xmlChar *key;
 	struct strbuf sb = STRBUF_INIT;
+	int content_only = 0;
 
 	(void)comp;
-	if (!table || !insert) {
-		xsltApplyOneTemplate(ctxt, node, inst->children, NULL, NULL);
+	var = table && insert ? relative_var(ctxt, inst, &content_only) : NULL;
+	if (!table || !insert || content_only || ctxt->state != XSLT_STATE_OK) {
+		if (ctxt->state == XSLT_STATE_OK)
+			xsltApplyOneTemplate(ctxt, node, inst->children, NULL, NULL);
 		return;
 	}
 	key = fragment_key(ctxt, inst);
@@ -885,32 +984,50 @@ static void el_fragment(xsltTransformContextPtr ctxt, xmlNodePtr node, xmlNodePt
 	}
 	f = fragments_get(table, (const char *)key);
 	if (!f) {
+		size_t *holes = NULL, nr_holes = 0;
+
 		/* Made aside, in an element of no page, then written. */
 		holder = xmlNewDocNode(ctxt->output, NULL, (const xmlChar *)"div", NULL);
 		if (!holder) {
 			xmlFree(key);
 			return;
 		}
+		if (var) {
+			value = var->value;
+			var->value = xmlXPathNewString((const xmlChar *)relative_mark);
+		}
 		ctxt->insert = holder;
 		xsltApplyOneTemplate(ctxt, node, inst->children, NULL, NULL);
 		ctxt->insert = insert;
+		if (var) {
+			xmlXPathFreeObject(var->value);
+			var->value = value;
+		}
 		/* libxslt appends to the last text node it made, if it is
 		 * still the insertion point's last child: not one of these. */
 		ctxt->lasttext = NULL;
 		ctxt->lasttsize = ctxt->lasttuse = 0;
-		if (ctxt->state == XSLT_STATE_OK && !html_out_nodes(holder->children, &sb))
-			f = fragments_add(table, (const char *)key, sb.buf ? sb.buf : "", sb.len);
-		else
+		if (ctxt->state == XSLT_STATE_OK && !html_out_nodes(holder->children, &sb)) {
+			nr_holes = var ? take_marks(&sb, &holes) : 0;
+			f = fragments_add(table, (const char *)key, sb.buf ? sb.buf : "", sb.len,
+					  holes, nr_holes);
+			free(holes);
+		} else if (!var) {
 			/* Not a piece: the content itself goes in. */
 			while ((c = holder->children)) {
 				xmlUnlinkNode(c);
 				xmlAddChild(insert, c);
 			}
+		} else if (ctxt->state == XSLT_STATE_OK) {
+			/* Not a piece, and made with the mark: made again. */
+			xsltApplyOneTemplate(ctxt, node, inst->children, NULL, NULL);
+		}
 		strbuf_release(&sb);
 		xmlFreeNode(holder);
 	}
 	xmlFree(key);
-	if (f && (paste = html_out_paste(ctxt->output, f))) {
+	if (f && (paste = html_out_paste(ctxt->output, f,
+					 var ? (const char *)var->value->stringval : NULL))) {
 		xmlAddChild(insert, paste);
 		call_pasted++;
 	}
@@ -1229,6 +1346,7 @@ int render_new(struct renderer **out, const char *dir, struct diag *d)
 	for (i = 0; i < ARRAY_SIZE(functions); i++)
 		xsltRegisterExtModuleFunction((const xmlChar *)functions[i].name,
 					      (const xmlChar *)RENDER_NS, functions[i].fn);
+	make_relative_mark();
 	xsltRegisterExtModuleElement((const xmlChar *)"fragment", (const xmlChar *)RENDER_NS,
 				     fragment_precomp, el_fragment);
 	for (k = 0; k < RENDER_NR; k++) {

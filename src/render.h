@@ -48,6 +48,12 @@
  *                                        depends on but what a build holds
  *                                        constant; whole elements and text
  *                                        only, outside script and style
+ *   <pr:fragment key="teaser {@id}" relative-to="root">
+ *                                        the same, made once for pages at
+ *                                        every depth: the content may only
+ *                                        write out the global $root (a way
+ *                                        back to the root, "../.."), which
+ *                                        each paste fills in for its page
  *
  * Threads: a renderer is compiled once, in one thread, and may then be used
  * by several at once through render_apply_quiet() (each call has its own

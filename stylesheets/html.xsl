@@ -497,9 +497,10 @@
     <xsl:if test="/page/@type = 'year' and not(preceding-sibling::item[1]/@month = @month)">
       <li class="month"><h2><xsl:value-of select="pr:format-month(string(@month), $lang)"/></h2></li>
     </xsl:if>
-    <!-- The same in every listing of the release at the same depth;
-         made from the whole item (pr:item()). -->
-    <pr:fragment key="teaser {@id} {@lang} {$lang} {$root}">
+    <!-- The same in every listing of the release in a language, but for
+         the way back to the root, which each page fills in
+         (relative-to); made from the whole item (pr:item()). -->
+    <pr:fragment key="teaser {@id} {@lang} {$lang}" relative-to="root">
       <xsl:apply-templates select="pr:item()" mode="teaser-made"/>
       <xsl:fallback><xsl:apply-templates select="pr:item()" mode="teaser-made"/></xsl:fallback>
     </pr:fragment>

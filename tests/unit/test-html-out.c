@@ -249,7 +249,7 @@ static xmlNodePtr add_teaser(xmlNodePtr parent, const char *href)
 static void pasted(void)
 {
 	struct strbuf whole = STRBUF_INIT, piece = STRBUF_INIT, out = STRBUF_INIT;
-	struct html_fragment f = { HTML_FRAGMENT_MAGIC, 0, NULL }, bad = f;
+	struct html_fragment f = { HTML_FRAGMENT_MAGIC, 0, NULL, 0, NULL }, bad = f;
 	xmlNodePtr body, holder, style, ul;
 	xmlDocPtr doc;
 	int ret;
@@ -273,16 +273,64 @@ static void pasted(void)
 	f.bytes = piece.buf;
 	f.len = piece.len;
 	ul = xmlNewChild(body, NULL, BAD_CAST "ul", NULL);
-	xmlAddChild(ul, html_out_paste(doc, &f));
+	xmlAddChild(ul, html_out_paste(doc, &f, "ignored"));
 	xmlNewChild(body, NULL, BAD_CAST "p", BAD_CAST "after");
 	ok(!html_out_page(doc, &out) && out.len == whole.len && !memcmp(out.buf, whole.buf, out.len),
 	   "pasted, the page has the bytes it would have had");
+	xmlFreeDoc(doc);
+
+	/* The same with its holes: made with a mark for "../", pasted with
+	 * "../" filled in. */
+	{
+		const char *mark = "MARK";
+		char *at;
+		size_t holes[2], nr = 0;
+
+		strbuf_reset(&piece);
+		doc = new_page(&body);
+		holder = xmlNewDocNode(doc, NULL, BAD_CAST "div", NULL);
+		add_teaser(holder, "MARK2020/a b.html#MARK");
+		ok(!html_out_nodes(holder->children, &piece), "a fragment with marks");
+		xmlFreeNode(holder);
+		while (nr < 2 && (at = strstr(piece.buf, mark))) {
+			memmove(at, at + 4, strlen(at + 4) + 1);
+			piece.len -= 4;
+			holes[nr++] = (size_t)(at - piece.buf);
+		}
+		f.bytes = piece.buf;
+		f.len = piece.len;
+		f.holes = holes;
+		f.nr_holes = nr;
+		strbuf_reset(&whole);
+		ul = xmlNewChild(body, NULL, BAD_CAST "ul", NULL);
+		add_teaser(ul, "../2020/a b.html#../");
+		ok(!html_out_page(doc, &whole), "the page made whole");
+		xmlUnlinkNode(ul);
+		xmlFreeNode(ul);
+		ul = xmlNewChild(body, NULL, BAD_CAST "ul", NULL);
+		xmlAddChild(ul, html_out_paste(doc, &f, "../"));
+		strbuf_reset(&out);
+		ok(nr == 2 && !html_out_page(doc, &out) && out.len == whole.len &&
+			   !memcmp(out.buf, whole.buf, out.len),
+		   "pasted with its two holes filled, the bytes it would have had");
+		xmlFreeDoc(doc);
+		doc = new_page(&body);
+		xmlAddChild(body, html_out_paste(doc, &f, NULL));
+		strbuf_reset(&out);
+		ok(!html_out_page(doc, &out) && !strstr(out.buf, "MARK") &&
+			   strstr(out.buf, "href=\"2020/a%20b.html#\""),
+		   "a paste with no fill leaves the holes empty");
+		f.holes = NULL;
+		f.nr_holes = 0;
+	}
+	doc = new_page(&body);
+	xmlNewChild(body, NULL, BAD_CAST "p", BAD_CAST "after");
 
 	/* Inside a style element text is written raw, so no paste there. */
 	strbuf_reset(&out);
 	strbuf_addstr(&out, "kept");
 	style = xmlNewChild(body, NULL, BAD_CAST "style", NULL);
-	xmlAddChild(style, html_out_paste(doc, &f));
+	xmlAddChild(style, html_out_paste(doc, &f, NULL));
 	ok(html_out_page(doc, &out) < 0 && !strcmp(out.buf, "kept"),
 	   "a paste inside a style is refused");
 	xmlUnlinkNode(style);
@@ -290,7 +338,7 @@ static void pasted(void)
 
 	/* A processing instruction that is not a paste is refused. */
 	bad.magic = 0;
-	xmlAddChild(body, html_out_paste(doc, &bad));
+	xmlAddChild(body, html_out_paste(doc, &bad, NULL));
 	ok(html_out_page(doc, &out) < 0, "a processing instruction is refused");
 	xmlFreeDoc(doc);
 
@@ -317,8 +365,8 @@ static void table(void)
 	char key[32], text[32];
 
 	ok(!fragments_get(t, "teaser x en ../"), "an empty table has nothing");
-	first = fragments_add(t, "teaser x en ../", "<li>1</li>", 10);
-	again = fragments_add(t, "teaser x en ../", "<li>2</li>", 10);
+	first = fragments_add(t, "teaser x en ../", "<li>1</li>", 10, NULL, 0);
+	again = fragments_add(t, "teaser x en ../", "<li>2</li>", 10, NULL, 0);
 	ok(first == again && !memcmp(first->bytes, "<li>1</li>", 10) && first->len == 10,
 	   "the first piece under a key is kept");
 	ok(fragments_get(t, "teaser x en ../") == first && !fragments_get(t, "teaser x en ../../"),
@@ -328,7 +376,7 @@ static void table(void)
 	for (i = 0; i < 5000; i++) {
 		snprintf(key, sizeof(key), "k%zu", i);
 		snprintf(text, sizeof(text), "<p>%zu</p>", i);
-		fragments_add(t, key, text, strlen(text));
+		fragments_add(t, key, text, strlen(text), NULL, 0);
 	}
 	for (i = 0; i < 5000; i++) {
 		snprintf(key, sizeof(key), "k%zu", i);
@@ -343,7 +391,16 @@ static void table(void)
 	fragments_clear(t);
 	ok(fragments_count(t, &bytes) == 0 && bytes == 0 && !fragments_get(t, "k1"),
 	   "cleared, the table is empty");
-	ok(fragments_add(t, "k1", "", 0)->len == 0, "and takes pieces again, empty ones too");
+	ok(fragments_add(t, "k1", "", 0, NULL, 0)->len == 0, "and takes pieces again, empty ones too");
+	{
+		size_t holes[3] = { 0, 4, 4 };
+		const struct html_fragment *h = fragments_add(t, "k2", "<p></p>", 7, holes, 3);
+
+		holes[1] = 99;
+		ok(h->nr_holes == 3 && h->holes[0] == 0 && h->holes[1] == 4 && h->holes[2] == 4 &&
+			   !strcmp(h->bytes, "<p></p>") && fragments_get(t, "k2") == h,
+		   "a piece keeps a copy of its holes");
+	}
 	fragments_free(t);
 }
 

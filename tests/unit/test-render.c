@@ -177,6 +177,52 @@ static void fragment(void)
 	fragments_free(t);
 }
 
+/* relative-to: one piece for pages at every depth, each with its way back
+ * to the root filled in. */
+static void relative(void)
+{
+	static const char sheet[] =
+		"<xsl:variable name=\"root\" select=\"string(/x/@root)\"/>\n"
+		"<xsl:template match=\"/\"><ul><xsl:apply-templates select=\"x/i\"/></ul>"
+		"</xsl:template>\n"
+		"<xsl:template match=\"i\"><pr:fragment key=\"i {@k}\" relative-to=\"root\">"
+		"<li><a href=\"{$root}p/{@k}.html\">up: <xsl:value-of select=\"$root\"/></a>"
+		"</li></pr:fragment></xsl:template>\n";
+	static const char deep[] = "<x root=\"../../\"><i k=\"a\"/><i k=\"b\"/></x>";
+	struct fragments *t = fragments_new();
+	char *first = apply(sheet, "<x root=\"../\"><i k=\"a\"/></x>", t);
+	char *plain = apply(sheet, deep, NULL), *pasted = apply(sheet, deep, t);
+	char *top = apply(sheet, "<x root=\"\"><i k=\"a\"/></x>", t);
+	size_t n = fragments_count(t, NULL);
+
+	ok(first && !strcmp(first, "<ul><li><a href=\"../p/a.html\">up: ../</a></li></ul>\n"),
+	   "a piece made at one depth: %s", first ? first : "(none)");
+	ok(plain && pasted && !strcmp(plain, "<ul><li><a href=\"../../p/a.html\">up: ../../</a></li>"
+					    "<li><a href=\"../../p/b.html\">up: ../../</a></li></ul>\n") &&
+		   !strcmp(pasted, plain),
+	   "pasted at another, the bytes of the page made whole: %s", pasted ? pasted : "(none)");
+	ok(top && !strcmp(top, "<ul><li><a href=\"p/a.html\">up: </a></li></ul>\n"),
+	   "and at the root: %s", top ? top : "(none)");
+	ok(n == 2, "one piece a key, whatever the depth (%zu)", n);
+	free(first);
+	free(plain);
+	free(pasted);
+	free(top);
+
+	/* A value other than a way back to the root: the content as it is. */
+	fragments_clear(t);
+	first = apply(sheet, "<x root=\"http://example.org/\"><i k=\"a\"/></x>", t);
+	ok(first && strstr(first, "href=\"http://example.org/p/a.html\"") &&
+		   fragments_count(t, NULL) == 0,
+	   "a value that is no way back to the root is written, no piece kept");
+	free(first);
+	first = apply("<xsl:template match=\"/\"><p><pr:fragment key=\"k\" relative-to=\"nowhere\">"
+		      "x</pr:fragment></p></xsl:template>\n", "<x/>", t);
+	ok(!first, "relative-to a variable that is not there fails the page");
+	free(first);
+	fragments_free(t);
+}
+
 int main(void)
 {
 	xmldoc_init();
@@ -196,5 +242,6 @@ int main(void)
 	   "generate-id() deep in a template");
 	json_members();
 	fragment();
+	relative();
 	return tap_done();
 }
