@@ -1,6 +1,8 @@
 /* utf8.c - strict UTF-8. */
 #include "utf8.h"
 
+#include <string.h>
+
 size_t utf8_decode(const char *str, size_t len, uint32_t *out)
 {
 	const unsigned char *s = (const unsigned char *)str;
@@ -47,8 +49,14 @@ size_t utf8_validate(const char *s, size_t len)
 
 	while (i < len) {
 		uint32_t cp;
+		uint64_t word;
 		size_t n;
 
+		/* ASCII, eight bytes at a time. */
+		if (len - i >= 8 && (memcpy(&word, s + i, 8), !(word & 0x8080808080808080u))) {
+			i += 8;
+			continue;
+		}
 		if ((unsigned char)s[i] < 0x80) {
 			i++;
 			continue;

@@ -35,6 +35,22 @@ int main(void)
 	ok(!valid("\xF4\x90\x80\x80", 4), "past U+10FFFF is refused");
 	ok(!valid("ab\xE2\x80", 4), "a truncated sequence is refused");
 	ok(utf8_validate("ab\xFF" "cd", 5) == 2, "the offset of the bad byte is given");
+	{
+		/* Wherever it is among the eight bytes read at a time. */
+		char buf[64];
+		size_t off, wrong = 0;
+
+		for (off = 0; off < 40; off++) {
+			memset(buf, 'a', sizeof(buf));
+			buf[off] = '\xFF';
+			wrong += utf8_validate(buf, sizeof(buf)) != off;
+			memcpy(buf + off, "\xC3\xA9", 2);
+			wrong += utf8_validate(buf, sizeof(buf)) != sizeof(buf);
+			buf[off + 1] = 'a';
+			wrong += utf8_validate(buf, sizeof(buf)) != off;
+		}
+		ok(!wrong, "a bad byte after ASCII is found at every offset");
+	}
 	ok(utf8_decode("\xE2\x80\x93", 3, &cp) == 3 && cp == 0x2013, "en dash decodes");
 	ok(utf8_is_bidi_control(0x202E) && utf8_is_bidi_control(0x2066) &&
 	   !utf8_is_bidi_control(0x2013), "bidi controls are recognised, dashes are not");

@@ -1,5 +1,7 @@
 /* test-xmldoc.c - the trusted reading gives the tree of the checked one,
  * and is no less safe. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <libxml/tree.h>
@@ -36,6 +38,75 @@ static int trusted_result(const char *s, size_t *errors)
 	return ret;
 }
 
+/* The findings of parsing s (len bytes) as an untrusted file, as text. */
+static char *findings(const char *s, size_t len, size_t *errors)
+{
+	struct diag d;
+	struct xmldoc *x = NULL;
+	char *text = NULL;
+	size_t text_len = 0;
+
+	diag_init(&d, DIAG_FORMAT_TEXT);
+	d.quiet = 1;
+	d.show_source = 0;
+	d.color = 0;
+	d.text_out = open_memstream(&text, &text_len);
+	xmldoc_parse_memory(&x, "c.xml", s, len, &d);
+	fclose(d.text_out);
+	*errors = d.errors;
+	xmldoc_free(x);
+	return text;
+}
+
+/* A control character is found wherever it is in the eight bytes the
+ * check reads at a time, and what looks like one but is not passes. */
+static void controls(void)
+{
+	static const struct {
+		const char *bytes;
+		size_t len;
+	} bad[] = { { "\x01", 1 }, { "\x1f", 1 }, { "\x7f", 1 }, { "\xc2\x85", 2 },
+		    { "\xc2\x9f", 2 }, { "\0", 1 } };
+	static const char *const good[] = { "\t", "\n", "\r", "\xc3\xa9", "\xc2\xab", "\xc2\xa0",
+					    " ", "~" };
+	char buf[128], want[32];
+	size_t b, off, errors, missed = 0, wrong = 0;
+	char *text;
+
+	for (b = 0; b < sizeof(bad) / sizeof(bad[0]); b++)
+		for (off = 0; off < 24; off++) {
+			size_t len = 0;
+
+			memcpy(buf, "<r>", 3);
+			len = 3;
+			memset(buf + len, 'a', off);
+			len += off;
+			memcpy(buf + len, bad[b].bytes, bad[b].len);
+			len += bad[b].len;
+			memcpy(buf + len, "bbbbbbbbbbbbbbbbbbb</r>\n", 24);
+			len += 24;
+			text = findings(buf, len, &errors);
+			snprintf(want, sizeof(want), "c.xml:1:%zu:", 4 + off);
+			missed += errors != 1;
+			wrong += !text || !strstr(text, want) ||
+				 (!strstr(text, "control") && !strstr(text, "NUL"));
+			if (errors != 1 || !text || !strstr(text, want))
+				printf("# bad %zu at %zu: %s\n", b, off, text ? text : "");
+			free(text);
+		}
+	ok(!missed && !wrong, "a control character is found at every offset, at its column");
+	missed = 0;
+	for (b = 0; b < sizeof(good) / sizeof(good[0]); b++)
+		for (off = 0; off < 24; off++) {
+			snprintf(buf, sizeof(buf), "<r>%.*s%s%s</r>\n", (int)off,
+				 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", good[b], "bbbbbbbbbbbbbbbbbbb");
+			text = findings(buf, strlen(buf), &errors);
+			missed += errors != 0;
+			free(text);
+		}
+	ok(!missed, "tabs, line ends and Latin-1 letters after 0xC2 pass at every offset");
+}
+
 int main(void)
 {
 	struct diag d;
@@ -66,5 +137,6 @@ int main(void)
 	   "bad XML is still an error");
 	ok(trusted_result("<r>\xFF</r>", &errors) == XMLDOC_INVALID && errors == 1,
 	   "invalid UTF-8 is still an error (the parser's)");
+	controls();
 	return tap_done();
 }
