@@ -846,28 +846,185 @@ static xmlAttrPtr inst_attr(xmlNodePtr inst, const char *name)
 	return NULL;
 }
 
-/* The key's template compiled once, with the stylesheet: compiling it for
- * every page cost more than the pieces saved. */
+/*
+ * A key made of text, {@name} and {$name} alone (html.xsl's are), read
+ * here: libxslt's evaluation of an attribute value template, some 7,000
+ * instructions a key, was a third of what a pasted teaser cost.  Any
+ * other key is libxslt's, compiled once with the stylesheet (compiled for
+ * every page, it had cost as much as the pieces saved).
+ */
+enum key_part_kind { KEY_TEXT, KEY_ATTR, KEY_VAR };
+
+struct key_part {
+	enum key_part_kind kind;
+	xmlChar *text;  /* the text, or the attribute's or variable's name */
+};
+
+struct fragment_comp {
+	xsltElemPreComp comp;  /* first: libxslt's view of it */
+	size_t nr_parts;       /* 0: libxslt evaluates the key */
+	struct key_part *parts;
+};
+
+static void fragment_comp_free(xsltElemPreCompPtr comp)
+{
+	struct fragment_comp *fc = (struct fragment_comp *)comp;
+	size_t i;
+
+	for (i = 0; i < fc->nr_parts; i++)
+		xmlFree(fc->parts[i].text);
+	free(fc->parts);
+	free(fc);
+}
+
+static int is_name_char(int c, int first)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (unsigned char)c >= 0x80 ||
+	       (!first && ((c >= '0' && c <= '9') || c == '-' || c == '.'));
+}
+
+/* value as parts, or 0 when it holds more than text, {@name} and {$name}. */
+static size_t simple_key(const xmlChar *value, struct key_part **out)
+{
+	struct key_part *parts = NULL;
+	size_t nr = 0, alloc = 0;
+	struct strbuf text = STRBUF_INIT;
+	const xmlChar *p = value;
+
+	*out = NULL;
+	for (;;) {
+		if (!*p || (*p == '{' && p[1] != '{')) {
+			if (text.len) {
+				ALLOC_GROW(parts, nr + 1, alloc);
+				parts[nr].kind = KEY_TEXT;
+				parts[nr++].text = xmlStrndup((const xmlChar *)text.buf, (int)text.len);
+				strbuf_reset(&text);
+			}
+			if (!*p)
+				break;
+			/* {@name} or {$name}, no space, no prefix */
+			if ((p[1] == '@' || p[1] == '$') && is_name_char(p[2], 1)) {
+				const xmlChar *name = p + 2, *end = name;
+
+				while (is_name_char(*end, 0))
+					end++;
+				if (*end == '}') {
+					ALLOC_GROW(parts, nr + 1, alloc);
+					parts[nr].kind = p[1] == '@' ? KEY_ATTR : KEY_VAR;
+					parts[nr++].text = xmlStrndup(name, (int)(end - name));
+					p = end + 1;
+					continue;
+				}
+			}
+			goto not_simple;
+		}
+		if ((*p == '{' && p[1] == '{') || (*p == '}' && p[1] == '}')) {
+			strbuf_addch(&text, (char)*p);
+			p += 2;
+			continue;
+		}
+		if (*p == '}')
+			goto not_simple;
+		strbuf_addch(&text, (char)*p++);
+	}
+	strbuf_release(&text);
+	*out = parts;
+	return nr;
+not_simple:
+	while (nr)
+		xmlFree(parts[--nr].text);
+	free(parts);
+	strbuf_release(&text);
+	return 0;
+}
+
 static xsltElemPreCompPtr fragment_precomp(xsltStylesheetPtr style, xmlNodePtr inst,
 					   xsltTransformFunction function)
 {
+	struct fragment_comp *fc = xcalloc(1, sizeof(*fc));
 	xmlAttrPtr key = inst_attr(inst, "key");
 
-	if (key)
+	xsltInitElemPreComp(&fc->comp, style, inst, function, fragment_comp_free);
+	if (key) {
+		xmlChar *value = xmlNodeListGetString(inst->doc, key->children, 1);
+
+		fc->nr_parts = value ? simple_key(value, &fc->parts) : 0;
+		xmlFree(value);
+		/* Also for a simple key, which falls back on it where a name
+		 * means more than a string to read. */
 		xsltCompileAttr(style, key);
-	return xsltNewElemPreComp(style, inst, function);
+	}
+	return &fc->comp;
 }
 
-/* The key for this page, or NULL when there is none. */
-static xmlChar *fragment_key(xsltTransformContextPtr ctxt, xmlNodePtr inst)
+/* The string value of the global variable name for this page, if that is
+ * what $name means here (no local variable of the name, the global a
+ * string); NULL when it is not. */
+static const xmlChar *global_string(xsltTransformContextPtr ctxt, const xmlChar *name)
 {
-	xmlAttrPtr key = inst_attr(inst, "key");
+	xsltStackElemPtr var;
+	int i;
 
-	if (!key)
+	for (i = ctxt->varsNr; i > ctxt->varsBase; i--)
+		for (var = ctxt->varsTab[i - 1]; var; var = var->next)
+			if (xmlStrEqual(var->name, name))
+				return NULL;
+	var = ctxt->globalVars ? xmlHashLookup2(ctxt->globalVars, name, NULL) : NULL;
+	if (!var || !var->computed || !var->value || var->value->type != XPATH_STRING)
 		return NULL;
-	if (key->psvi)
-		return xsltEvalAVT(ctxt, key->psvi, inst);
-	return xmlNodeListGetString(inst->doc, key->children, 1);
+	return var->value->stringval ? var->value->stringval : (const xmlChar *)"";
+}
+
+/* The key of comp's pr:fragment for the context node, into key: 0, or -1
+ * when it has none. */
+static int fragment_key(xsltTransformContextPtr ctxt, xmlNodePtr node, xmlNodePtr inst,
+			const struct fragment_comp *fc, struct strbuf *key)
+{
+	xmlAttrPtr attr;
+	xmlChar *value;
+	size_t i;
+
+	for (i = 0; fc && i < fc->nr_parts; i++) {
+		const struct key_part *part = &fc->parts[i];
+		const xmlChar *text = NULL;
+
+		switch (part->kind) {
+		case KEY_TEXT:
+			text = part->text;
+			break;
+		case KEY_ATTR:
+			for (attr = node && node->type == XML_ELEMENT_NODE ? node->properties : NULL;
+			     attr && (attr->ns || !xmlStrEqual(attr->name, part->text));
+			     attr = attr->next)
+				;
+			if (!attr || !attr->children)
+				text = (const xmlChar *)"";
+			else if (attr->children->type == XML_TEXT_NODE && !attr->children->next)
+				text = attr->children->content;
+			else
+				goto libxslt;
+			break;
+		case KEY_VAR:
+			if (!(text = global_string(ctxt, part->text)))
+				goto libxslt;
+			break;
+		}
+		strbuf_addstr(key, (const char *)text);
+	}
+	if (fc && fc->nr_parts)
+		return 0;
+libxslt:
+	strbuf_reset(key);
+	attr = inst_attr(inst, "key");
+	if (!attr)
+		return -1;
+	value = attr->psvi ? xsltEvalAVT(ctxt, attr->psvi, inst)
+			   : xmlNodeListGetString(inst->doc, attr->children, 1);
+	if (!value)
+		return -1;
+	strbuf_addstr(key, (const char *)value);
+	xmlFree(value);
+	return 0;
 }
 
 /* What stands for a relative-to variable while a piece is made: letters
@@ -963,33 +1120,35 @@ static void el_fragment(xsltTransformContextPtr ctxt, xmlNodePtr node, xmlNodePt
 	xmlNodePtr insert = ctxt->insert, holder, paste, c;
 	xsltStackElemPtr var;
 	xmlXPathObjectPtr value = NULL;
-	xmlChar *key;
-	struct strbuf sb = STRBUF_INIT;
+	struct strbuf key = STRBUF_INIT, sb = STRBUF_INIT;
 	int content_only = 0;
 
-	(void)comp;
 	var = table && insert ? relative_var(ctxt, inst, &content_only) : NULL;
 	if (!table || !insert || content_only || ctxt->state != XSLT_STATE_OK) {
 		if (ctxt->state == XSLT_STATE_OK)
 			xsltApplyOneTemplate(ctxt, node, inst->children, NULL, NULL);
 		return;
 	}
-	key = fragment_key(ctxt, inst);
-	if (!key) {
+	/* Only ours: libxslt hands an extension element the precomp its
+	 * function made (fragment_precomp()). */
+	if (fragment_key(ctxt, node, inst,
+			 comp && comp->free == fragment_comp_free ? (struct fragment_comp *)comp : NULL,
+			 &key) < 0) {
 		xsltTransformError(ctxt, NULL, inst,
 				   "pr:fragment has no key: give it key=\"...\" naming all "
 				   "its content is made of\n");
 		ctxt->state = XSLT_STATE_STOPPED;
+		strbuf_release(&key);
 		return;
 	}
-	f = fragments_get(table, (const char *)key);
+	f = fragments_get(table, key.buf ? key.buf : "");
 	if (!f) {
 		size_t *holes = NULL, nr_holes = 0;
 
 		/* Made aside, in an element of no page, then written. */
 		holder = xmlNewDocNode(ctxt->output, NULL, (const xmlChar *)"div", NULL);
 		if (!holder) {
-			xmlFree(key);
+			strbuf_release(&key);
 			return;
 		}
 		if (var) {
@@ -1009,7 +1168,7 @@ static void el_fragment(xsltTransformContextPtr ctxt, xmlNodePtr node, xmlNodePt
 		ctxt->lasttsize = ctxt->lasttuse = 0;
 		if (ctxt->state == XSLT_STATE_OK && !html_out_nodes(holder->children, &sb)) {
 			nr_holes = var ? take_marks(&sb, &holes) : 0;
-			f = fragments_add(table, (const char *)key, sb.buf ? sb.buf : "", sb.len,
+			f = fragments_add(table, key.buf ? key.buf : "", sb.buf ? sb.buf : "", sb.len,
 					  holes, nr_holes);
 			free(holes);
 		} else if (!var) {
@@ -1025,7 +1184,7 @@ static void el_fragment(xsltTransformContextPtr ctxt, xmlNodePtr node, xmlNodePt
 		strbuf_release(&sb);
 		xmlFreeNode(holder);
 	}
-	xmlFree(key);
+	strbuf_release(&key);
 	if (f && (paste = html_out_paste(ctxt->output, f,
 					 var ? (const char *)var->value->stringval : NULL))) {
 		xmlAddChild(insert, paste);

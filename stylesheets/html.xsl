@@ -57,7 +57,7 @@
             <link rel="alternate" hreflang="{@lang}" href="{$base}{@path}"/>
           </xsl:for-each>
         </xsl:if>
-        <pr:fragment key="feed-links {$lang} {@rss} {@kind = 'languages'}">
+        <pr:fragment key="feed-links {$lang} {@rss} {@kind}">
           <xsl:call-template name="feed-links"/>
           <xsl:fallback><xsl:call-template name="feed-links"/></xsl:fallback>
         </pr:fragment>
@@ -67,7 +67,7 @@
         <header class="site">
           <!-- The same on every page of a language at the same depth:
                made once a build (pr:fragment, src/fragments.h). -->
-          <pr:fragment key="header {$lang} {$root} {@kind = 'languages'}">
+          <pr:fragment key="header {$lang} {$root} {@kind}">
             <xsl:call-template name="site-header"/>
             <xsl:fallback><xsl:call-template name="site-header"/></xsl:fallback>
           </pr:fragment>
@@ -76,7 +76,7 @@
         <main>
           <xsl:apply-templates select="." mode="main"/>
         </main>
-        <pr:fragment key="footer {$lang} {$root} {@kind = 'languages'}">
+        <pr:fragment key="footer {$lang} {$root} {@kind}">
           <xsl:call-template name="site-footer"/>
           <xsl:fallback><xsl:call-template name="site-footer"/></xsl:fallback>
         </pr:fragment>

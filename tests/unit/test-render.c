@@ -177,6 +177,53 @@ static void fragment(void)
 	fragments_free(t);
 }
 
+/* Keys read without libxslt ({@name}, {$name}, text) mean what libxslt
+ * would make of them: a local variable hides the global, a missing
+ * attribute is empty, {{ is a brace; other keys are libxslt's. */
+static void keys(void)
+{
+	static const char *const templates[] = {
+		/* a local $g over the global one: a piece for each @k */
+		"<xsl:variable name=\"g\" select=\"'G'\"/>\n"
+		"<xsl:template match=\"/\"><ul><xsl:apply-templates select=\"x/i\"/></ul>"
+		"</xsl:template>\n"
+		"<xsl:template match=\"i\"><xsl:variable name=\"g\" select=\"string(@k)\"/>"
+		"<pr:fragment key=\"{$g}\"><li><xsl:value-of select=\"$g\"/></li></pr:fragment>"
+		"</xsl:template>\n",
+		/* braces, and an attribute some items lack */
+		"<xsl:template match=\"/\"><ul><xsl:apply-templates select=\"x/i\"/></ul>"
+		"</xsl:template>\n"
+		"<xsl:template match=\"i\"><pr:fragment key=\"{{i}} {@k}{@none}\">"
+		"<li><xsl:value-of select=\"concat(@k, '|', @none)\"/></li></pr:fragment>"
+		"</xsl:template>\n",
+		/* an expression: libxslt's */
+		"<xsl:template match=\"/\"><ul><xsl:apply-templates select=\"x/i\"/></ul>"
+		"</xsl:template>\n"
+		"<xsl:template match=\"i\"><pr:fragment key=\"{concat(@k, '!')}\">"
+		"<li><xsl:value-of select=\"@k\"/></li></pr:fragment></xsl:template>\n",
+		/* a global that is no string: libxslt's string() of it */
+		"<xsl:variable name=\"n\" select=\"/x/i\"/>\n"
+		"<xsl:template match=\"/\"><ul><xsl:apply-templates select=\"x/i\"/></ul>"
+		"</xsl:template>\n"
+		"<xsl:template match=\"i\"><pr:fragment key=\"{$n} {@k}\">"
+		"<li><xsl:value-of select=\"@k\"/></li></pr:fragment></xsl:template>\n",
+	};
+	static const char input[] = "<x><i k=\"a\"/><i k=\"b\"/><i k=\"a\"/><i/></x>";
+	size_t i, n;
+
+	for (i = 0; i < sizeof(templates) / sizeof(templates[0]); i++) {
+		struct fragments *t = fragments_new();
+		char *plain = apply(templates[i], input, NULL), *pasted = apply(templates[i], input, t);
+
+		n = fragments_count(t, NULL);
+		ok(plain && pasted && !strcmp(plain, pasted) && n == 3,
+		   "key %zu: %zu pieces, the page as made whole: %s", i, n, pasted ? pasted : "(none)");
+		free(plain);
+		free(pasted);
+		fragments_free(t);
+	}
+}
+
 /* relative-to: one piece for pages at every depth, each with its way back
  * to the root filled in. */
 static void relative(void)
@@ -242,6 +289,7 @@ int main(void)
 	   "generate-id() deep in a template");
 	json_members();
 	fragment();
+	keys();
 	relative();
 	return tap_done();
 }
