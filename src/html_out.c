@@ -240,8 +240,6 @@ static int put_attrs(struct strbuf *out, const xmlNode *el, struct scratch *sc)
 	return 0;
 }
 
-/* The nodes from first on and their descendants, walked without
- * recursion (a deep tree cannot exhaust the stack). */
 /* f's bytes, with fill in each of its holes. */
 static void put_fragment(struct strbuf *out, const struct html_fragment *f, const char *fill)
 {
@@ -249,12 +247,15 @@ static void put_fragment(struct strbuf *out, const struct html_fragment *f, cons
 
 	for (i = 0; i < f->nr_holes; i++) {
 		strbuf_add(out, f->bytes + at, f->holes[i] - at);
-		strbuf_add(out, fill, fill_len);
+		if (fill_len)
+			strbuf_add(out, fill, fill_len);
 		at = f->holes[i];
 	}
 	strbuf_add(out, f->bytes + at, f->len - at);
 }
 
+/* The nodes from first on and their descendants, walked without
+ * recursion (a deep tree cannot exhaust the stack). */
 static int put_nodes(struct strbuf *out, const xmlNode *first, struct scratch *sc)
 {
 	const xmlNode *cur = first, *top = first ? first->parent : NULL;

@@ -1035,7 +1035,7 @@ static char relative_mark[24];
 static void make_relative_mark(void)
 {
 	static const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
-	unsigned char rnd[16];
+	unsigned char rnd[16] = { 0 };
 	size_t i;
 
 	if (relative_mark[0])
