@@ -990,6 +990,7 @@ static void add_terms(struct plan *p, xmlNodePtr item, const struct entry *e, en
 		      const char *el, char *const *refs, size_t nr)
 {
 	const char *code = lang_code(p, e->lang);
+	struct strbuf path = STRBUF_INIT;
 	size_t i;
 
 	for (i = 0; i < nr; i++) {
@@ -999,12 +1000,17 @@ static void add_terms(struct plan *p, xmlNodePtr item, const struct entry *e, en
 
 		set_attr(n, "key", refs[i]);
 		if (tax != TAXONOMY_COUNTRIES) {
-			char *path = xasprintf("%s/%s/%s/index.html", code,
-					       tax == TAXONOMY_FIELDS ? "fields" : "sources", refs[i]);
-			set_attr(n, "path", path);
-			free(path);
+			/* Not xasprintf(): printf's machinery, for some
+			 * 100,000 paths a full build, was 1% of its time. */
+			strbuf_reset(&path);
+			strbuf_addstr(&path, code);
+			strbuf_addstr(&path, tax == TAXONOMY_FIELDS ? "/fields/" : "/sources/");
+			strbuf_addstr(&path, refs[i]);
+			strbuf_addstr(&path, "/index.html");
+			set_attr(n, "path", path.buf);
 		}
 	}
+	strbuf_release(&path);
 }
 
 enum item_detail { ITEM_SHORT, ITEM_FULL };
@@ -1095,10 +1101,20 @@ static xmlNodePtr add_item(struct plan *p, xmlNodePtr parent, struct entry *e,
 	set_attr(item, "published", e->published);
 	set_attr(item, "updated", e->updated);
 	{
-		/* tag:host,2020-10-15:2020-10-15-x/en */
-		char *guid = xasprintf("tag:%s,%.10s:%s/%s", p->host, rel->id, rel->id, rel->lang);
-		set_attr(item, "guid", guid);
-		free(guid);
+		/* tag:host,2020-10-15:2020-10-15-x/en (as add_terms() makes a
+		 * path: not with printf) */
+		struct strbuf guid = STRBUF_INIT;
+
+		strbuf_addstr(&guid, "tag:");
+		strbuf_addstr(&guid, p->host);
+		strbuf_addch(&guid, ',');
+		strbuf_add(&guid, rel->id, strnlen(rel->id, 10));
+		strbuf_addch(&guid, ':');
+		strbuf_addstr(&guid, rel->id);
+		strbuf_addch(&guid, '/');
+		strbuf_addstr(&guid, rel->lang);
+		set_attr(item, "guid", guid.buf);
+		strbuf_release(&guid);
 	}
 	for (t = entry_texts(p, e); t; t = t->next)
 		if (t->type == XML_ELEMENT_NODE)

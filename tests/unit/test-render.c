@@ -131,6 +131,14 @@ static void json_members(void)
 			       "\"d\\u003c\":\"q\\\"\\u003c/script\\u003e\\n\"</p>\n"),
 	   "pr:json-members: strings, a node-set's first node, an empty one left out: %s", out ? out : "(none)");
 	free(out);
+	/* Runs of plain ASCII between what is escaped, at both ends too. */
+	out = apply("<xsl:template match=\"/\"><p><xsl:value-of select=\"pr:json(string(x))\"/>"
+		    "</p></xsl:template>\n",
+		    "<x>\"ab\\c\td&amp;\xe2\x80\xa8 \xc3\xa9t\xc3\xa9 \xe2\x80\x93 x&gt;</x>", NULL);
+	ok(out && !strcmp(out, "<p>\"\\\"ab\\\\c\\td\\u0026\\u2028 \xc3\xa9t\xc3\xa9 \xe2\x80\x93 "
+			       "x\\u003e\"</p>\n"),
+	   "pr:json: escapes between runs of plain text: %s", out ? out : "(none)");
+	free(out);
 	out = apply("<xsl:template match=\"/\"><p><xsl:value-of select=\""
 		    "pr:json-members('a')\"/></p></xsl:template>\n", "<x/>", NULL);
 	ok(!out, "pr:json-members with a name and no value fails the page");
