@@ -320,6 +320,7 @@ static void pasted(void)
 		ok(!html_out_page(doc, &out) && !strstr(out.buf, "MARK") &&
 			   strstr(out.buf, "href=\"2020/a%20b.html#\""),
 		   "a paste with no fill leaves the holes empty");
+		xmlFreeDoc(doc);
 		f.holes = NULL;
 		f.nr_holes = 0;
 	}
