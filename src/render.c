@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <libxml/parserInternals.h>
 #include <libxml/uri.h>
 #include <libxml/xpath.h>
 #include <libxml/xpathInternals.h>
@@ -675,6 +676,13 @@ static void fn_label(xmlXPathParserContextPtr ctxt, int nargs)
 /* pr:markup(nodes): the nodes (a result tree fragment's content) as XML
  * markup in a string.  Text is escaped by the serialiser, so the string is
  * well-formed HTML built only from what the templates made. */
+/* first and its following siblings as XML, as pr:markup() writes them. */
+static void dump_nodes(xmlBufferPtr buf, xmlNodePtr first)
+{
+	for (; first; first = first->next)
+		xmlNodeDump(buf, first->doc, first, 0, 0);
+}
+
 static void fn_markup(xmlXPathParserContextPtr ctxt, int nargs)
 {
 	xmlXPathObjectPtr obj;
@@ -693,14 +701,12 @@ static void fn_markup(xmlXPathParserContextPtr ctxt, int nargs)
 	}
 	buf = xmlBufferCreate();
 	for (i = 0; obj->nodesetval && i < obj->nodesetval->nodeNr; i++) {
-		xmlNodePtr n = obj->nodesetval->nodeTab[i], c;
+		xmlNodePtr n = obj->nodesetval->nodeTab[i];
 
-		if (n->type == XML_DOCUMENT_NODE || n->type == XML_HTML_DOCUMENT_NODE) {
-			for (c = n->children; c; c = c->next)
-				xmlNodeDump(buf, n->doc, c, 0, 0);
-		} else {
+		if (n->type == XML_DOCUMENT_NODE || n->type == XML_HTML_DOCUMENT_NODE)
+			dump_nodes(buf, n->children);
+		else
 			xmlNodeDump(buf, n->doc, n, 0, 0);
-		}
 	}
 	valuePush(ctxt, xmlXPathNewString(xmlBufferContent(buf)));
 	xmlBufferFree(buf);
@@ -712,9 +718,8 @@ static void fn_markup(xmlXPathParserContextPtr ctxt, int nargs)
  * parsed document, or an empty node-set.  Input documents refer to
  * releases instead of carrying copies of them. */
 /* The release of the <item> item (by its @id and @lang), or NULL. */
-static const struct render_release *find_release(xmlXPathParserContextPtr ctxt, xmlNodePtr item)
+static const struct render_release *find_release_in(const struct renderer *r, xmlNodePtr item)
 {
-	const struct renderer *r = renderer_of(ctxt);
 	const struct render_release *table = r ? r->releases : NULL, *found = NULL;
 	size_t nr_table = r ? r->nr_releases : 0;
 
@@ -734,6 +739,11 @@ static const struct render_release *find_release(xmlXPathParserContextPtr ctxt, 
 		xmlFree(lang);
 	}
 	return found;
+}
+
+static const struct render_release *find_release(xmlXPathParserContextPtr ctxt, xmlNodePtr item)
+{
+	return find_release_in(renderer_of(ctxt), item);
 }
 
 /* The <item> a function of an optional item is about: its argument's
@@ -797,7 +807,21 @@ static void fn_item(xmlXPathParserContextPtr ctxt, int nargs)
 void render_memo_clear(struct render_memo *m)
 {
 	free(m->feed_html);
+	free(m->feed_text);
 	m->feed_html = NULL;
+	m->feed_text = NULL;
+}
+
+/* Keeps mine in *slot unless another thread kept its own first: what is
+ * kept, and mine freed if it is not. */
+static char *memo_keep(char **slot, char *mine)
+{
+	char *kept = NULL;
+
+	if (__atomic_compare_exchange_n(slot, &kept, mine, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return mine;
+	free(mine);
+	return kept;
 }
 
 /*
@@ -831,10 +855,116 @@ static void fn_feed_html(xmlXPathParserContextPtr ctxt, int nargs)
 		return;
 	/* The first to finish keeps its copy; the same bytes either way. */
 	mine = xstrdup((const char *)ctxt->value->stringval);
-	kept = NULL;
-	if (!__atomic_compare_exchange_n(&memo->feed_html, &kept, mine, 0, __ATOMIC_RELEASE,
-					 __ATOMIC_RELAXED))
-		free(mine);
+	memo_keep(&memo->feed_html, mine);
+}
+
+/*
+ * html as libxml2's serialiser writes text in an XML document
+ * (xmlEscapeContent(): < > & and carriage returns), malloc'd.
+ */
+static char *escape_xml_text(const char *html)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *start = html, *p;
+
+	strbuf_grow(&sb, strlen(html) + strlen(html) / 8);
+	for (p = html; *p; p++) {
+		const char *with;
+
+		switch (*p) {
+		case '<':
+			with = "&lt;";
+			break;
+		case '>':
+			with = "&gt;";
+			break;
+		case '&':
+			with = "&amp;";
+			break;
+		case '\r':
+			with = "&#13;";
+			break;
+		default:
+			continue;
+		}
+		strbuf_add(&sb, start, (size_t)(p - start));
+		strbuf_addstr(&sb, with);
+		start = p + 1;
+	}
+	strbuf_add(&sb, start, (size_t)(p - start));
+	return strbuf_detach(&sb);
+}
+
+/*
+ * <pr:feed-text>content</pr:feed-text>: the content, HTML, written as text
+ * (a feed's content:encoded, an Atom content of type html), for the
+ * context <item>'s release.  The first output of the release makes it,
+ * writes it as XML (pr:markup()) and escapes that once; the others take
+ * both from the release's memo (render.h).  The text goes in as a node
+ * the serialiser writes as it is (xmlStringTextNoenc, what libxslt makes
+ * for disable-output-escaping): the escaping is escape_xml_text()'s, the
+ * same four substitutions libxml2 makes, so the bytes are those libxml2
+ * would have written.  A release is in a dozen feeds, RSS and Atom, and
+ * libxml2 escaped its text, some 5 KB, in each, after XSLT had copied it
+ * three times: 1.3 billion instructions a full build for the escaping.
+ */
+static void el_feed_text(xsltTransformContextPtr ctxt, xmlNodePtr node, xmlNodePtr inst,
+			 xsltElemPreCompPtr comp)
+{
+	const struct render_release *found = find_release_in(ctxt->_private, node);
+	struct render_memo *memo = found ? found->memo : NULL;
+	char *text = memo ? __atomic_load_n(&memo->feed_text, __ATOMIC_ACQUIRE) : NULL;
+	char *own_text = NULL;
+	xmlNodePtr insert = ctxt->insert, t;
+
+	(void)comp;
+	if (!insert || ctxt->state != XSLT_STATE_OK)
+		return;
+	if (!text) {
+		char *html = memo ? __atomic_load_n(&memo->feed_html, __ATOMIC_ACQUIRE) : NULL;
+		char *own_html = NULL;
+
+		if (!html) {
+			xmlNodePtr holder = xmlNewDocNode(ctxt->output, NULL,
+							  (const xmlChar *)"div", NULL);
+			xmlBufferPtr buf = xmlBufferCreate();
+
+			if (!holder || !buf) {
+				xmlFreeNode(holder);
+				xmlBufferFree(buf);
+				return;
+			}
+			ctxt->insert = holder;
+			xsltApplyOneTemplate(ctxt, node, inst->children, NULL, NULL);
+			ctxt->insert = insert;
+			ctxt->lasttext = NULL;
+			ctxt->lasttsize = ctxt->lasttuse = 0;
+			dump_nodes(buf, holder->children);
+			own_html = xstrdup((const char *)xmlBufferContent(buf));
+			xmlBufferFree(buf);
+			xmlFreeNode(holder);
+			if (ctxt->state != XSLT_STATE_OK) {
+				free(own_html);
+				return;
+			}
+			html = memo ? memo_keep(&memo->feed_html, own_html) : own_html;
+			if (memo)
+				own_html = NULL;
+		}
+		own_text = escape_xml_text(html);
+		free(own_html);
+		text = own_text;
+		if (memo) {
+			text = memo_keep(&memo->feed_text, own_text);
+			own_text = NULL;
+		}
+	}
+	t = xmlNewDocTextLen(ctxt->output, (const xmlChar *)text, (int)strlen(text));
+	if (t) {
+		t->name = xmlStringTextNoenc;
+		xmlAddChild(insert, t);
+	}
+	free(own_text);
 }
 
 /*
@@ -1525,6 +1655,8 @@ int render_new(struct renderer **out, const char *dir, struct diag *d)
 	make_relative_mark();
 	xsltRegisterExtModuleElement((const xmlChar *)"fragment", (const xmlChar *)RENDER_NS,
 				     fragment_precomp, el_fragment);
+	xsltRegisterExtModuleElement((const xmlChar *)"feed-text", (const xmlChar *)RENDER_NS,
+				     NULL, el_feed_text);
 	for (k = 0; k < RENDER_NR; k++) {
 		char *path = xasprintf("%s/%s", r->dir, stylesheet_files[k]);
 
@@ -1576,6 +1708,7 @@ void render_free(struct renderer *r)
 		xsltUnregisterExtModuleFunction((const xmlChar *)functions[i].name,
 						(const xmlChar *)RENDER_NS);
 	xsltUnregisterExtModuleElement((const xmlChar *)"fragment", (const xmlChar *)RENDER_NS);
+	xsltUnregisterExtModuleElement((const xmlChar *)"feed-text", (const xmlChar *)RENDER_NS);
 	xsltSetGenericErrorFunc(NULL, NULL);
 	xsltCleanupGlobals();
 	free(r->labels);

@@ -36,7 +36,7 @@
  *                                        documents refer to releases rather
  *                                        than carry copies (render_set_releases)
  *
- * and one extension element (the stylesheet names pr in its
+ * and two extension elements (the stylesheet names pr in its
  * extension-element-prefixes):
  *
  *   <pr:fragment key="teaser {@id} {$root}">...</pr:fragment>
@@ -54,6 +54,11 @@
  *                                        write out the global $root (a way
  *                                        back to the root, "../.."), which
  *                                        each paste fills in for its page
+ *   <pr:feed-text>...</pr:feed-text>     its content (the context <item>'s
+ *                                        release's text) written as HTML
+ *                                        and that as text, escaped as the
+ *                                        serialiser would; made and escaped
+ *                                        once a release (struct render_memo)
  *
  * Threads: a renderer is compiled once, in one thread, and may then be used
  * by several at once through render_apply_quiet() (each call has its own
@@ -117,6 +122,7 @@ int render_apply(struct renderer *r, enum render_kind kind, xmlDocPtr input,
  */
 struct render_memo {
 	char *feed_html;        /* set once (atomically), then only read */
+	char *feed_text;        /* the same escaped as feed text (pr:feed-text) */
 };
 void render_memo_clear(struct render_memo *m);
 

@@ -7,8 +7,11 @@
   element of the release format that may appear in a body has a template
   saying what HTML it becomes; anything else gives its text and nothing
   more.  No xsl:copy-of of release content, no disable-output-escaping:
-  every character is written by the serialiser, escaped.  Links are checked
-  again here (pr:safe-url) even though validate already refused bad ones.
+  every character is written by the serialiser, escaped, but for a feed
+  item's full text, which pr:feed-text escapes once in C (the same four
+  substitutions as libxml2's serialiser) for all the feeds it is in.
+  Links are checked again here (pr:safe-url) even though validate already
+  refused bad ones.
 
   This module declares no namespace but XSLT's and pr's (both excluded), so
   the HTML made here carries no stray xmlns when a feed serialises it.
@@ -16,6 +19,7 @@
 <xsl:stylesheet version="1.0"
                 xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
                 xmlns:pr="urn:x-pr-publish"
+                extension-element-prefixes="pr"
                 exclude-result-prefixes="pr">
 
   <!-- ===== block and inline content of a body, notes, list items ===== -->
@@ -130,17 +134,18 @@
     <xsl:value-of select="pr:format-date(string(@date), string(@lang))"/>
   </xsl:template>
 
-  <!-- The full text of a release for a feed, made once and kept for the
-       other feeds it is in (pr:feed-html()). -->
+  <!-- The full text of a release for a feed, as text: made, written as
+       HTML and escaped once, and kept for the other feeds it is in
+       (pr:feed-text, src/render.c).  The xsl:fallback, for a processor
+       without pr:feed-text, writes the same through pr:markup(). -->
   <xsl:template name="feed-content">
-    <xsl:variable name="kept" select="pr:feed-html()"/>
-    <xsl:choose>
-      <xsl:when test="$kept != ''"><xsl:value-of select="$kept"/></xsl:when>
-      <xsl:otherwise>
+    <pr:feed-text>
+      <xsl:call-template name="feed-html"/>
+      <xsl:fallback>
         <xsl:variable name="html"><xsl:call-template name="feed-html"/></xsl:variable>
-        <xsl:value-of select="pr:feed-html($html)"/>
-      </xsl:otherwise>
-    </xsl:choose>
+        <xsl:value-of select="pr:markup($html)"/>
+      </xsl:fallback>
+    </pr:feed-text>
   </xsl:template>
 
   <!-- The full text of a release for a feed: body, then notes to editors. -->

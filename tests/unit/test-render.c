@@ -232,6 +232,30 @@ static void keys(void)
 	}
 }
 
+/* pr:feed-text writes its content as escaped markup, byte for byte what
+ * pr:markup() and the serialiser make of it. */
+static void feed_text(void)
+{
+	static const char content[] =
+		"<b>A &amp; B</b><xsl:text>&#13;&lt;x&gt; \xc3\xa9 ]]&gt;</xsl:text>"
+		"<i><xsl:value-of select=\"x\"/></i>";
+	static const char input[] = "<x>&lt;script&gt;alert(1)&lt;/script&gt; &amp;amp;</x>";
+	char *sheet = xasprintf("<xsl:template match=\"/\"><p><pr:feed-text>%s</pr:feed-text></p>"
+				"</xsl:template>\n", content);
+	char *plain = xasprintf("<xsl:template match=\"/\"><xsl:variable name=\"h\">%s</xsl:variable>"
+				"<p><xsl:value-of select=\"pr:markup($h)\"/></p></xsl:template>\n",
+				content);
+	char *a = apply(sheet, input, NULL), *b = apply(plain, input, NULL);
+
+	ok(a && b && !strcmp(a, b) && strstr(a, "&amp;lt;script&amp;gt;") &&
+		   strstr(a, "&lt;b&gt;A &amp;amp; B&lt;/b&gt;&amp;#13;"),
+	   "pr:feed-text: the markup escaped as the serialiser escapes text: %s", a ? a : "(none)");
+	free(a);
+	free(b);
+	free(sheet);
+	free(plain);
+}
+
 /* relative-to: one piece for pages at every depth, each with its way back
  * to the root filled in. */
 static void relative(void)
@@ -299,5 +323,6 @@ int main(void)
 	fragment();
 	keys();
 	relative();
+	feed_text();
 	return tap_done();
 }
