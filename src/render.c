@@ -313,9 +313,6 @@ char *render_upper(const char *s)
 	return strbuf_detach(&sb);
 }
 
-/* A JSON string literal that can sit inside an HTML <script>: besides what
- * JSON needs, '<', '>' and '&' become \u escapes (so "</script" and "<!--"
- * cannot occur), and so do U+2028 and U+2029. */
 /* The ASCII bytes json_add() writes as they are: not a control, a quote,
  * a backslash or < > &. */
 static int json_plain(unsigned char c)
@@ -324,6 +321,9 @@ static int json_plain(unsigned char c)
 	       c != '&';
 }
 
+/* A JSON string literal that can sit inside an HTML <script>: besides what
+ * JSON needs, '<', '>' and '&' become \u escapes (so "</script" and "<!--"
+ * cannot occur), and so do U+2028 and U+2029. */
 static void json_add(struct strbuf *sb, const char *s)
 {
 	size_t len = strlen(s), i = 0;
@@ -673,9 +673,6 @@ static void fn_label(xmlXPathParserContextPtr ctxt, int nargs)
 	free_strings(args, nargs);
 }
 
-/* pr:markup(nodes): the nodes (a result tree fragment's content) as XML
- * markup in a string.  Text is escaped by the serialiser, so the string is
- * well-formed HTML built only from what the templates made. */
 /* first and its following siblings as XML, as pr:markup() writes them. */
 static void dump_nodes(xmlBufferPtr buf, xmlNodePtr first)
 {
@@ -683,6 +680,9 @@ static void dump_nodes(xmlBufferPtr buf, xmlNodePtr first)
 		xmlNodeDump(buf, first->doc, first, 0, 0);
 }
 
+/* pr:markup(nodes): the nodes (a result tree fragment's content) as XML
+ * markup in a string.  Text is escaped by the serialiser, so the string is
+ * well-formed HTML built only from what the templates made. */
 static void fn_markup(xmlXPathParserContextPtr ctxt, int nargs)
 {
 	xmlXPathObjectPtr obj;
@@ -713,10 +713,6 @@ static void fn_markup(xmlXPathParserContextPtr ctxt, int nargs)
 	xmlXPathFreeObject(obj);
 }
 
-/* pr:release([item]): the <release> of the <item> (by its @id and @lang;
- * the context node when no argument is given), from the release's own
- * parsed document, or an empty node-set.  Input documents refer to
- * releases instead of carrying copies of them. */
 /* The release of the <item> item (by its @id and @lang), or NULL. */
 static const struct render_release *find_release_in(const struct renderer *r, xmlNodePtr item)
 {
@@ -772,6 +768,10 @@ static int item_arg(xmlXPathParserContextPtr ctxt, int nargs, xmlNodePtr *item,
 	return 0;
 }
 
+/* pr:release([item]): the <release> of the <item> (by its @id and @lang;
+ * the context node when no argument is given), from the release's own
+ * parsed document, or an empty node-set.  Input documents refer to
+ * releases instead of carrying copies of them. */
 static void fn_release(xmlXPathParserContextPtr ctxt, int nargs)
 {
 	const struct render_release *found;
@@ -896,6 +896,28 @@ static char *escape_xml_text(const char *html)
 }
 
 /*
+ * inst's content made for the context node in an element of no page (the
+ * caller's to free), for an extension element that writes it itself;
+ * NULL when no element could be made.
+ */
+static xmlNodePtr make_aside(xsltTransformContextPtr ctxt, xmlNodePtr node, xmlNodePtr inst)
+{
+	xmlNodePtr insert = ctxt->insert;
+	xmlNodePtr holder = xmlNewDocNode(ctxt->output, NULL, (const xmlChar *)"div", NULL);
+
+	if (!holder)
+		return NULL;
+	ctxt->insert = holder;
+	xsltApplyOneTemplate(ctxt, node, inst->children, NULL, NULL);
+	ctxt->insert = insert;
+	/* libxslt appends to the last text node it made, if it is still the
+	 * insertion point's last child: not one of these. */
+	ctxt->lasttext = NULL;
+	ctxt->lasttsize = ctxt->lasttuse = 0;
+	return holder;
+}
+
+/*
  * <pr:feed-text>content</pr:feed-text>: the content, HTML, written as text
  * (a feed's content:encoded, an Atom content of type html), for the
  * context <item>'s release.  The first output of the release makes it,
@@ -925,8 +947,7 @@ static void el_feed_text(xsltTransformContextPtr ctxt, xmlNodePtr node, xmlNodeP
 		char *own_html = NULL;
 
 		if (!html) {
-			xmlNodePtr holder = xmlNewDocNode(ctxt->output, NULL,
-							  (const xmlChar *)"div", NULL);
+			xmlNodePtr holder = make_aside(ctxt, node, inst);
 			xmlBufferPtr buf = xmlBufferCreate();
 
 			if (!holder || !buf) {
@@ -934,11 +955,6 @@ static void el_feed_text(xsltTransformContextPtr ctxt, xmlNodePtr node, xmlNodeP
 				xmlBufferFree(buf);
 				return;
 			}
-			ctxt->insert = holder;
-			xsltApplyOneTemplate(ctxt, node, inst->children, NULL, NULL);
-			ctxt->insert = insert;
-			ctxt->lasttext = NULL;
-			ctxt->lasttsize = ctxt->lasttuse = 0;
 			dump_nodes(buf, holder->children);
 			own_html = xstrdup((const char *)xmlBufferContent(buf));
 			xmlBufferFree(buf);
@@ -1104,10 +1120,9 @@ static xsltElemPreCompPtr fragment_precomp(xsltStylesheetPtr style, xmlNodePtr i
 	return &fc->comp;
 }
 
-/* The string value of the global variable name for this page, if that is
- * what $name means here (no local variable of the name, the global a
- * string); NULL when it is not. */
-static const xmlChar *global_string(xsltTransformContextPtr ctxt, const xmlChar *name)
+/* Whether a local variable or parameter of that name is in scope, hiding
+ * the global one from $name. */
+static int local_named(xsltTransformContextPtr ctxt, const xmlChar *name)
 {
 	xsltStackElemPtr var;
 	int i;
@@ -1115,9 +1130,30 @@ static const xmlChar *global_string(xsltTransformContextPtr ctxt, const xmlChar 
 	for (i = ctxt->varsNr; i > ctxt->varsBase; i--)
 		for (var = ctxt->varsTab[i - 1]; var; var = var->next)
 			if (xmlStrEqual(var->name, name))
-				return NULL;
-	var = ctxt->globalVars ? xmlHashLookup2(ctxt->globalVars, name, NULL) : NULL;
+				return 1;
+	return 0;
+}
+
+/* The global variable name (no namespace) when its value, computed, is a
+ * string; else NULL. */
+static xsltStackElemPtr global_string_var(xsltTransformContextPtr ctxt, const xmlChar *name)
+{
+	xsltStackElemPtr var =
+		name && ctxt->globalVars ? xmlHashLookup2(ctxt->globalVars, name, NULL) : NULL;
+
 	if (!var || !var->computed || !var->value || var->value->type != XPATH_STRING)
+		return NULL;
+	return var;
+}
+
+/* The string value of the global variable name for this page, if that is
+ * what $name means here (no local variable of the name, the global a
+ * string); NULL when it is not. */
+static const xmlChar *global_string(xsltTransformContextPtr ctxt, const xmlChar *name)
+{
+	xsltStackElemPtr var = local_named(ctxt, name) ? NULL : global_string_var(ctxt, name);
+
+	if (!var)
 		return NULL;
 	return var->value->stringval ? var->value->stringval : (const xmlChar *)"";
 }
@@ -1202,8 +1238,9 @@ static void make_relative_mark(void)
 /*
  * The global variable relative-to names, for a page: NULL, with
  * *content_only set when the content must be made as it is (a value other
- * than a way back to the root), or with an error reported when there is
- * no such string variable.
+ * than a way back to the root, or a local variable of the name hiding the
+ * global), or with an error reported when there is no such string
+ * variable.
  */
 static xsltStackElemPtr relative_var(xsltTransformContextPtr ctxt, xmlNodePtr inst,
 				     int *content_only)
@@ -1216,14 +1253,17 @@ static xsltStackElemPtr relative_var(xsltTransformContextPtr ctxt, xmlNodePtr in
 	if (!a)
 		return NULL;
 	name = a->children && a->children->type == XML_TEXT_NODE ? a->children->content : NULL;
-	var = name && ctxt->globalVars ? xmlHashLookup2(ctxt->globalVars, name, NULL) : NULL;
-	if (!var || !var->computed || !var->value || var->value->type != XPATH_STRING) {
+	if (!(var = global_string_var(ctxt, name))) {
 		xsltTransformError(ctxt, NULL, inst,
 				   "pr:fragment relative-to=\"%s\": no global variable of that "
 				   "name holds a string; name one that holds a page's way back "
 				   "to the root, such as $root\n",
 				   name ? (const char *)name : "");
 		ctxt->state = XSLT_STATE_STOPPED;
+		return NULL;
+	}
+	if (local_named(ctxt, name)) {
+		*content_only = 1;
 		return NULL;
 	}
 	for (c = var->value->stringval; c && *c; c++)
@@ -1292,27 +1332,20 @@ static void el_fragment(xsltTransformContextPtr ctxt, xmlNodePtr node, xmlNodePt
 	if (!f) {
 		size_t *holes = NULL, nr_holes = 0;
 
-		/* Made aside, in an element of no page, then written. */
-		holder = xmlNewDocNode(ctxt->output, NULL, (const xmlChar *)"div", NULL);
-		if (!holder) {
-			strbuf_release(&key);
-			return;
-		}
+		/* Made aside, then written. */
 		if (var) {
 			value = var->value;
 			var->value = xmlXPathNewString((const xmlChar *)relative_mark);
 		}
-		ctxt->insert = holder;
-		xsltApplyOneTemplate(ctxt, node, inst->children, NULL, NULL);
-		ctxt->insert = insert;
+		holder = make_aside(ctxt, node, inst);
 		if (var) {
 			xmlXPathFreeObject(var->value);
 			var->value = value;
 		}
-		/* libxslt appends to the last text node it made, if it is
-		 * still the insertion point's last child: not one of these. */
-		ctxt->lasttext = NULL;
-		ctxt->lasttsize = ctxt->lasttuse = 0;
+		if (!holder) {
+			strbuf_release(&key);
+			return;
+		}
 		if (ctxt->state == XSLT_STATE_OK && !html_out_nodes(holder->children, &sb)) {
 			nr_holes = var ? take_marks(&sb, &holes) : 0;
 			f = fragments_add(table, key.buf ? key.buf : "", sb.buf ? sb.buf : "", sb.len,

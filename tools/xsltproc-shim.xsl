@@ -46,7 +46,6 @@
     <xsl:param name="tree"/>
     <func:result select="string($tree)"/>
   </func:function>
-  <!-- The dumped inputs carry each release inside its item. -->
   <!-- Up to nine pairs; an omitted pair (no name) writes nothing. -->
   <func:function name="pr:json-members">
     <xsl:param name="n1"/><xsl:param name="v1"/><xsl:param name="n2"/><xsl:param name="v2"/><xsl:param name="n3"/><xsl:param name="v3"/><xsl:param name="n4"/><xsl:param name="v4"/><xsl:param name="n5"/><xsl:param name="v5"/><xsl:param name="n6"/><xsl:param name="v6"/><xsl:param name="n7"/><xsl:param name="v7"/><xsl:param name="n8"/><xsl:param name="v8"/><xsl:param name="n9"/><xsl:param name="v9"/>
@@ -62,6 +61,7 @@
     <xsl:param name="item" select="."/>
     <func:result select="$item"/>
   </func:function>
+  <!-- The dumped inputs carry each release inside its item. -->
   <func:function name="pr:release">
     <xsl:param name="item" select="."/>
     <func:result select="$item/release"/>

@@ -120,25 +120,33 @@ static char *apply(const char *templates, const char *input, struct fragments *t
 	return out;
 }
 
+/* <p> holding the value of select over input is want. */
+static void value_is(const char *select, const char *input, const char *want, const char *what)
+{
+	char *templates = xasprintf("<xsl:template match=\"/\"><p><xsl:value-of select=\"%s\"/>"
+				    "</p></xsl:template>\n", select);
+	char *out = apply(templates, input, NULL);
+	char *wanted = xasprintf("<p>%s</p>\n", want);
+
+	ok(out && !strcmp(out, wanted), "%s: %s", what, out ? out : "(none)");
+	free(out);
+	free(wanted);
+	free(templates);
+}
+
 static void json_members(void)
 {
-	char *out = apply("<xsl:template match=\"/\"><p><xsl:value-of select=\""
-			  "pr:json-members('a', string(x/@a), 'b', x/b, 'c', x/none, "
-			  "'d&lt;', x/d)\"/></p></xsl:template>\n",
-			  "<x a=\"1\"><b>two</b><b>three</b><d>q\"&lt;/script&gt;\n</d></x>", NULL);
+	char *out;
 
-	ok(out && !strcmp(out, "<p>,\"a\":\"1\",\"b\":\"two\","
-			       "\"d\\u003c\":\"q\\\"\\u003c/script\\u003e\\n\"</p>\n"),
-	   "pr:json-members: strings, a node-set's first node, an empty one left out: %s", out ? out : "(none)");
-	free(out);
+	value_is("pr:json-members('a', string(x/@a), 'b', x/b, 'c', x/none, 'd&lt;', x/d)",
+		 "<x a=\"1\"><b>two</b><b>three</b><d>q\"&lt;/script&gt;\n</d></x>",
+		 ",\"a\":\"1\",\"b\":\"two\",\"d\\u003c\":\"q\\\"\\u003c/script\\u003e\\n\"",
+		 "pr:json-members: strings, a node-set's first node, an empty one left out");
 	/* Runs of plain ASCII between what is escaped, at both ends too. */
-	out = apply("<xsl:template match=\"/\"><p><xsl:value-of select=\"pr:json(string(x))\"/>"
-		    "</p></xsl:template>\n",
-		    "<x>\"ab\\c\td&amp;\xe2\x80\xa8 \xc3\xa9t\xc3\xa9 \xe2\x80\x93 x&gt;</x>", NULL);
-	ok(out && !strcmp(out, "<p>\"\\\"ab\\\\c\\td\\u0026\\u2028 \xc3\xa9t\xc3\xa9 \xe2\x80\x93 "
-			       "x\\u003e\"</p>\n"),
-	   "pr:json: escapes between runs of plain text: %s", out ? out : "(none)");
-	free(out);
+	value_is("pr:json(string(x))",
+		 "<x>\"ab\\c\td&amp;\xe2\x80\xa8 \xc3\xa9t\xc3\xa9 \xe2\x80\x93 x&gt;</x>",
+		 "\"\\\"ab\\\\c\\td\\u0026\\u2028 \xc3\xa9t\xc3\xa9 \xe2\x80\x93 x\\u003e\"",
+		 "pr:json: escapes between runs of plain text");
 	out = apply("<xsl:template match=\"/\"><p><xsl:value-of select=\""
 		    "pr:json-members('a')\"/></p></xsl:template>\n", "<x/>", NULL);
 	ok(!out, "pr:json-members with a name and no value fails the page");
@@ -298,6 +306,21 @@ static void relative(void)
 	first = apply("<xsl:template match=\"/\"><p><pr:fragment key=\"k\" relative-to=\"nowhere\">"
 		      "x</pr:fragment></p></xsl:template>\n", "<x/>", t);
 	ok(!first, "relative-to a variable that is not there fails the page");
+	free(first);
+
+	/* A local $root hides the global: the content is made as it is. */
+	fragments_clear(t);
+	first = apply("<xsl:variable name=\"root\" select=\"'../'\"/>\n"
+		      "<xsl:template match=\"/\"><p><xsl:apply-templates select=\"x/i\"/></p>"
+		      "</xsl:template>\n"
+		      "<xsl:template match=\"i\"><xsl:variable name=\"root\" select=\"string(@r)\"/>"
+		      "<pr:fragment key=\"i\" relative-to=\"root\"><a href=\"{$root}x\"/></pr:fragment>"
+		      "</xsl:template>\n",
+		      "<x><i r=\"../\"/><i r=\"../../\"/></x>", t);
+	ok(first && !strcmp(first, "<p><a href=\"../x\"></a><a href=\"../../x\"></a></p>\n") &&
+		   fragments_count(t, NULL) == 0,
+	   "a local variable of the name: the content as it is, no piece kept: %s",
+	   first ? first : "(none)");
 	free(first);
 	fragments_free(t);
 }
