@@ -6,18 +6,27 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libxml/parser.h>
 #include <libxml/relaxng.h>
 #include <libxml/xmlerror.h>
 
+#include "schema_values.h"
 #include "util.h"
 
 extern const unsigned char embedded_release_rng[], embedded_site_rng[];
 extern const size_t embedded_release_rng_len, embedded_site_rng_len;
 
+/* A schema as compiled: libxml2's, and the value patterns it checks
+ * itself, compiled once (schema_values.h). */
+struct compiled {
+	xmlRelaxNGPtr rng;
+	struct schema_values *values;   /* NULL: libxml2 checks every value */
+};
+
 /* Compiled on first use, under the lock: releases are validated on several
  * threads at once (cmd_build.c).  A compiled schema is only read while
  * documents are validated against it, each with a context of its own. */
-static xmlRelaxNGPtr compiled[2];
+static struct compiled compiled[2];
 static pthread_mutex_t compile_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void ignore_error(void *data, xmlErrorPtr err)
@@ -26,32 +35,43 @@ static void ignore_error(void *data, xmlErrorPtr err)
 	(void)err;
 }
 
-static xmlRelaxNGPtr compile(enum schema_id id)
+static int compile(enum schema_id id, struct compiled *out)
 {
 	xmlRelaxNGParserCtxtPtr pctxt;
 	const unsigned char *data = id == SCHEMA_RELEASE ? embedded_release_rng : embedded_site_rng;
 	size_t len = id == SCHEMA_RELEASE ? embedded_release_rng_len : embedded_site_rng_len;
-	xmlRelaxNGPtr schema;
+	xmlDocPtr doc;
 
-	pctxt = xmlRelaxNGNewMemParserCtxt((const char *)data, (int)len);
-	if (!pctxt)
-		return NULL;
-	xmlRelaxNGSetParserStructuredErrors(pctxt, ignore_error, NULL);
-	schema = xmlRelaxNGParse(pctxt);
-	xmlRelaxNGFreeParserCtxt(pctxt);
-	return schema;
+	/* Our own bytes, but read as carefully as any: no network, no DTD. */
+	doc = xmlReadMemory((const char *)data, (int)len, NULL, NULL,
+			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	if (!doc)
+		return -1;
+	out->values = schema_values_take(doc);
+	pctxt = xmlRelaxNGNewDocParserCtxt(doc);
+	if (pctxt) {
+		xmlRelaxNGSetParserStructuredErrors(pctxt, ignore_error, NULL);
+		out->rng = xmlRelaxNGParse(pctxt);
+		xmlRelaxNGFreeParserCtxt(pctxt);
+	}
+	xmlFreeDoc(doc);
+	if (!out->rng) {
+		schema_values_free(out->values);
+		out->values = NULL;
+		return -1;
+	}
+	return 0;
 }
 
-static xmlRelaxNGPtr get_schema(enum schema_id id)
+static const struct compiled *get_schema(enum schema_id id)
 {
-	xmlRelaxNGPtr schema;
+	const struct compiled *c = NULL;
 
 	pthread_mutex_lock(&compile_lock);
-	if (!compiled[id])
-		compiled[id] = compile(id);
-	schema = compiled[id];
+	if (compiled[id].rng || !compile(id, &compiled[id]))
+		c = &compiled[id];
 	pthread_mutex_unlock(&compile_lock);
-	return schema;
+	return c;
 }
 
 int schema_prepare(enum schema_id id)
@@ -64,9 +84,11 @@ void schema_release_all(void)
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(compiled); i++) {
-		if (compiled[i])
-			xmlRelaxNGFree(compiled[i]);
-		compiled[i] = NULL;
+		if (compiled[i].rng)
+			xmlRelaxNGFree(compiled[i].rng);
+		schema_values_free(compiled[i].values);
+		compiled[i].rng = NULL;
+		compiled[i].values = NULL;
 	}
 }
 
@@ -76,11 +98,14 @@ struct schema_error {
 	int line;
 	int generic;    /* a follow-on message, dropped when others exist */
 	char *message;
+	size_t seq;     /* the order it came in */
 };
 
 struct collect {
 	struct schema_error *errs;
 	size_t nr, alloc;
+	size_t from_libxml2;   /* the first errs[] are libxml2's */
+	size_t bad_values;     /* values schema_values_check() found not valid */
 };
 
 /*
@@ -554,15 +579,77 @@ static void on_error(void *data, xmlErrorPtr err)
 	e->node = err->node;
 	e->attr = NULL;
 	e->line = err->line;
+	e->seq = c->nr - 1;
 	e->generic = rephrase(&msg, err->node, err->message, &e->attr);
 	e->message = strbuf_detach(&msg);
 }
 
+/* A value type's kind by the schema's name for it, for a message where
+ * attr_rules has no rule. */
+static enum value_kind kind_of_type(const char *define)
+{
+	if (!define)
+		return VALUE_ANY;
+	if (!strcmp(define, "key.type"))
+		return VALUE_KEY;
+	if (!strcmp(define, "lang.type"))
+		return VALUE_LANG;
+	if (!strcmp(define, "id.type"))
+		return VALUE_ID;
+	if (!strcmp(define, "date.type"))
+		return VALUE_DATE;
+	return VALUE_ANY;
+}
+
+/* schema_values_check(): a value the schema's patterns refuse. */
+static void on_bad_value(void *data, const xmlNode *node, const char *attr, const char *value,
+			 const char *define)
+{
+	struct collect *c = data;
+	struct strbuf msg = STRBUF_INIT;
+	struct schema_error *e;
+	size_t i;
+
+	c->bad_values++;
+	/* libxml2 said something of this element already: that first. */
+	for (i = 0; i < c->from_libxml2; i++)
+		if (c->errs[i].node == node)
+			return;
+	if (c->nr >= 100)
+		return;
+	if (attr) {
+		const struct attr_rule *r = find_attr_rule((const char *)node->name, attr);
+		struct attr_rule guess = { NULL, attr, 0, kind_of_type(define), NULL };
+
+		bad_value(&msg, node, r && r->kind != VALUE_ENUM ? r : &guess, value);
+	} else {
+		bad_element_value(&msg, node);
+	}
+	ALLOC_GROW(c->errs, c->nr + 1, c->alloc);
+	e = &c->errs[c->nr];
+	e->node = node;
+	e->attr = attr ? xstrdup(attr) : NULL;
+	e->line = node->line;
+	e->generic = 0;
+	e->message = strbuf_detach(&msg);
+	e->seq = c->nr++;
+}
+
+/* In the file's order: libxml2's and ours were found in two passes. */
+static int error_cmp(const void *a, const void *b)
+{
+	const struct schema_error *x = a, *y = b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
 int schema_validate(enum schema_id id, const struct xmldoc *x, struct diag *d)
 {
-	xmlRelaxNGPtr schema = get_schema(id);
+	const struct compiled *schema = get_schema(id);
 	xmlRelaxNGValidCtxtPtr vctxt;
-	struct collect c = { NULL, 0, 0 };
+	struct collect c = { NULL, 0, 0, 0, 0 };
 	size_t i, specific = 0;
 	int ret;
 
@@ -571,11 +658,16 @@ int schema_validate(enum schema_id id, const struct xmldoc *x, struct diag *d)
 				  id == SCHEMA_RELEASE ? "release" : "site");
 		return XMLDOC_SYSTEM;
 	}
-	vctxt = xmlRelaxNGNewValidCtxt(schema);
+	vctxt = xmlRelaxNGNewValidCtxt(schema->rng);
 	xmlRelaxNGSetValidStructuredErrors(vctxt, on_error, &c);
 	ret = xmlRelaxNGValidateDoc(vctxt, x->doc);
 	xmlRelaxNGFreeValidCtxt(vctxt);
-
+	c.from_libxml2 = c.nr;
+	schema_values_check(schema->values, x->doc, on_bad_value, &c);
+	if (c.bad_values && !ret)
+		ret = 1;
+	if (c.nr > c.from_libxml2)
+		qsort(c.errs, c.nr, sizeof(*c.errs), error_cmp);
 	for (i = 0; i < c.nr; i++)
 		specific += !c.errs[i].generic;
 	for (i = 0; i < c.nr; i++) {

@@ -4,9 +4,13 @@
  * The schemas (schema/release.rng, schema/site.rng) are built into the binary, compiled by
  * libxml2 once per process on first use, and never read from disk at run
  * time.  Several threads may validate at once: each with a validation
- * context of its own against the one compiled schema, which they only read.  Validation errors are reported with rule id "schema", rephrased
- * for an officer where libxml2's wording is cryptic, and with needless
- * follow-on errors ("failed to validate content") dropped.
+ * context of its own against the one compiled schema, which they only
+ * read.  The values of patterned types (keys, language codes, dates) are
+ * checked here with the patterns compiled once, not by libxml2, which
+ * compiles them again for every value (schema_values.h).  Validation
+ * errors are reported with rule id "schema", in the file's order,
+ * rephrased for an officer where libxml2's wording is cryptic, and with
+ * needless follow-on errors ("failed to validate content") dropped.
  */
 #ifndef PR_SCHEMA_H
 #define PR_SCHEMA_H
