@@ -46,10 +46,17 @@ struct schema_values {
 	size_t nr_slots, alloc_slots;
 };
 
+struct named_define {
+	const char *name;
+	xmlNode *node;
+};
+
 /* While the schema is read. */
 struct reading {
 	struct schema_values *v;
 	xmlNode *grammar;
+	struct named_define *defines;   /* the grammar's, by name */
+	size_t nr_defines;
 	int failed;             /* a shape not followed: take nothing */
 	const char *element;    /* whose content is read */
 	xmlNode **seen;         /* the defines read for this element */
@@ -88,16 +95,37 @@ static xmlNode *sole_child(const xmlNode *n)
 	return found;
 }
 
+static int define_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct named_define *)a)->name, ((const struct named_define *)b)->name);
+}
+
 static xmlNode *find_define(struct reading *r, const char *name)
 {
-	xmlNode *c;
+	struct named_define key, *found;
 
-	if (!name)
+	if (!name || !r->nr_defines)
 		return NULL;
-	for (c = r->grammar->children; c; c = c->next)
-		if (is_rng(c, "define") && attr_of(c, "name") && !strcmp(attr_of(c, "name"), name))
-			return c;
-	return NULL;
+	key.name = name;
+	found = bsearch(&key, r->defines, r->nr_defines, sizeof(*r->defines), define_cmp);
+	return found ? found->node : NULL;
+}
+
+/* The grammar's defines, sorted for find_define(). */
+static void index_defines(struct reading *r)
+{
+	xmlNode *c;
+	size_t alloc = 0;
+
+	for (c = r->grammar->children; c; c = c->next) {
+		if (!is_rng(c, "define") || !attr_of(c, "name"))
+			continue;
+		ALLOC_GROW(r->defines, r->nr_defines + 1, alloc);
+		r->defines[r->nr_defines].name = attr_of(c, "name");
+		r->defines[r->nr_defines++].node = c;
+	}
+	if (r->nr_defines)
+		qsort(r->defines, r->nr_defines, sizeof(*r->defines), define_cmp);
 }
 
 /* The <data> that n is, through refs; NULL when it is something else. */
@@ -484,8 +512,10 @@ struct schema_values *schema_values_take(xmlDoc *rng)
 		r.failed = 1;
 	else
 		r.failed = !plain_grammar(root);
-	if (!r.failed)
+	if (!r.failed) {
+		index_defines(&r);
 		read_elements(&r, root);
+	}
 	for (i = 0; !r.failed && i < v->nr_types; i++) {
 		struct value_type *t = v->types[i];
 		int ret;
@@ -499,6 +529,7 @@ struct schema_values *schema_values_take(xmlDoc *rng)
 			t->whole = 0;
 	}
 	free(r.seen);
+	free(r.defines);
 	if (r.failed) {
 		schema_values_free(v);
 		return NULL;
