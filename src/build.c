@@ -2569,6 +2569,13 @@ static void plan_release(struct plan *p)
 {
 	size_t i;
 
+	if (p->opts->exiting && !p->opts->memo) {
+		/* Only what is more than memory: the tree's threads, its
+		 * staging folder, its lock. */
+		if (p->tree != p->opts->tree)
+			output_tree_free(p->tree);
+		return;
+	}
 	shared_free(p);
 	keep_memo(p);
 	for (i = 0; i < p->nr_entries; i++) {

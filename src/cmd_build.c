@@ -733,6 +733,7 @@ static int build_once(struct build_state *st, int walk, const struct timespec *c
 	opts.out_dir = out_dir;
 	opts.force = force;
 	opts.memo = watch ? &st->memo : NULL;
+	opts.exiting = !watch && !free_at_exit();
 	progress.on = !common.quiet && isatty(STDERR_FILENO);
 	opts.progress = show_progress;
 	opts.progress_data = &progress;
