@@ -333,8 +333,7 @@ static int attributes_only(struct reading *r, xmlNode *n, int depth)
  * else. */
 static xmlNode *text_data_of(struct reading *r, xmlNode *el)
 {
-	xmlNode *c, *content = NULL, *n;
-	int depth;
+	xmlNode *c, *content = NULL;
 
 	for (c = el->children; c; c = c->next) {
 		if (!is_rng(c, NULL) || attributes_only(r, c, 0))
@@ -343,17 +342,8 @@ static xmlNode *text_data_of(struct reading *r, xmlNode *el)
 			return NULL;
 		content = c;
 	}
-	/* As resolve_data(), but the <data> must be reached through the refs
-	 * read_content() follows (a define's children, not a wrapper's). */
-	for (n = content, depth = 0; n && depth < MAX_DEPTH; depth++) {
-		if (is_rng(n, "data"))
-			return n;
-		if (!is_rng(n, "ref"))
-			return NULL;
-		n = find_define(r, attr_of(n, "name"));
-		n = n ? sole_child(n) : NULL;
-	}
-	return NULL;
+	/* read_content() reaches it through the same refs. */
+	return content ? resolve_data(r, content) : NULL;
 }
 
 static void read_element(struct reading *r, xmlNode *el)
@@ -451,6 +441,13 @@ static void type_free(struct value_type *t)
 	free(t);
 }
 
+static void slot_free(struct value_slot *s)
+{
+	free(s->element);
+	free(s->attr);
+	free(s->shown);
+}
+
 void schema_values_free(struct schema_values *v)
 {
 	size_t i;
@@ -460,11 +457,8 @@ void schema_values_free(struct schema_values *v)
 	for (i = 0; i < v->nr_types; i++)
 		type_free(v->types[i]);
 	free(v->types);
-	for (i = 0; i < v->nr_slots; i++) {
-		free(v->slots[i].element);
-		free(v->slots[i].attr);
-		free(v->slots[i].shown);
-	}
+	for (i = 0; i < v->nr_slots; i++)
+		slot_free(&v->slots[i]);
 	free(v->slots);
 	free(v);
 }
@@ -555,13 +549,10 @@ struct schema_values *schema_values_take(xmlDoc *rng)
 	for (i = kept = 0; i < v->nr_slots; i++) {
 		struct value_slot *s = &v->slots[i];
 
-		if (s->type && s->type->whole) {
+		if (s->type && s->type->whole)
 			v->slots[kept++] = *s;
-		} else {
-			free(s->element);
-			free(s->attr);
-			free(s->shown);
-		}
+		else
+			slot_free(s);
 	}
 	v->nr_slots = kept;
 	for (i = 0; i < v->nr_types; i++)
