@@ -79,6 +79,22 @@ static const char *attr_of(const xmlNode *n, const char *name)
 	return (const char *)a->children->content;
 }
 
+/* A name as this reader takes it: not empty, no white space (which RELAX
+ * NG would strip) and no prefix. */
+static int plain_name(const char *name)
+{
+	return name && *name && !strpbrk(name, " \t\n\r:");
+}
+
+/* The namespace of n's element patterns: ns="" is inherited (RELAX NG). */
+static int in_no_namespace(const xmlNode *n)
+{
+	for (; n && n->type == XML_ELEMENT_NODE; n = n->parent)
+		if (xmlHasNsProp((xmlNode *)n, BAD_CAST "ns", NULL))
+			return attr_of(n, "ns") && !*attr_of(n, "ns");
+	return 1;
+}
+
 /* The one pattern inside n (annotations and white space aside), or NULL
  * when there are none or several. */
 static xmlNode *sole_child(const xmlNode *n)
@@ -139,7 +155,11 @@ static xmlNode *resolve_data(struct reading *r, xmlNode *n)
 		if (!is_rng(n, "ref"))
 			return NULL;
 		n = find_define(r, attr_of(n, "name"));
-		n = n ? sole_child(n) : NULL;
+		if (!n) {
+			r->failed = 1;
+			return NULL;
+		}
+		n = sole_child(n);
 	}
 	return NULL;
 }
@@ -185,6 +205,8 @@ static void mark_loose(struct reading *r, xmlNode *n, int depth)
 		xmlNode *def = find_define(r, attr_of(n, "name"));
 		if (def)
 			mark_loose(r, def, depth + 1);
+		else
+			r->failed = 1;
 		return;
 	}
 	for (c = n->children; c; c = c->next)
@@ -237,13 +259,13 @@ static void read_attribute(struct reading *r, xmlNode *a)
 		return;
 	}
 	colon = strchr(name, ':');
-	if (colon) {
-		if (strncmp(name, "xml:", 4)) {
-			r->failed = 1;
-			return;
-		}
+	if (colon && !strncmp(name, "xml:", 4)) {
 		xml_ns = 1;
 		name = colon + 1;
+	}
+	if (!plain_name(name)) {
+		r->failed = 1;
+		return;
 	}
 	data = content ? resolve_data(r, content) : NULL;
 	if (data) {
@@ -351,8 +373,8 @@ static void read_element(struct reading *r, xmlNode *el)
 	const char *name = attr_of(el, "name");
 	xmlNode *text_data;
 
-	if (!name || strchr(name, ':') || xmlHasNsProp(el, BAD_CAST "ns", NULL)) {
-		r->failed = 1;
+	if (!plain_name(name) || !in_no_namespace(el)) {
+		r->failed = 1;   /* a name class, a prefix, a namespace */
 		return;
 	}
 	r->element = name;

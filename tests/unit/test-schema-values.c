@@ -47,6 +47,16 @@ static const struct schema_case cases[] = {
 	  "<define name=\"key\">" KEY "</define></grammar>", 0,
 	  { "<r k='ab'/>", "<r k='Ab'/>", "<r k='ab' m='ANY'/>", "<r k='ab' m='cd'/>",
 	    "<r k='ab' m='CD'/>", "<r k='ab' n='cd'/>", "<r k='ab' n='CD'/>", NULL } },
+	{ "elements in a namespace stay with libxml2",
+	  "<grammar xmlns=\"http://relaxng.org/ns/structure/1.0\" ns=\"urn:x\" "
+	  "datatypeLibrary=\"http://www.w3.org/2001/XMLSchema-datatypes\">"
+	  "<start><element name=\"r\"><element name=\"d\">" KEY "</element></element></start>"
+	  "</grammar>", 0,
+	  { "<r xmlns='urn:x'><d>ab</d></r>", "<r xmlns='urn:x'><d>AB</d></r>", NULL } },
+	{ "a name with white space around it stays with libxml2", RNG_HEAD
+	  "<start><element name=\" r \"><attribute name=\" k \">" KEY "</attribute></element>"
+	  "</start></grammar>", 0,
+	  { "<r k='ab'/>", "<r k='AB'/>", NULL } },
 	{ "an element patterned in one place and not in another", RNG_HEAD
 	  "<start><element name=\"r\"><element name=\"d\">" KEY "</element>"
 	  "<element name=\"s\"><element name=\"d\"><text/></element></element></element></start>"
