@@ -629,7 +629,7 @@ static void on_bad_value(void *data, const xmlNode *node, const char *attr, cons
 	e = &c->errs[c->nr];
 	e->node = node;
 	e->attr = attr ? xstrdup(attr) : NULL;
-	e->line = node->line;
+	e->line = (int)xmlGetLineNo(node);
 	e->generic = 0;
 	e->message = strbuf_detach(&msg);
 	e->seq = c->nr++;
