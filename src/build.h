@@ -60,7 +60,7 @@ struct build_options {
 	/* The process ends after this build: the plan's memory (12,500
 	 * entries, their texts, the releases still loaded: ~25 ms of frees
 	 * at the end of a full build) is left to it (util.h,
-	 * free_at_exit()). */
+	 * free_at_exit()).  Not with memo: a watch keeps the plan. */
 	int exiting;
 };
 
