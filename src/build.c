@@ -2638,6 +2638,8 @@ int build_site_summaries(struct build_result *out, const struct build_options *o
 	/* First: the tree looks for its outputs on a thread meanwhile. */
 	if (opts->tree)
 		p.tree = opts->tree;
+	else if (opts->opened)
+		p.tree = opts->opened;
 	else if (output_tree_open(&p.tree, opts->out_dir, opts->force, d) < 0)
 		goto out;
 	base_and_host(&p);

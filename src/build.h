@@ -54,6 +54,10 @@ struct build_options {
 	 * on out_dir) and only prepares it (output_tree_prepare()): the
 	 * caller commits it or drops it. */
 	struct output_tree *tree;
+	/* Else, when set: out_dir, opened by the caller (output_tree_open())
+	 * and the build's from here on, committed and freed as if it had
+	 * opened it itself, whatever becomes of the build. */
+	struct output_tree *opened;
 	/* build --watch: where the last build in this process left what its
 	 * plan was (NULL: none yet), replaced by this one's; NULL for none. */
 	struct build_memo **memo;

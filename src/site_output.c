@@ -1832,6 +1832,11 @@ void output_tree_reset(struct output_tree *t)
 	output_tree_set_record(t, NULL, 0);
 }
 
+void output_tree_set_diag(struct output_tree *t, struct diag *d)
+{
+	t->d = d;
+}
+
 void output_tree_free(struct output_tree *t)
 {
 	size_t i;

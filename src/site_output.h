@@ -178,6 +178,9 @@ void output_tree_set_record(struct output_tree *t, char *buf, size_t len);
 const char *output_tree_record(const struct output_tree *t, size_t *len);
 /* Frees t, removing the temporary folder if it was not committed. */
 void output_tree_free(struct output_tree *t);
+/* What t reports from now on goes to d (output_tree_open()'s d until then:
+ * a tree opened on another thread, into a held diag, is handed over). */
+void output_tree_set_diag(struct output_tree *t, struct diag *d);
 
 /* rm -rf path (no symbolic links followed).  0 or -1 with errno set. */
 int output_remove_tree(const char *path);

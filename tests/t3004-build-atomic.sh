@@ -47,6 +47,20 @@ test_expect_success 'a folder not made by build is never replaced' '
 	test "$(cat mine/notes.txt)" = precious
 '
 
+test_expect_success 'an invalid release is reported, not the folder in the way' '
+	# The folder is opened while the releases are validated; when they
+	# stop the build, what the opening found is not said.
+	put_release build/2025-06-03-corrected.en.xml releases/2025/2025-06-03-corrected.en.xml &&
+	sed "s|<field ref=\"elections\"/>|<field ref=\"electons\"/>|" \
+		releases/2025/2025-06-03-corrected.en.xml >bad &&
+	mv bad releases/2025/2025-06-03-corrected.en.xml &&
+	run_expect 1 pr-publish build --out mine &&
+	grep "unknown field of work .electons." err &&
+	! grep "not made by" err &&
+	test "$(cat mine/notes.txt)" = precious &&
+	rm releases/2025/2025-06-03-corrected.en.xml
+'
+
 test_expect_success 'an empty folder may be built into' '
 	mkdir empty &&
 	run_expect 0 pr-publish build --out empty -q &&
