@@ -378,27 +378,56 @@ static struct release_summary **move_by_path(const struct file_list *old,
 }
 
 /*
+ * Work begun beside the main thread: on a helper thread (here, at once,
+ * when none can be started), what it reports held until it is joined and
+ * printed then, in the order the main thread chooses.
+ */
+struct beside {
+	struct diag held;
+	pthread_t thread;
+	int on;
+};
+
+static void beside_start(struct beside *b, const struct diag *like, void *(*fn)(void *),
+			 void *arg)
+{
+	diag_hold(&b->held, like);
+	b->on = !start_helper_thread(&b->thread, fn, arg);
+	if (!b->on)
+		fn(arg);
+}
+
+/* Waits for it, and reports what it found to d (NULL: drops it). */
+static void beside_join(struct beside *b, struct diag *d)
+{
+	if (b->on)
+		pthread_join(b->thread, NULL);
+	b->on = 0;
+	if (d)
+		diag_flush_held(d, &b->held);
+	else
+		diag_drop_held(&b->held);
+}
+
+/*
  * The stylesheets are compiled on a thread of their own, begun when the
  * walk is over: the summaries are then taken on this thread alone, and
- * the other core would wait (~2 ms of a rebuild after one change).  What
- * it reports is held and printed when it is joined, before the build.
+ * the other core would wait (~2 ms of a rebuild after one change).
  */
 struct compiling {
 	const char *root;
 	char *sheets;
 	struct renderer *r;
-	struct diag held;
 	int failed;
-	pthread_t thread;
-	int on;
+	struct beside job;
 };
 
 static void *compile_main(void *data)
 {
 	struct compiling *c = data;
 
-	c->sheets = render_find_stylesheets(c->root, &c->held);
-	c->failed = !c->sheets || render_new(&c->r, c->sheets, &c->held) < 0;
+	c->sheets = render_find_stylesheets(c->root, &c->job.held);
+	c->failed = !c->sheets || render_new(&c->r, c->sheets, &c->job.held) < 0;
 	return NULL;
 }
 
@@ -410,11 +439,7 @@ static void sheets_start(struct build_state *st, const struct diag *d)
 		return;
 	c = st->compiling = xcalloc(1, sizeof(*c));
 	c->root = st->root;
-	diag_hold(&c->held, d);
-	if (!start_helper_thread(&c->thread, compile_main, c))
-		c->on = 1;
-	else
-		compile_main(c);
+	beside_start(&c->job, d, compile_main, c);
 }
 
 /* Joins the compiling (when begun), reporting what it found to d (NULL:
@@ -426,12 +451,7 @@ static int sheets_finish(struct build_state *st, struct diag *d)
 	if (!c)
 		return st->r ? 0 : -1;
 	st->compiling = NULL;
-	if (c->on)
-		pthread_join(c->thread, NULL);
-	if (d)
-		diag_flush_held(d, &c->held);
-	else
-		diag_drop_held(&c->held);
+	beside_join(&c->job, d);
 	if (c->failed) {
 		render_free(c->r);
 		free(c->sheets);
@@ -454,18 +474,15 @@ static int sheets_finish(struct build_state *st, struct diag *d)
  * unused: the folder keeps its output, as a failed build leaves it.
  */
 struct opening {
-	struct output_tree *tree;
-	struct diag held;
-	int failed;
-	pthread_t thread;
-	int on;
+	struct output_tree *tree;   /* NULL when it could not be opened */
+	struct beside job;
 };
 
 static void *open_main(void *data)
 {
 	struct opening *o = data;
 
-	o->failed = output_tree_open(&o->tree, out_dir, force, &o->held) < 0;
+	output_tree_open(&o->tree, out_dir, force, &o->job.held);
 	return NULL;
 }
 
@@ -473,11 +490,7 @@ static struct opening *tree_open_start(const struct diag *d)
 {
 	struct opening *o = xcalloc(1, sizeof(*o));
 
-	diag_hold(&o->held, d);
-	if (!start_helper_thread(&o->thread, open_main, o))
-		o->on = 1;
-	else
-		open_main(o);
+	beside_start(&o->job, d, open_main, o);
 	return o;
 }
 
@@ -489,13 +502,8 @@ static struct output_tree *tree_open_finish(struct opening *o, struct diag *d)
 
 	if (!o)
 		return NULL;
-	if (o->on)
-		pthread_join(o->thread, NULL);
-	if (d)
-		diag_flush_held(d, &o->held);
-	else
-		diag_drop_held(&o->held);
-	t = o->failed ? NULL : o->tree;
+	beside_join(&o->job, d);
+	t = o->tree;
 	if (t && !d) {
 		output_tree_free(t);
 		t = NULL;
